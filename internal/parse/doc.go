@@ -1,5 +1,37 @@
 // Package parse reads what a log line says about itself: event time, level,
-// message and structured fields. It understands JSON and logfmt lines and the
-// common plain formats, and passes anything else through as the message with
-// level unknown. Functions are pure and safe to call concurrently.
+// message and structured fields. Functions are pure (apart from reading the
+// clock to infer missing years) and safe to call concurrently.
+//
+// Into recognises, in this order:
+//
+//   - JSON objects: level from "level", "lvl", "severity", "log.level"
+//     (words, or pino's numbers 10…60); message from "msg", "message",
+//     "log"; time from "time", "ts", "timestamp", "@timestamp" (RFC 3339
+//     variants, or Unix seconds/milliseconds/microseconds/nanoseconds chosen
+//     by magnitude); "service" fills LogEntry.Service when it is empty. When
+//     a line has several keys for one role the earlier name in these lists
+//     wins. All other members become Fields in line order: strings as text,
+//     anything else as compact JSON with Json set. Invalid JSON is read as a
+//     plain line.
+//   - logfmt (`key=value key="quoted"`, two pairs or more, nothing else on
+//     the line), with the same keys.
+//   - Plain formats, by hand-written scanners: RFC 5424 and RFC 3164 syslog
+//     (level from the PRI severity), NCSA common/combined access logs (level
+//     from the status: 5xx error, 4xx warn, else info), Apache error logs,
+//     the loghub HDFS, Spark, Android logcat and OpenSSH shapes, ISO-8601
+//     timestamps followed by a level column or bracket (log4j, logback,
+//     Python's asctime, zap's console encoder, PostgreSQL), Go's log package
+//     dates, klog/glog, a leading level ("INFO …", "[WARN] …", Python's
+//     default "WARNING:root:msg").
+//
+// For plain formats Message is the text after the timestamp and level; the
+// logger or component name stays in it. Unknown lines keep the whole line as
+// Message with LEVEL_UNKNOWN. Timestamps without a zone are local times of
+// an unknown zone and are read as UTC. Formats without a year get the
+// current year, or the previous one when that would put the time more than
+// two days in the future. Message and Fields are always valid UTF-8.
+//
+// Outside brackets, a lower- or title-case word counts as a level only when
+// followed by ':' or a tab ("Error: …", zap's "info\t…"); upper-case words
+// always do. This keeps prose such as "Error opening file" a message.
 package parse

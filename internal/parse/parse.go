@@ -2,14 +2,140 @@ package parse
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-// Into fills e's TimeUnixNano, Level, Message and Fields from line. It does
-// not touch Raw or the source fields. Message is always valid UTF-8.
-// TEMPORARY minimal version: the parse owner replaces this body.
+// Into fills e's TimeUnixNano, Level, Message and Fields from line,
+// replacing what they held. It does not touch Raw, Source, Host, FileId,
+// Offset or the other collector fields; Service is set only by a JSON or
+// logfmt "service" key and only when e.Service is empty.
+//
+// line may be several physical lines joined with "\n" (a stack trace): the
+// format is recognised from the first line and the rest stays in Message.
+// Message, field keys and field values are always valid UTF-8 (invalid
+// bytes become U+FFFD).
 func Into(e *logpb.LogEntry, line []byte) {
-	e.Message = strings.ToValidUTF8(string(line), "\uFFFD")
+	e.TimeUnixNano = 0
 	e.Level = logpb.Level_LEVEL_UNKNOWN
+	e.Message = ""
+	e.Fields = nil
+
+	// One string holds the whole line; Message and field values are
+	// substrings of it, so a plain line costs a single allocation.
+	var s string
+	if utf8.Valid(line) {
+		s = string(line)
+	} else {
+		s = strings.ToValidUTF8(string(line), "\uFFFD")
+	}
+	s = trimRight(s)
+	head := s
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		head = trimRight(s[:i])
+	}
+
+	p := parser{e: e, s: s, head: head}
+	switch {
+	case head == "":
+		e.Message = s
+	case head[0] == '{' && p.json():
+	case looksLogfmt(head) && p.logfmt():
+	case p.plain():
+	default:
+		// Unknown format; undo what a scanner may have set before failing.
+		e.TimeUnixNano, e.Level, e.Message = 0, logpb.Level_LEVEL_UNKNOWN, s
+		p.nkv, p.extra = 0, nil
+	}
+	p.flushFields()
 }
+
+// parser carries one Into call's state. Fields collect in a fixed array so
+// that a line's fields cost two allocations (the structs and the slice of
+// pointers) however many there are.
+type parser struct {
+	e    *logpb.LogEntry
+	s    string // whole input, valid UTF-8, right-trimmed
+	head string // first line of s
+
+	kv    [16]kv
+	nkv   int
+	extra []kv // fields beyond len(kv)
+}
+
+type kv struct {
+	key, value string
+	json       bool
+}
+
+func (p *parser) field(key, value string, json bool) {
+	if p.nkv < len(p.kv) {
+		p.kv[p.nkv] = kv{key, value, json}
+		p.nkv++
+		return
+	}
+	p.extra = append(p.extra, kv{key, value, json})
+}
+
+func (p *parser) flushFields() {
+	n := p.nkv + len(p.extra)
+	if n == 0 {
+		return
+	}
+	slab := make([]logpb.Field, n)
+	ptrs := make([]*logpb.Field, n)
+	for i := range slab {
+		f := &slab[i]
+		var x kv
+		if i < p.nkv {
+			x = p.kv[i]
+		} else {
+			x = p.extra[i-p.nkv]
+		}
+		f.Key, f.Value, f.Json = x.key, x.value, x.json
+		ptrs[i] = f
+	}
+	p.e.Fields = ptrs
+}
+
+// rest sets Message to the input from i on (which may span lines), with
+// leading blanks removed.
+func (p *parser) rest(i int) {
+	p.e.Message = trimLeft(p.s[i:])
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func trimRight(s string) string {
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func trimLeft(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
+}
+
+// skipBlanks returns the index of the first byte at or after i that is not
+// a space or tab.
+func skipBlanks(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// token returns the end of the run of non-blank bytes starting at i.
+func token(s string, i int) int {
+	for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+		i++
+	}
+	return i
+}
+
+func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }

@@ -1,0 +1,704 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/fsnotify/fsnotify"
+	"go.uber.org/zap"
+
+	"github.com/tailcast/tailcast/internal/multiline"
+)
+
+// Collector tails files and produces their entries to Kafka.
+type Collector struct {
+	cfg    Config
+	inputs []*compiledInput
+	stats  counters
+	m      *metrics
+	budget budget
+
+	client   sarama.Client
+	producer sarama.AsyncProducer
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	files   map[fileKey]*tailFile
+	byPath  map[string][]*tailFile // for fsnotify dispatch
+	saved   map[fileKey]position   // positions loaded at start, not yet claimed
+	state   bool                   // a positions file existed at start
+	first   bool                   // the next scan is the first
+
+	watcher  *fsnotify.Watcher
+	ghosts   []ghost         // files recently truncated, for copytruncate
+	deferred map[fileKey]int // scans a possible copy in progress was put off
+
+	readCtx    context.Context
+	cancelRead context.CancelFunc
+	readWG     sync.WaitGroup
+	prodCancel context.CancelFunc
+	prodWG     sync.WaitGroup // retry loop
+	ackWG      sync.WaitGroup // successes and errors loops
+
+	retryMu  sync.Mutex
+	retryQ   []*sarama.ProducerMessage
+	retrySig chan struct{}
+
+	saveMu    sync.Mutex // serialises writes of the positions file
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New validates cfg, fills its defaults and loads the positions file.
+func New(cfg Config) (*Collector, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	c := &Collector{cfg: cfg, files: map[fileKey]*tailFile{}, deferred: map[fileKey]int{}, byPath: map[string][]*tailFile{}, first: true,
+		retrySig: make(chan struct{}, 1)}
+	c.budget.max = cfg.MaxBufferedBytes
+	for _, in := range cfg.Inputs {
+		ci, err := compileInput(in)
+		if err != nil {
+			return nil, err
+		}
+		c.inputs = append(c.inputs, ci)
+	}
+	saved, state, err := loadPositions(cfg.PositionsFile)
+	if err != nil {
+		return nil, fmt.Errorf("collector: %w", err)
+	}
+	c.saved, c.state = saved, state
+	m, err := newMetrics(&c.stats, c.budget.inUse, cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("collector: register metrics: %w", err)
+	}
+	c.m = m
+	return c, nil
+}
+
+func compressionCodec(s string) (sarama.CompressionCodec, error) {
+	switch strings.ToLower(s) {
+	case "none":
+		return sarama.CompressionNone, nil
+	case "lz4":
+		return sarama.CompressionLZ4, nil
+	case "zstd":
+		return sarama.CompressionZSTD, nil
+	case "snappy":
+		return sarama.CompressionSnappy, nil
+	case "gzip":
+		return sarama.CompressionGZIP, nil
+	}
+	return 0, fmt.Errorf("collector: compression %q: want none, lz4, zstd, snappy or gzip", s)
+}
+
+func (c *Collector) saramaConfig() (*sarama.Config, error) {
+	sc, err := c.cfg.Kafka.Sarama()
+	if err != nil {
+		return nil, fmt.Errorf("collector: %w", err)
+	}
+	sc.Metadata.AllowAutoTopicCreation = false
+	p := &sc.Producer
+	p.Idempotent = true
+	p.RequiredAcks = sarama.WaitForAll
+	sc.Net.MaxOpenRequests = 1
+	p.Return.Successes = true
+	p.Return.Errors = true
+	p.Flush.Frequency = c.cfg.Linger
+	p.Flush.Bytes = 512 << 10
+	p.MaxMessageBytes = 2*c.cfg.MaxLineBytes + 64<<10 // Raw and Message may both hold the line
+	p.Compression, _ = compressionCodec(c.cfg.Compression)
+	// sarama retries about 10s of outage itself, in order; after that the
+	// collector re-enqueues the record (never dropping it) with its own
+	// backoff. Keeping sarama's budget short bounds Close.
+	p.Retry.Max = 10
+	p.Retry.BackoffFunc = func(retries, _ int) time.Duration {
+		return min(50*time.Millisecond<<min(retries, 5), time.Second)
+	}
+	sc.ChannelBufferSize = 4096
+	return sc, nil
+}
+
+// Start connects to Kafka, scans the inputs once and starts tailing. It
+// fails when Kafka is unreachable or the topic does not exist.
+func (c *Collector) Start(ctx context.Context) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if c.started {
+		c.mu.Unlock()
+		return ErrStarted
+	}
+	c.started = true
+	c.mu.Unlock()
+
+	sc, err := c.saramaConfig()
+	if err != nil {
+		return err
+	}
+	brokers := strings.Join(c.cfg.Kafka.Brokers, ",")
+	client, err := sarama.NewClient(c.cfg.Kafka.Brokers, sc)
+	if err != nil {
+		return fmt.Errorf("collector: connect to kafka %s: %w", brokers, err)
+	}
+	if _, err := client.Partitions(c.cfg.Topic); err != nil {
+		client.Close()
+		return fmt.Errorf("collector: topic %q on %s: %w", c.cfg.Topic, brokers, err)
+	}
+	producer, err := sarama.NewAsyncProducerFromClient(client)
+	if err != nil {
+		client.Close()
+		return fmt.Errorf("collector: start producer: %w", err)
+	}
+	c.client, c.producer = client, producer
+
+	if !c.cfg.Poll {
+		w, err := fsnotify.NewWatcher()
+		if err != nil {
+			c.cfg.Logger.Warn("inotify unavailable, polling", zap.Error(err))
+		} else {
+			c.watcher = w
+		}
+	}
+
+	c.ackWG.Add(2)
+	go c.successLoop()
+	go c.errorLoop()
+	pctx, pcancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.prodCancel = pcancel
+	c.prodWG.Add(1)
+	go c.retryLoop(pctx)
+
+	c.readCtx, c.cancelRead = context.WithCancel(ctx)
+	c.scan()
+	c.readWG.Add(2)
+	go c.scanLoop()
+	go c.checkpointLoop()
+	if c.watcher != nil {
+		c.readWG.Add(1)
+		go c.watchLoop()
+	}
+	return nil
+}
+
+func (c *Collector) newJoiner(in *compiledInput) *multiline.Joiner {
+	return multiline.New(multiline.Config{Start: in.start, MaxBytes: c.cfg.MaxLineBytes})
+}
+
+type match struct {
+	path string
+	in   *compiledInput
+	fi   os.FileInfo
+}
+
+// scan expands the patterns, opens new files and marks vanished ones gone.
+func (c *Collector) scan() {
+	seen := map[fileKey]match{}
+	for _, in := range c.inputs {
+		for _, p := range in.expand() {
+			fi, err := os.Stat(p)
+			if err != nil {
+				continue
+			}
+			k, ok := keyOf(fi)
+			if !ok {
+				continue
+			}
+			if _, dup := seen[k]; !dup { // first input wins
+				seen[k] = match{p, in, fi}
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	first := c.first
+	c.first = false
+	for k, t := range c.files {
+		_, present := seen[k]
+		t.gone.Store(!present)
+		if !present {
+			t.wake()
+		}
+		select {
+		case <-t.exited:
+			if present && c.readCtx.Err() == nil {
+				continue // still matched after it stopped: keep until released
+			}
+			if !t.idle() {
+				continue // acknowledgements still to come
+			}
+			delete(c.files, k)
+			c.unindex(t)
+			t.f.Close()
+			c.stats.filesWatched.Add(-1)
+			c.m.lag.DeleteLabelValues(t.path)
+		default:
+		}
+	}
+	keys := make([]fileKey, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return seen[keys[i]].path < seen[keys[j]].path })
+	for _, k := range keys {
+		if _, ok := c.files[k]; ok {
+			continue
+		}
+		m := seen[k]
+		if err := c.open(k, m, first); err != nil {
+			c.cfg.Logger.Warn("open file", zap.String("path", m.path), zap.Error(err))
+		}
+	}
+}
+
+// open starts tailing a newly seen file. Called with c.mu held.
+func (c *Collector) open(k fileKey, m match, first bool) error {
+	f, err := os.Open(m.path)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if k2, ok := keyOf(fi); !ok || k2 != k {
+		f.Close()
+		return nil // replaced between stat and open; the next scan sees it
+	}
+	size := fi.Size()
+	prefix, fpSum, err := fingerprint(f, size)
+	fpLen := len(prefix)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	t := &tailFile{
+		c: c, in: m.in, key: k, path: m.path, service: m.in.serviceFor(m.path),
+		rkey:   sarama.StringEncoder(c.cfg.Host + ":" + m.path),
+		f:      f,
+		notify: make(chan struct{}, 1),
+		exited: make(chan struct{}),
+		lag:    c.m.lag.WithLabelValues(m.path),
+		fpLen:  fpLen, fpSum: fpSum, prefix: prefix,
+	}
+	t.id = fmt.Sprintf("%x:%x:%016x", k.Dev, k.Ino, fpSum)
+	var start int64
+	copying := false
+	if p, ok := c.saved[k]; ok {
+		delete(c.saved, k)
+		if p.FpLen <= fpLen && p.Offset <= size {
+			if b, sum, err := fingerprint(f, int64(p.FpLen)); err == nil && len(b) == p.FpLen && sum == p.FpSum {
+				start, t.id = p.Offset, p.ID
+			}
+		}
+	} else if off, full, ok := c.copiedFrom(m.path, prefix); ok {
+		if !full && c.deferred[k] < maxDefer {
+			// Possibly a copy still being written (copytruncate): look again
+			// at the next scan, when its fingerprint can be complete.
+			c.deferred[k]++
+			f.Close()
+			return nil
+		}
+		if full {
+			// copytruncate: this is the copy of a file already read up to
+			// off. The copy may still be being written: wait for it to
+			// reach off rather than take it for truncated.
+			start, copying = off, off > size
+		}
+	} else if size == 0 && !first {
+		// Nothing to read yet, and a copy being made starts empty: open it
+		// once it has bytes, so its fingerprint can be compared.
+		f.Close()
+		return nil
+	} else if first && !c.state && !c.cfg.FromStart {
+		start = size
+	}
+	delete(c.deferred, k)
+	c.cfg.Logger.Debug("open file", zap.String("path", m.path), zap.Int64("start", start), zap.Int64("size", size), zap.Bool("copying", copying), zap.Int("fp", fpLen))
+	t.off, t.acked = start, start
+	t.copying = copying
+	t.readOff.Store(start)
+	t.joiner = c.newJoiner(m.in)
+	c.files[k] = t
+	c.byPath[t.path] = append(c.byPath[t.path], t)
+	if c.watcher != nil {
+		if err := c.watcher.Add(t.path); err != nil {
+			c.cfg.Logger.Debug("inotify watch, polling instead", zap.String("path", t.path), zap.Error(err))
+		}
+	}
+	c.stats.filesWatched.Add(1)
+	c.readWG.Add(1)
+	go func() {
+		defer c.readWG.Done()
+		t.run(c.readCtx)
+	}()
+	return nil
+}
+
+func (c *Collector) unindex(t *tailFile) {
+	ts := c.byPath[t.path]
+	for i, x := range ts {
+		if x == t {
+			ts = append(ts[:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(c.byPath, t.path)
+		if c.watcher != nil {
+			_ = c.watcher.Remove(t.path)
+		}
+		return
+	}
+	c.byPath[t.path] = ts
+}
+
+func (c *Collector) scanLoop() {
+	defer c.readWG.Done()
+	tk := time.NewTicker(c.cfg.RescanInterval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-c.readCtx.Done():
+			return
+		case <-tk.C:
+			c.scan()
+		}
+	}
+}
+
+func (c *Collector) watchLoop() {
+	defer c.readWG.Done()
+	for {
+		select {
+		case <-c.readCtx.Done():
+			return
+		case ev, ok := <-c.watcher.Events:
+			if !ok {
+				return
+			}
+			c.mu.Lock()
+			for _, t := range c.byPath[ev.Name] {
+				t.wake()
+			}
+			c.mu.Unlock()
+		case err, ok := <-c.watcher.Errors:
+			if !ok {
+				return
+			}
+			c.cfg.Logger.Debug("inotify", zap.Error(err)) // the periodic re-check covers lost events
+		}
+	}
+}
+
+func (c *Collector) checkpointLoop() {
+	defer c.readWG.Done()
+	if c.cfg.PositionsFile == "" {
+		return
+	}
+	tk := time.NewTicker(c.cfg.PositionsInterval)
+	defer tk.Stop()
+	var last []position
+	for {
+		select {
+		case <-c.readCtx.Done():
+			return
+		case <-tk.C:
+			ps := c.positions()
+			if equalPositions(ps, last) {
+				continue
+			}
+			if err := c.save(ps); err != nil {
+				c.cfg.Logger.Warn("save positions", zap.Error(err))
+				continue
+			}
+			last = ps
+		}
+	}
+}
+
+// positions copies every checkpoint under the lock; the caller writes them
+// outside it. Positions loaded at start whose file was not seen yet are kept.
+func (c *Collector) positions() []position {
+	c.mu.Lock()
+	ps := make([]position, 0, len(c.files)+len(c.saved))
+	for _, t := range c.files {
+		ps = append(ps, t.position())
+	}
+	for _, p := range c.saved {
+		ps = append(ps, p)
+	}
+	c.mu.Unlock()
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Path != ps[j].Path {
+			return ps[i].Path < ps[j].Path
+		}
+		return ps[i].ID < ps[j].ID
+	})
+	return ps
+}
+
+func equalPositions(a, b []position) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Collector) save(ps []position) error {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	return savePositions(c.cfg.PositionsFile, ps)
+}
+
+func (c *Collector) successLoop() {
+	defer c.ackWG.Done()
+	for msg := range c.producer.Successes() {
+		m := msg.Metadata.(*msgMeta)
+		m.t.ack(m.gen, m.seq)
+		c.budget.release(m.size)
+		c.stats.acked.Add(1)
+		c.stats.bytesAcked.Add(int64(msg.Value.Length()))
+	}
+}
+
+func (c *Collector) errorLoop() {
+	defer c.ackWG.Done()
+	for perr := range c.producer.Errors() {
+		c.stats.producerErr.Add(1)
+		c.cfg.Logger.Warn("produce failed, retrying", zap.String("key", keyString(perr.Msg)), zap.Error(perr.Err))
+		msg := perr.Msg
+		if errors.Is(perr.Err, sarama.ErrMessageSizeTooLarge) || errors.Is(perr.Err, sarama.ErrInvalidMessageSize) {
+			if !shrink(msg) {
+				c.cfg.Logger.Error("entry cannot be made small enough for kafka", zap.String("key", keyString(msg)))
+			} else {
+				c.stats.truncated.Add(1)
+			}
+		}
+		c.retryMu.Lock()
+		c.retryQ = append(c.retryQ, msg)
+		c.retryMu.Unlock()
+		select {
+		case c.retrySig <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func keyString(m *sarama.ProducerMessage) string {
+	if m == nil || m.Key == nil {
+		return ""
+	}
+	b, _ := m.Key.Encode()
+	return string(b)
+}
+
+// retryLoop re-enqueues records the producer gave up on, after a pause so an
+// outage does not spin. Records still queued at Close are not acknowledged,
+// so they are not checkpointed and are read again after a restart.
+func (c *Collector) retryLoop(ctx context.Context) {
+	defer c.prodWG.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.retrySig:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		c.retryMu.Lock()
+		q := c.retryQ
+		c.retryQ = nil
+		c.retryMu.Unlock()
+		orderRetries(q)
+		for i, msg := range q {
+			select {
+			case c.producer.Input() <- msg:
+			case <-ctx.Done():
+				c.retryMu.Lock()
+				c.retryQ = append(q[i:], c.retryQ...)
+				c.retryMu.Unlock()
+				return
+			}
+		}
+	}
+}
+
+// Stats returns a snapshot of the counters.
+func (c *Collector) Stats() Stats {
+	return Stats{
+		LinesRead:      c.stats.linesRead.Load(),
+		BytesRead:      c.stats.bytesRead.Load(),
+		LinesTruncated: c.stats.truncated.Load(),
+		EntriesSent:    c.stats.sent.Load(),
+		EntriesAcked:   c.stats.acked.Load(),
+		BytesAcked:     c.stats.bytesAcked.Load(),
+		ProducerErrors: c.stats.producerErr.Load(),
+		FilesWatched:   c.stats.filesWatched.Load(),
+		BufferedBytes:  c.budget.inUse(),
+	}
+}
+
+// Close stops reading, waits up to CloseTimeout for in-flight records to be
+// acknowledged, stops the producer and writes the positions file. Safe to
+// call twice.
+func (c *Collector) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.close() })
+	return c.closeErr
+}
+
+func (c *Collector) close() error {
+	c.mu.Lock()
+	started := c.started && c.producer != nil
+	c.mu.Unlock()
+	if !started {
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		return nil
+	}
+	c.cancelRead()
+	c.readWG.Wait()
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	if !c.budget.waitEmpty(c.cfg.CloseTimeout) {
+		c.cfg.Logger.Warn("closing with unacknowledged records; they are sent again after a restart",
+			zap.Int64("bytes", c.budget.inUse()))
+	}
+	c.prodCancel()
+	c.prodWG.Wait()
+	c.producer.AsyncClose()
+	c.ackWG.Wait()
+	var errs []error
+	if err := c.client.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
+		errs = append(errs, fmt.Errorf("close kafka client: %w", err))
+	}
+	if c.cfg.PositionsFile != "" {
+		if err := c.save(c.positions()); err != nil {
+			errs = append(errs, fmt.Errorf("collector: %w", err))
+		}
+	}
+	if c.watcher != nil {
+		c.watcher.Close()
+	}
+	c.mu.Lock()
+	for k, t := range c.files {
+		t.f.Close()
+		c.m.lag.DeleteLabelValues(t.path)
+		delete(c.files, k)
+	}
+	c.stats.filesWatched.Store(0)
+	c.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// orderRetries puts each file's records back in read order, files in the
+// order their first failure arrived.
+func orderRetries(q []*sarama.ProducerMessage) {
+	rank := map[*tailFile]int{}
+	for _, m := range q {
+		t := m.Metadata.(*msgMeta).t
+		if _, ok := rank[t]; !ok {
+			rank[t] = len(rank)
+		}
+	}
+	sort.SliceStable(q, func(i, j int) bool {
+		a, b := q[i].Metadata.(*msgMeta), q[j].Metadata.(*msgMeta)
+		if ra, rb := rank[a.t], rank[b.t]; ra != rb {
+			return ra < rb
+		}
+		return a.gen < b.gen || a.gen == b.gen && a.seq < b.seq
+	})
+}
+
+// ghost remembers a truncated file's first bytes and how far it was read,
+// so a copy of it made by copytruncate resumes there instead of being read
+// again from its start.
+type ghost struct {
+	path   string
+	prefix []byte
+	off    int64
+	at     time.Time
+}
+
+const (
+	ghostTTL = 5 * time.Minute
+	maxDefer = 3
+)
+
+func (c *Collector) addGhost(g ghost) {
+	if len(g.prefix) < fingerprintBytes {
+		return // too short to tell a copy from a file with the same header
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.ghosts[:0]
+	for _, o := range c.ghosts {
+		if time.Since(o.at) < ghostTTL {
+			kept = append(kept, o)
+		}
+	}
+	c.ghosts = append(kept, g)
+}
+
+// copiedFrom reports whether a new file at path whose first bytes are
+// prefix is a copy of a file being read (or read before its truncation), and
+// how far that file was read. full is false when prefix is shorter than a
+// fingerprint but agrees so far: a copy may be in progress. Only a copy whose
+// name extends the original's (app.log.1, app.log-20260102) in the same
+// directory counts, so unrelated files sharing a header are not skipped.
+// Called with c.mu held.
+func (c *Collector) copiedFrom(path string, prefix []byte) (off int64, full, ok bool) {
+	if len(prefix) == 0 {
+		return 0, false, false
+	}
+	isCopy := func(orig string) bool {
+		return orig != path && filepath.Dir(orig) == filepath.Dir(path) &&
+			strings.HasPrefix(filepath.Base(path), filepath.Base(orig))
+	}
+	full = len(prefix) == fingerprintBytes
+	for i := len(c.ghosts) - 1; i >= 0; i-- {
+		g := c.ghosts[i]
+		if isCopy(g.path) && time.Since(g.at) < ghostTTL && bytes.HasPrefix(g.prefix, prefix) {
+			return g.off, full, true
+		}
+	}
+	for _, t := range c.files {
+		if !isCopy(t.path) {
+			continue
+		}
+		t.mu.Lock()
+		tp := t.prefix
+		t.mu.Unlock()
+		if len(tp) == fingerprintBytes && bytes.HasPrefix(tp, prefix) {
+			return t.readOff.Load(), full, true
+		}
+	}
+	return 0, false, false
+}

@@ -1,0 +1,192 @@
+package collector
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/tailcast/tailcast/internal/kafkaconf"
+)
+
+// Input is one path pattern to collect.
+type Input struct {
+	// Pattern is a path or a glob; `**` matches any number of directories.
+	// Required.
+	Pattern string
+	// Service names the entries' service. Default: the file's base name
+	// without its extension.
+	Service string
+	// Labels are appended to every entry's Fields, sorted by key. Default
+	// none.
+	Labels map[string]string
+	// Multiline is the regexp that matches the first line of an entry; other
+	// lines continue the entry before them. Default "": built-in stack-trace
+	// rules (indentation, "at ", "Caused by:", "Traceback", "goroutine N [").
+	Multiline string
+}
+
+// Config configures a Collector.
+type Config struct {
+	// Inputs to collect. Required.
+	Inputs []Input
+	// Kafka connection options. Brokers is required.
+	Kafka kafkaconf.Config
+	// Topic to produce to. Default "logs". It must exist.
+	Topic string
+	// Host is stamped on every entry and prefixes the record key. Default
+	// os.Hostname().
+	Host string
+	// PositionsFile persists, per file identity, where reading resumes.
+	// Default "": no persistence, every start behaves like a first start.
+	PositionsFile string
+	// PositionsInterval is how often the positions file is written when it
+	// changed. Default 1s. It is always written on Close.
+	PositionsInterval time.Duration
+	// FromStart reads files present at the first start from their
+	// beginning. Default false: they are read from their end. Files created
+	// later, and files unknown to an existing positions file, are always read
+	// from the beginning.
+	FromStart bool
+	// RescanInterval is how often the patterns are expanded again. Default
+	// 1s.
+	RescanInterval time.Duration
+	// MaxLineBytes cuts longer lines, marking the entry Truncated. Default
+	// 1 MiB.
+	MaxLineBytes int
+	// MaxBufferedBytes bounds the bytes sent but not yet acknowledged; when
+	// reached, reading pauses. Default 64 MiB.
+	MaxBufferedBytes int64
+	// FlushTimeout is the quiet period after which a pending multiline entry,
+	// or a last line without its newline, is sent. Default 500ms.
+	FlushTimeout time.Duration
+	// Linger is how long the producer waits to batch records. Default 5ms.
+	Linger time.Duration
+	// Compression is "none", "lz4", "zstd", "snappy" or "gzip". Default
+	// "lz4".
+	Compression string
+	// CloseTimeout bounds how long Close waits for in-flight records to be
+	// acknowledged. Default 5s. Unacknowledged records are not checkpointed
+	// and are sent again after a restart.
+	CloseTimeout time.Duration
+	// Poll disables inotify: files are checked for new data every
+	// PollInterval only. Default false (inotify, with a PollInterval safety
+	// check).
+	Poll bool
+	// PollInterval is the safety re-check of an idle file. Default 1s, or
+	// 250ms when Poll is set.
+	PollInterval time.Duration
+	// Logger receives warnings. Default nil: no logging.
+	Logger *zap.Logger
+	// Registerer registers the collector's metrics. Default nil: metrics are
+	// kept but not registered.
+	Registerer prometheus.Registerer
+}
+
+// compiledInput is an Input ready to match.
+type compiledInput struct {
+	Input
+	root     string   // directory to walk for recursive patterns
+	segments []string // pattern split on "/", relative to root
+	start    *regexp.Regexp
+	fields   []labelField
+}
+
+type labelField struct{ key, value string }
+
+func (c *Config) setDefaults() error {
+	if len(c.Inputs) == 0 {
+		return ErrNoInputs
+	}
+	if len(c.Kafka.Brokers) == 0 {
+		return fmt.Errorf("collector: no kafka brokers given")
+	}
+	if c.Topic == "" {
+		c.Topic = "logs"
+	}
+	if c.Host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("collector: hostname: %w", err)
+		}
+		c.Host = h
+	}
+	if c.PositionsInterval <= 0 {
+		c.PositionsInterval = time.Second
+	}
+	if c.RescanInterval <= 0 {
+		c.RescanInterval = time.Second
+	}
+	if c.MaxLineBytes <= 0 {
+		c.MaxLineBytes = 1 << 20
+	}
+	if c.MaxBufferedBytes <= 0 {
+		c.MaxBufferedBytes = 64 << 20
+	}
+	if c.FlushTimeout <= 0 {
+		c.FlushTimeout = 500 * time.Millisecond
+	}
+	if c.Linger <= 0 {
+		c.Linger = 5 * time.Millisecond
+	}
+	if c.Compression == "" {
+		c.Compression = "lz4"
+	}
+	if _, err := compressionCodec(c.Compression); err != nil {
+		return err
+	}
+	if c.CloseTimeout <= 0 {
+		c.CloseTimeout = 5 * time.Second
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+		if c.Poll {
+			c.PollInterval = 250 * time.Millisecond
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return nil
+}
+
+func compileInput(in Input) (*compiledInput, error) {
+	if strings.TrimSpace(in.Pattern) == "" {
+		return nil, fmt.Errorf("collector: input with an empty pattern")
+	}
+	pat := filepath.Clean(in.Pattern)
+	if _, err := filepath.Match(strings.ReplaceAll(pat, "**", "*"), ""); err != nil {
+		return nil, fmt.Errorf("collector: pattern %q: %w", in.Pattern, err)
+	}
+	ci := &compiledInput{Input: in}
+	ci.root, ci.segments = splitPattern(pat)
+	if in.Multiline != "" {
+		re, err := regexp.Compile(in.Multiline)
+		if err != nil {
+			return nil, fmt.Errorf("collector: multiline pattern of %q: %w", in.Pattern, err)
+		}
+		ci.start = re
+	}
+	for k, v := range in.Labels {
+		ci.fields = append(ci.fields, labelField{k, v})
+	}
+	sortFields(ci.fields)
+	return ci, nil
+}
+
+// serviceFor is the service name of a file matched by the input.
+func (ci *compiledInput) serviceFor(path string) string {
+	if ci.Service != "" {
+		return ci.Service
+	}
+	base := filepath.Base(path)
+	if ext := filepath.Ext(base); ext != "" && ext != base {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base
+}

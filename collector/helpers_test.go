@@ -1,0 +1,253 @@
+package collector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tailcast/tailcast/internal/kafkaconf"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+// record is one record read back from the topic.
+type record struct {
+	partition int32
+	offset    int64
+	key       string
+	ctype     string
+	e         *logpb.LogEntry
+}
+
+// topicReader is an independent sarama consumer that reads every partition
+// of the topic from the oldest offset.
+type topicReader struct {
+	mu   sync.Mutex
+	recs []record
+	errs []error
+}
+
+func readTopic(t *testing.T, addr, topic string) *topicReader {
+	t.Helper()
+	sc := sarama.NewConfig()
+	sc.Consumer.Return.Errors = true
+	sc.Consumer.Offsets.Initial = sarama.OffsetOldest
+	sc.Consumer.Fetch.Default = 4 << 20
+	cons, err := sarama.NewConsumer([]string{addr}, sc)
+	if err != nil {
+		t.Fatalf("consumer: %v", err)
+	}
+	parts, err := cons.Partitions(topic)
+	if err != nil {
+		t.Fatalf("partitions: %v", err)
+	}
+	r := &topicReader{}
+	var wg sync.WaitGroup
+	var pcs []sarama.PartitionConsumer
+	for _, p := range parts {
+		pc, err := cons.ConsumePartition(topic, p, sarama.OffsetOldest)
+		if err != nil {
+			t.Fatalf("consume partition %d: %v", p, err)
+		}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for m := range pc.Messages() {
+				var e logpb.LogEntry
+				if err := proto.Unmarshal(m.Value, &e); err != nil {
+					r.mu.Lock()
+					r.errs = append(r.errs, err)
+					r.mu.Unlock()
+					continue
+				}
+				rec := record{partition: m.Partition, offset: m.Offset, key: string(m.Key), e: &e}
+				for _, h := range m.Headers {
+					if string(h.Key) == "content-type" {
+						rec.ctype = string(h.Value)
+					}
+				}
+				r.mu.Lock()
+				r.recs = append(r.recs, rec)
+				r.mu.Unlock()
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range pc.Errors() {
+			}
+		}()
+		pcs = append(pcs, pc)
+	}
+	t.Cleanup(func() {
+		for _, pc := range pcs {
+			pc.AsyncClose()
+		}
+		wg.Wait()
+		cons.Close()
+	})
+	return r
+}
+
+func (r *topicReader) snapshot() []record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]record(nil), r.recs...)
+}
+
+// wait polls until cond holds on the records read so far.
+func (r *topicReader) wait(t *testing.T, timeout time.Duration, what string, cond func([]record) bool) []record {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		recs := r.snapshot()
+		if cond(recs) {
+			return recs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s; have %d records", timeout, what, len(recs))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *topicReader) waitN(t *testing.T, n int, timeout time.Duration) []record {
+	t.Helper()
+	return r.wait(t, timeout, fmt.Sprintf("%d records", n), func(rs []record) bool { return len(rs) >= n })
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// testConfig is a Config tuned for fast tests.
+func testConfig(addr string, inputs ...Input) Config {
+	return Config{
+		Inputs:            inputs,
+		Kafka:             kafkaconf.Config{Brokers: []string{addr}},
+		Host:              "testhost",
+		RescanInterval:    50 * time.Millisecond,
+		PositionsInterval: 50 * time.Millisecond,
+		FlushTimeout:      100 * time.Millisecond,
+		PollInterval:      200 * time.Millisecond,
+		Linger:            time.Millisecond,
+		CloseTimeout:      5 * time.Second,
+	}
+}
+
+func startCollector(t *testing.T, cfg Config) *Collector {
+	t.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return c
+}
+
+// loghubLines returns the first n lines of a loghub sample.
+func loghubLines(t testing.TB, name string, n int) []string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	p := filepath.Join(filepath.Dir(file), "..", "..", "shared", "testdata", "loghub", name)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Skipf("loghub sample: %v", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() && len(out) < n {
+		out = append(out, sc.Text())
+	}
+	if len(out) < n {
+		t.Fatalf("loghub %s: got %d lines, want %d", name, len(out), n)
+	}
+	return out
+}
+
+func appendFile(t testing.TB, path string, data string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readPositions(t *testing.T, path string) map[string]position {
+	t.Helper()
+	ps, _, err := loadPositions(path)
+	if err != nil {
+		t.Fatalf("load positions: %v", err)
+	}
+	out := map[string]position{}
+	for _, p := range ps {
+		out[p.Path] = p
+	}
+	return out
+}
+
+// raws returns the Raw of every record, in topic order per partition.
+func raws(recs []record) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = string(r.e.Raw)
+	}
+	return out
+}
+
+// numbered extracts the sequence numbers of "seq=N" lines and counts them.
+func numbered(recs []record) map[int]int {
+	seen := map[int]int{}
+	for _, r := range recs {
+		var n int
+		if i := bytes.Index(r.e.Raw, []byte("seq=")); i >= 0 {
+			if _, err := fmt.Sscanf(string(r.e.Raw[i:]), "seq=%d", &n); err == nil {
+				seen[n]++
+			}
+		}
+	}
+	return seen
+}
+
+func missing(seen map[int]int, from, to int) []int {
+	var out []int
+	for i := from; i <= to; i++ {
+		if seen[i] == 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+var errTest = errors.New("test: injected")

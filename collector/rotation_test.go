@@ -1,0 +1,253 @@
+package collector
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/tailcast/tailcast/internal/broker"
+	"github.com/tailcast/tailcast/internal/kafkatest"
+)
+
+// writer appends numbered lines to a file like a service would, keeping its
+// descriptor open across a rename.
+type writer struct {
+	t    *testing.T
+	path string
+	f    *os.File
+}
+
+func newWriter(t *testing.T, path string) *writer {
+	w := &writer{t: t, path: path}
+	w.reopen()
+	t.Cleanup(func() { w.f.Close() })
+	return w
+}
+
+func (w *writer) reopen() {
+	if w.f != nil {
+		w.f.Close()
+	}
+	f, err := os.OpenFile(w.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.f = f
+}
+
+func (w *writer) lines(from, to int) {
+	var sb strings.Builder
+	for i := from; i < to; i++ {
+		fmt.Fprintf(&sb, "2026-01-02 15:04:05,000 INFO request handled path=/api/v1/items status=200 seq=%d\n", i)
+		if sb.Len() > 4096 || i == to-1 {
+			if _, err := w.f.WriteString(sb.String()); err != nil {
+				w.t.Fatal(err)
+			}
+			sb.Reset()
+		}
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	src, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRotationDuringStream(t *testing.T) {
+	const total = 3000
+	tests := []struct {
+		name    string
+		pattern string
+		rotate  func(t *testing.T, w *writer, at int)
+		maxDups int
+	}{
+		{
+			name:    "rename and create",
+			pattern: "app.log",
+			rotate: func(t *testing.T, w *writer, at int) {
+				if err := os.Rename(w.path+".1", w.path+".2"); err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				if err := os.Rename(w.path, w.path+".1"); err != nil {
+					t.Fatal(err)
+				}
+				w.lines(at, at+50) // still written to the renamed file
+				w.reopen()
+			},
+		},
+		{
+			name:    "copytruncate, copy matched by the pattern",
+			pattern: "app.log*",
+			rotate: func(t *testing.T, w *writer, at int) {
+				if err := os.Rename(w.path+".1", w.path+".2"); err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				copyFile(t, w.path, w.path+".1")
+				if err := os.Truncate(w.path, 0); err != nil {
+					t.Fatal(err)
+				}
+				w.lines(at, at+50)
+			},
+			maxDups: 100,
+		},
+	}
+	b := kafkatest.Start(t, "logs", 3)
+	r := readTopic(t, b.Addr(), "logs")
+	for i, tt := range tests {
+		base := i * total
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "app.log")
+			w := newWriter(t, path)
+			cfg := testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, tt.pattern)})
+			cfg.Logger = zaptest.NewLogger(t, zaptest.Level(zap.DebugLevel))
+			c := startCollector(t, cfg)
+			eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+			next := 0
+			for _, at := range []int{1000, 2000} {
+				for next < at { // a stream, not one write
+					w.lines(base+next, base+next+100)
+					next += 100
+				}
+				tt.rotate(t, w, base+next)
+				next += 50
+				// Rotations are spaced like real ones: the scan sees each new
+				// file before the next rotation moves it out of the pattern.
+				w.lines(base+next, base+next+100)
+				next += 100
+				want := next
+				time.Sleep(2 * time.Second)
+				m := missing(numbered(r.snapshot()), base, base+want-1)
+				t.Logf("missing %d %v", len(m), m[:min(10, len(m))])
+				r.wait(t, 10*time.Second, "lines before the next rotation", func(rs []record) bool {
+					return len(missing(numbered(rs), base, base+want-1)) == 0
+				})
+			}
+			w.lines(base+next, base+total)
+			recs := r.wait(t, 20*time.Second, "every line", func(rs []record) bool {
+				return len(missing(numbered(rs), base, base+total-1)) == 0
+			})
+			dups := 0
+			for n, k := range numbered(recs) {
+				if n >= base && n < base+total {
+					dups += k - 1
+				}
+			}
+			if dups > tt.maxDups {
+				t.Fatalf("got %d duplicates, want at most %d", dups, tt.maxDups)
+			}
+			t.Logf("%d lines, %d duplicates", total, dups)
+		})
+	}
+}
+
+func TestBrokerDownThenUp(t *testing.T) {
+	dataDir := t.TempDir()
+	b1, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", DataDir: dataDir, Partitions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := b1.Addr()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	w := newWriter(t, path)
+	c := startCollector(t, testConfig(addr, Input{Pattern: path}))
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	w.lines(0, 100)
+	eventually(t, 10*time.Second, "first lines acked", func() bool { return c.Stats().EntriesAcked == 100 })
+
+	b1.Close()
+	w.lines(100, 300)
+	eventually(t, 10*time.Second, "lines read while down", func() bool { return c.Stats().LinesRead == 300 })
+	if got := c.Stats().EntriesAcked; got != 100 {
+		t.Fatalf("got %d acked with the broker down, want 100", got)
+	}
+
+	b2 := kafkatest.StartConfig(t, broker.Config{Listen: addr, DataDir: dataDir, Partitions: 1})
+	eventually(t, 60*time.Second, "lines acked after the broker returned", func() bool { return c.Stats().EntriesAcked >= 300 })
+	r := readTopic(t, b2.Addr(), "logs")
+	recs := r.wait(t, 10*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, 299)) == 0 })
+	t.Logf("%d records for 300 lines, %d producer errors", len(recs), c.Stats().ProducerErrors)
+}
+
+func TestMultiline(t *testing.T) {
+	trace := strings.Join([]string{
+		"2026-01-02 15:04:05,000 ERROR request failed",
+		"java.lang.IllegalStateException: boom",
+		"\tat com.example.Foo.bar(Foo.java:10)",
+		"\tat com.example.Main.main(Main.java:5)",
+		"Caused by: java.io.IOException: disk full",
+		"\t... 2 more",
+	}, "\n")
+	tests := []struct {
+		name      string
+		multiline string
+		write     string
+		want      []string
+	}{
+		{"custom start pattern", `^\d{4}-\d{2}-\d{2} `, trace + "\n2026-01-02 15:04:06,000 INFO next\n",
+			[]string{trace, "2026-01-02 15:04:06,000 INFO next"}},
+		{"built-in rules, flushed when quiet", "", "ERROR boom\n\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)\nCaused by: x\n\t... 1 more\n",
+			[]string{"ERROR boom\n\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)\nCaused by: x\n\t... 1 more"}},
+		{"built-in rules, go panic", "", "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/x/main.go:5 +0x1d\nINFO after\n",
+			nil}, // shape checked below: the goroutine dump is not its own entry
+	}
+	b := kafkatest.Start(t, "logs", 1)
+	r := readTopic(t, b.Addr(), "logs")
+	have := 0
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "app.log")
+			appendFile(t, path, "")
+			c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path, Multiline: tt.multiline}))
+			eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+			appendFile(t, path, tt.write)
+			if tt.want == nil {
+				eventually(t, 10*time.Second, "lines read and flushed", func() bool {
+					s := c.Stats()
+					return s.LinesRead == 6 && s.EntriesAcked > 0 && s.EntriesAcked == s.EntriesSent && s.BufferedBytes == 0
+				})
+				time.Sleep(300 * time.Millisecond) // past FlushTimeout: the last entry is flushed too
+				recs := r.snapshot()[have:]
+				have += len(recs)
+				for _, rec := range recs {
+					if strings.HasPrefix(string(rec.e.Raw), "goroutine 1 [") || strings.HasPrefix(string(rec.e.Raw), "\t/x/main.go") {
+						t.Fatalf("got a continuation as its own entry: %q", raws(recs))
+					}
+				}
+				return
+			}
+			recs := r.waitN(t, have+len(tt.want), 10*time.Second)[have:]
+			have += len(tt.want)
+			for i, rec := range recs {
+				if got := string(rec.e.Raw); got != tt.want[i] {
+					t.Errorf("entry %d: got %q, want %q", i, got, tt.want[i])
+				}
+			}
+			if recs[0].e.Offset != 0 {
+				t.Errorf("got first entry offset %d, want 0", recs[0].e.Offset)
+			}
+		})
+	}
+}

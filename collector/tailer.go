@@ -1,0 +1,451 @@
+package collector
+
+// Files are read by this package's own reader, not nxadm/tail. nxadm/tail
+// v1.4.11 (read for this decision) calls Tell() - an lseek syscall under a
+// mutex - twice per line and hands every line over an unbuffered channel as a
+// fresh string; with CompleteLines it keeps a last line without newline in an
+// internal buffer that cannot be flushed, so a quiet partial line is never
+// delivered; at a rename its select between Modified and Deleted may pick
+// Deleted first and reopen the path before the old file is read to its end
+// (its issues #28/#74); truncation is only noticed when an event arrives with
+// a size below the previous one (#62/#77/#78); and its inotify watcher calls
+// util.Fatal (os.Exit) when a stat fails with anything but ENOENT. The reader
+// below pread()s big chunks from a descriptor it holds (so a renamed or
+// deleted file is drained to its end), computes every offset exactly,
+// detects truncation by size and by fingerprint, and uses fsnotify only as a
+// wake-up hint with a periodic re-check as safety net.
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tailcast/tailcast/internal/multiline"
+	"github.com/tailcast/tailcast/internal/parse"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+const readChunk = 128 << 10
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
+
+var protoHeaders = []sarama.RecordHeader{{Key: []byte("content-type"), Value: []byte("application/x-protobuf")}}
+
+// tailFile is one open file: its reader state (owned by its goroutine) and
+// its acknowledgement watermark (guarded by mu).
+type tailFile struct {
+	c       *Collector
+	in      *compiledInput
+	key     fileKey
+	id      string
+	path    string
+	service string
+	rkey    sarama.Encoder
+	f       *os.File
+	notify  chan struct{}
+	gone    atomic.Bool // no pattern matches the file any more
+	exited  chan struct{}
+	lag     prometheus.Gauge
+
+	// Reader state.
+	off        int64
+	readOff    atomic.Int64 // off, for copytruncate detection by the scanner
+	copying    bool         // a copy that has not reached off yet
+	gen        uint64
+	joiner     *multiline.Joiner
+	hasCarry   bool
+	carry      []byte
+	carryStart int64
+	carryTrunc bool
+	pendTrunc  bool // a line of the joiner's pending entry was cut
+	lastData   time.Time
+	flushed    bool // the pending partial data was flushed since lastData
+
+	mu      sync.Mutex
+	curGen  uint64
+	nextSeq uint64
+	base    uint64 // seq of pending[head]
+	pending []pend
+	head    int
+	acked   int64 // End of the highest contiguous acknowledged entry
+	fpLen   int
+	fpSum   uint64
+	prefix  []byte // the fingerprinted bytes
+}
+
+type pend struct {
+	end   int64
+	acked bool
+}
+
+// msgMeta travels with a record through the producer.
+type msgMeta struct {
+	t    *tailFile
+	gen  uint64
+	seq  uint64
+	size int64
+}
+
+func (t *tailFile) wake() {
+	select {
+	case t.notify <- struct{}{}:
+	default:
+	}
+}
+
+// position snapshots the checkpoint of the file.
+func (t *tailFile) position() position {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return position{ID: t.id, Path: t.path, Dev: t.key.Dev, Ino: t.key.Ino, FpLen: t.fpLen, FpSum: t.fpSum, Offset: t.acked}
+}
+
+func (t *tailFile) idle() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.head == len(t.pending)
+}
+
+// track registers an entry ending at end as in flight and returns its seq.
+func (t *tailFile) track(end int64) (gen, seq uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.head > 1024 && t.head*2 > len(t.pending) {
+		n := copy(t.pending, t.pending[t.head:])
+		t.pending = t.pending[:n]
+		t.head = 0
+	}
+	t.pending = append(t.pending, pend{end: end})
+	seq = t.nextSeq
+	t.nextSeq++
+	return t.curGen, seq
+}
+
+// ack marks an entry acknowledged and advances the contiguous watermark.
+func (t *tailFile) ack(gen, seq uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if gen != t.curGen || seq < t.base {
+		return // acknowledgement of content from before a truncation
+	}
+	i := t.head + int(seq-t.base)
+	if i >= len(t.pending) {
+		return
+	}
+	t.pending[i].acked = true
+	for t.head < len(t.pending) && t.pending[t.head].acked {
+		t.acked = t.pending[t.head].end
+		t.head++
+		t.base++
+	}
+}
+
+// resetTo starts a new generation at offset off (truncation).
+func (t *tailFile) resetTo(off int64) {
+	t.mu.Lock()
+	if t.c.files != nil {
+		g := ghost{path: t.path, prefix: t.prefix, off: t.off, at: time.Now()}
+		t.mu.Unlock()
+		t.c.addGhost(g)
+		t.mu.Lock()
+	}
+	t.curGen++
+	t.gen = t.curGen
+	t.pending, t.head = nil, 0
+	t.base = t.nextSeq
+	t.acked = off
+	t.fpLen, t.fpSum, t.prefix = 0, 0, nil
+	t.mu.Unlock()
+	t.off = off
+	t.readOff.Store(off)
+	t.hasCarry, t.carry, t.carryTrunc, t.pendTrunc = false, t.carry[:0], false, false
+	t.joiner = t.c.newJoiner(t.in)
+}
+
+func (t *tailFile) run(ctx context.Context) {
+	defer close(t.exited)
+	c := t.c
+	var bufp *[]byte
+	defer func() {
+		if bufp != nil {
+			chunkPool.Put(bufp)
+		}
+	}()
+	t.lastData = time.Now()
+	t.flushed = true
+	wait := time.NewTimer(time.Hour)
+	defer wait.Stop()
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		if bufp == nil {
+			bufp = chunkPool.Get().(*[]byte)
+		}
+		n, err := t.f.ReadAt(*bufp, t.off)
+		if n > 0 && t.fingerprintChanged() {
+			// Truncated and rewritten past our offset (copytruncate) before
+			// this read: the chunk is new content read from the wrong place.
+			// Checking after the read makes this race free.
+			c.cfg.Logger.Info("file rewritten from its start", zap.String("path", t.path))
+			t.flushPartial(ctx)
+			t.resetTo(0)
+			continue
+		}
+		if n > 0 {
+			if !t.consume(ctx, (*bufp)[:n], t.off) {
+				return
+			}
+			t.off += int64(n)
+			t.readOff.Store(t.off)
+			t.lastData = time.Now()
+			t.flushed = false
+			t.updateFingerprint()
+			continue
+		}
+		if err != nil && err != io.EOF {
+			c.cfg.Logger.Warn("read file", zap.String("path", t.path), zap.Error(err))
+		}
+		// At the end of the file: give the buffer back while idle.
+		chunkPool.Put(bufp)
+		bufp = nil
+
+		size := int64(-1)
+		if fi, err := t.f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		if t.copying && size >= t.off {
+			t.copying = false
+		}
+		if size >= 0 && size < t.off && !t.copying {
+			c.cfg.Logger.Info("file truncated", zap.String("path", t.path), zap.Int64("size", size), zap.Int64("offset", t.off))
+			t.flushPartial(ctx)
+			t.resetTo(0)
+			continue
+		}
+		if size >= 0 {
+			t.lag.Set(float64(size - t.off))
+		}
+		quiet := time.Since(t.lastData)
+		if !t.flushed && quiet >= c.cfg.FlushTimeout {
+			if !t.flushPartial(ctx) {
+				return
+			}
+			t.flushed = true
+		}
+		release := c.cfg.FlushTimeout
+		if c.cfg.RescanInterval > release {
+			release = c.cfg.RescanInterval
+		}
+		if t.gone.Load() && t.flushed && quiet >= release {
+			return // renamed away or deleted, and read to its end
+		}
+		d := c.cfg.PollInterval
+		if !t.flushed {
+			d = min(d, c.cfg.FlushTimeout-quiet)
+		}
+		if t.gone.Load() {
+			d = min(d, release-quiet)
+		}
+		d = max(d, time.Millisecond)
+		wait.Reset(d)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.notify:
+		case <-wait.C:
+		}
+		if !wait.Stop() {
+			select {
+			case <-wait.C:
+			default:
+			}
+		}
+	}
+}
+
+// consume splits data (which starts at file offset base) into lines.
+func (t *tailFile) consume(ctx context.Context, data []byte, base int64) bool {
+	maxLine := t.c.cfg.MaxLineBytes
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			t.appendCarry(data, base)
+			return true
+		}
+		end := base + int64(i) + 1
+		if t.hasCarry {
+			t.appendCarry(data[:i], base)
+			ok := t.emit(ctx, t.carry, t.carryStart, end, t.carryTrunc)
+			t.hasCarry, t.carry, t.carryTrunc = false, t.carry[:0], false
+			if !ok {
+				return false
+			}
+		} else {
+			line, trunc := data[:i], false
+			if len(line) > maxLine {
+				line, trunc = line[:maxLine], true
+			}
+			if !t.emit(ctx, line, base, end, trunc) {
+				return false
+			}
+		}
+		data = data[i+1:]
+		base = end
+	}
+	return true
+}
+
+func (t *tailFile) appendCarry(seg []byte, base int64) {
+	if !t.hasCarry {
+		t.hasCarry, t.carryStart, t.carry, t.carryTrunc = true, base, t.carry[:0], false
+	}
+	room := t.c.cfg.MaxLineBytes - len(t.carry)
+	if len(seg) > room {
+		seg = seg[:room]
+		t.carryTrunc = true
+	}
+	t.carry = append(t.carry, seg...)
+	if cap(t.carry) > readChunk && len(t.carry) == 0 {
+		t.carry = nil
+	}
+}
+
+// flushPartial sends a last line without newline and the joiner's pending
+// entry.
+func (t *tailFile) flushPartial(ctx context.Context) bool {
+	if t.hasCarry {
+		ok := t.emit(ctx, t.carry, t.carryStart, t.off, t.carryTrunc)
+		t.hasCarry, t.carryTrunc = false, false
+		if cap(t.carry) > readChunk {
+			t.carry = nil
+		} else {
+			t.carry = t.carry[:0]
+		}
+		if !ok {
+			return false
+		}
+	}
+	if e, ok := t.joiner.Flush(); ok {
+		trunc := t.pendTrunc
+		t.pendTrunc = false
+		return t.send(ctx, e, trunc)
+	}
+	return true
+}
+
+// emit passes one physical line to the joiner and sends what it completes.
+func (t *tailFile) emit(ctx context.Context, line []byte, start, end int64, trunc bool) bool {
+	c := t.c
+	c.stats.linesRead.Add(1)
+	c.stats.bytesRead.Add(end - start)
+	if trunc {
+		c.stats.truncated.Add(1)
+	}
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	done, ok := t.joiner.Add(line, start, end)
+	if !ok {
+		t.pendTrunc = t.pendTrunc || trunc
+		return true
+	}
+	dtrunc := t.pendTrunc
+	if done.End >= end { // the completed entry includes this line
+		dtrunc = dtrunc || trunc
+		t.pendTrunc = false
+	} else {
+		t.pendTrunc = trunc
+	}
+	return t.send(ctx, done, dtrunc)
+}
+
+// send turns a joined entry into a record and hands it to the producer,
+// blocking while the un-acknowledged bytes are at their bound.
+func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool {
+	if len(bytes.TrimSpace(e.Data)) == 0 {
+		return true // blank lines carry nothing; the next entry's End covers them
+	}
+	c := t.c
+	le := &logpb.LogEntry{
+		ReadTimeUnixNano: time.Now().UnixNano(),
+		Service:          t.service,
+		Host:             c.cfg.Host,
+		Source:           t.path,
+		FileId:           t.id,
+		Offset:           e.Start,
+		Raw:              e.Data,
+		Truncated:        trunc,
+	}
+	parse.Into(le, e.Data)
+	for _, f := range t.in.fields {
+		le.Fields = append(le.Fields, &logpb.Field{Key: f.key, Value: f.value})
+	}
+	val, err := proto.Marshal(le)
+	if err != nil { // only invalid UTF-8 in a string field; Message is sanitised by parse
+		c.cfg.Logger.Warn("marshal entry", zap.String("path", t.path), zap.Error(err))
+		return true
+	}
+	size := int64(len(val) + 64)
+	if err := c.budget.acquire(ctx, size); err != nil {
+		return false
+	}
+	gen, seq := t.track(e.End)
+	msg := &sarama.ProducerMessage{
+		Topic:    c.cfg.Topic,
+		Key:      t.rkey,
+		Value:    sarama.ByteEncoder(val),
+		Headers:  protoHeaders,
+		Metadata: &msgMeta{t: t, gen: gen, seq: seq, size: size},
+	}
+	select {
+	case c.producer.Input() <- msg:
+		c.stats.sent.Add(1)
+		return true
+	case <-ctx.Done():
+		c.budget.release(size)
+		return false
+	}
+}
+
+// updateFingerprint extends the fingerprint of a file shorter than
+// fingerprintBytes as it grows.
+func (t *tailFile) updateFingerprint() {
+	t.mu.Lock()
+	l := t.fpLen
+	t.mu.Unlock()
+	if l >= fingerprintBytes {
+		return
+	}
+	b, sum, err := fingerprint(t.f, min(t.off, fingerprintBytes))
+	if err != nil || len(b) <= l {
+		return
+	}
+	t.mu.Lock()
+	t.fpLen, t.fpSum, t.prefix = len(b), sum, b
+	t.mu.Unlock()
+}
+
+// fingerprintChanged reports whether the file's first bytes no longer match
+// the fingerprint: it was truncated and rewritten past our offset between
+// two checks (copytruncate).
+func (t *tailFile) fingerprintChanged() bool {
+	t.mu.Lock()
+	l, sum := t.fpLen, t.fpSum
+	t.mu.Unlock()
+	if l == 0 {
+		return false
+	}
+	b, got, err := fingerprint(t.f, int64(l))
+	if err != nil {
+		return false
+	}
+	return len(b) < l || got != sum
+}

@@ -1,0 +1,129 @@
+package collector
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMatchSegments(t *testing.T) {
+	tests := []struct {
+		pat, name string
+		want      bool
+	}{
+		{"**/*.log", "a.log", true},
+		{"**/*.log", "x/y/a.log", true},
+		{"**/*.log", "x/y/a.txt", false},
+		{"x/**/a.log", "x/a.log", true},
+		{"x/**/a.log", "x/1/2/a.log", true},
+		{"x/**/a.log", "y/1/a.log", false},
+		{"*/a.log", "x/y/a.log", false},
+		{"**", "anything/at/all", true},
+		{"a/**/b/**/c.log", "a/1/b/2/3/c.log", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pat+" "+tt.name, func(t *testing.T) {
+			if got := matchSegments(strings.Split(tt.pat, "/"), strings.Split(tt.name, "/")); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitPattern(t *testing.T) {
+	tests := []struct {
+		pat, root, rest string
+	}{
+		{"/var/log/**/*.log", "/var/log", "**/*.log"},
+		{"/var/log/app.log", "/var/log", "app.log"},
+		{"logs/*/x.log", "logs", "*/x.log"},
+		{"*.log", ".", "*.log"},
+		{"/*.log", "/", "*.log"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pat, func(t *testing.T) {
+			root, segs := splitPattern(filepath.Clean(tt.pat))
+			if root != tt.root || strings.Join(segs, "/") != tt.rest {
+				t.Fatalf("got %q %q, want %q %q", root, strings.Join(segs, "/"), tt.root, tt.rest)
+			}
+		})
+	}
+}
+
+func TestAckWatermark(t *testing.T) {
+	tests := []struct {
+		name  string
+		ends  []int64
+		order []int // seqs acknowledged, in this order
+		want  int64
+	}{
+		{"in order", []int64{10, 20, 30}, []int{0, 1, 2}, 30},
+		{"gap holds the watermark", []int64{10, 20, 30}, []int{0, 2}, 10},
+		{"gap filled", []int64{10, 20, 30}, []int{2, 1, 0}, 30},
+		{"nothing acked", []int64{10, 20}, nil, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &tailFile{acked: 5}
+			var seqs []uint64
+			for _, e := range tt.ends {
+				_, s := f.track(e)
+				seqs = append(seqs, s)
+			}
+			for _, i := range tt.order {
+				f.ack(0, seqs[i])
+			}
+			if got := f.position().Offset; got != tt.want {
+				t.Fatalf("got watermark %d, want %d", got, tt.want)
+			}
+		})
+	}
+	t.Run("acks from before a truncation are ignored", func(t *testing.T) {
+		f := &tailFile{c: &Collector{}, in: &compiledInput{}}
+		_, s := f.track(100)
+		f.resetTo(0)
+		f.ack(0, s)
+		if got := f.position().Offset; got != 0 {
+			t.Fatalf("got watermark %d, want 0", got)
+		}
+	})
+}
+
+func TestBudgetBlocksUntilRelease(t *testing.T) {
+	b := &budget{max: 100}
+	ctx := context.Background()
+	if err := b.acquire(ctx, 80); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() { got <- b.acquire(ctx, 50) }()
+	select {
+	case err := <-got:
+		t.Fatalf("acquire over the bound returned %v, want it to block", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	b.release(80)
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("acquire still blocked after release")
+	}
+	if b.inUse() != 50 {
+		t.Fatalf("got %d in use, want 50", b.inUse())
+	}
+	// An entry larger than the bound passes alone.
+	b.release(50)
+	if err := b.acquire(ctx, 500); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := b.acquire(cctx, 1); err == nil {
+		t.Fatal("got nil, want the context error")
+	}
+}

@@ -1,0 +1,201 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"go.uber.org/zap"
+)
+
+// lagInterval is how often an idle claim refreshes its lag gauge.
+const lagInterval = time.Second
+
+// Consumer consumes the topic with a consumer group and feeds the Sink.
+type Consumer struct {
+	cfg Config
+	sc  *sarama.Config
+	log *zap.Logger
+	m   *metrics
+
+	mu      sync.Mutex
+	state   int // stateNew, stateStarted, stateClosed
+	client  sarama.Client
+	group   sarama.ConsumerGroup
+	cancel  context.CancelFunc
+	loopWG  sync.WaitGroup // the Consume loop
+	drainWG sync.WaitGroup // the group errors drain; ends when the group closes
+	closeMu sync.Mutex     // serialises Close so a second call waits for the first
+
+	// Readiness of the current session: claims expected and started.
+	claimMu  sync.Mutex
+	expected int
+	running  int
+	ready    atomic.Bool
+	// delivered is, per partition, the next offset after the last record
+	// handed to the sink in an earlier session (under claimMu).
+	delivered map[int32]int64
+
+	lastDecodeLog atomic.Int64 // unix nanos; rate-limits decode error logs
+}
+
+const (
+	stateNew = iota
+	stateStarted
+	stateClosed
+)
+
+// New validates cfg, fills its defaults and builds a Consumer. It does not
+// connect; Start does.
+func New(cfg Config) (*Consumer, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	sc, err := cfg.Kafka.Sarama()
+	if err != nil {
+		return nil, fmt.Errorf("consumer: %w", err)
+	}
+	sc.Consumer.Return.Errors = true
+	sc.Consumer.MaxWaitTime = cfg.FetchWait
+	sc.Consumer.Offsets.Initial = sarama.OffsetNewest // only after a reset race; Setup picks starts
+	sc.Consumer.Offsets.AutoCommit.Enable = true
+	sc.Consumer.Offsets.AutoCommit.Interval = cfg.CommitInterval
+	sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{
+		sarama.NewBalanceStrategySticky(),
+		sarama.NewBalanceStrategyRoundRobin(),
+	}
+	// A consumer must not create the topic by asking about it.
+	sc.Metadata.AllowAutoTopicCreation = false
+	// A record larger than the default fetch size must still come through.
+	sc.Consumer.Fetch.Max = 0
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("consumer: kafka config: %w", err)
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Consumer{cfg: cfg, sc: sc, log: cfg.Logger, m: m, delivered: map[int32]int64{}}, nil
+}
+
+// Start connects to Kafka and starts consuming in the background. It fails
+// with ErrUnreachable when no broker answers, and with a clear error when the
+// topic is missing. Later outages are ridden out: the group rejoins with
+// backoff until Close or ctx ends.
+func (c *Consumer) Start(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.state {
+	case stateStarted:
+		return errors.New("consumer: already started")
+	case stateClosed:
+		return ErrClosed
+	}
+	brokers := strings.Join(c.cfg.Kafka.Brokers, ",")
+	client, err := sarama.NewClient(c.cfg.Kafka.Brokers, c.sc)
+	if err != nil {
+		return fmt.Errorf("%w: connect to %s: %w", ErrUnreachable, brokers, err)
+	}
+	parts, err := client.Partitions(c.cfg.Topic)
+	if err == nil && len(parts) == 0 {
+		err = sarama.ErrUnknownTopicOrPartition
+	}
+	if err != nil {
+		_ = client.Close()
+		return fmt.Errorf("consumer: topic %q on %s: %w", c.cfg.Topic, brokers, err)
+	}
+	group, err := sarama.NewConsumerGroupFromClient(c.cfg.Group, client)
+	if err != nil {
+		_ = client.Close()
+		return fmt.Errorf("consumer: group %q: %w", c.cfg.Group, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	c.client, c.group, c.cancel = client, group, cancel
+	c.state = stateStarted
+
+	h := &handler{c: c}
+	c.loopWG.Add(1)
+	go func() {
+		defer c.loopWG.Done()
+		c.consumeLoop(ctx, h)
+	}()
+	c.drainWG.Add(1)
+	go func() {
+		defer c.drainWG.Done()
+		for err := range group.Errors() { // closed by group.Close
+			c.m.kafkaErrors.Inc()
+			c.log.Warn("kafka consumer error", zap.Error(err))
+		}
+	}()
+	c.log.Info("consumer started", zap.String("brokers", brokers),
+		zap.String("topic", c.cfg.Topic), zap.String("group", c.cfg.Group), zap.Int("partitions", len(parts)))
+	return nil
+}
+
+// consumeLoop keeps a group session alive: Consume returns at every
+// rebalance and on errors, and is called again until ctx ends.
+func (c *Consumer) consumeLoop(ctx context.Context, h *handler) {
+	backoff := 100 * time.Millisecond
+	for {
+		err := c.group.Consume(ctx, []string{c.cfg.Topic}, h)
+		if ctx.Err() != nil || errors.Is(err, sarama.ErrClosedConsumerGroup) {
+			return
+		}
+		if err == nil {
+			backoff = 100 * time.Millisecond
+			continue
+		}
+		c.m.kafkaErrors.Inc()
+		c.log.Warn("consumer group session failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// Ready reports whether every partition claimed in the current group session
+// is being consumed. It is false before Start, during a rebalance, while no
+// session can be held (broker outage) and after Close.
+func (c *Consumer) Ready() bool { return c.ready.Load() }
+
+// Close stops consuming, commits marked offsets and leaves the group. It is
+// safe to call more than once, and before Start.
+func (c *Consumer) Close() error {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	c.mu.Lock()
+	if c.state != stateStarted {
+		c.state = stateClosed
+		c.mu.Unlock()
+		return nil
+	}
+	c.state = stateClosed
+	c.mu.Unlock()
+
+	// Ending the session releases the claims and flushes the offsets. The
+	// loop must be out of Consume before the group closes: Close would
+	// otherwise wait on the group lock Consume holds.
+	c.cancel()
+	c.loopWG.Wait()
+	var errs []error
+	if err := c.group.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close consumer group: %w", err))
+	}
+	c.drainWG.Wait()
+	if err := c.client.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
+		errs = append(errs, fmt.Errorf("close kafka client: %w", err))
+	}
+	c.ready.Store(false)
+	return errors.Join(errs...)
+}

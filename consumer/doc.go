@@ -1,0 +1,18 @@
+// Package consumer reads log records from Kafka with a sarama consumer group
+// and hands each one, decoded into a logpb.LogEntry, to a Sink.
+//
+// Records the collector produced (header content-type:
+// application/x-protobuf) are unmarshalled; anything else is a foreign record
+// from another service, plain text or a JSON object, and is parsed like a log
+// line. Records that cannot be decoded are counted and delivered as raw text:
+// a poison record never stops consumption.
+//
+// Every replica uses its own group by default, so each one consumes every
+// partition. A group with no committed offset starts Warmup records before the
+// newest per partition; afterwards offsets are committed automatically and on
+// Close, and a restart resumes after the last committed offset.
+//
+// A Consumer's methods are safe to call concurrently. Sink methods are called
+// from one goroutine per partition, in offset order. Decode is a pure
+// function, safe for concurrent use.
+package consumer

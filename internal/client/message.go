@@ -1,0 +1,153 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Message types of the protocol.
+const (
+	TypeHello   = "hello"
+	TypeEntry   = "entry"
+	TypeGap     = "gap"
+	TypeDropped = "dropped"
+	TypeError   = "error"
+)
+
+// ProtocolVersion is the hello version this client speaks.
+const ProtocolVersion = 1
+
+// Message is one JSON object from the server. Which fields are set depends
+// on Type; unknown types are passed through with Type and Raw only.
+type Message struct {
+	Type string
+
+	// hello
+	Version int
+	Server  string
+
+	// entry
+	Cursor    string
+	TS        time.Time
+	Service   string
+	Host      string
+	Source    string
+	Level     string
+	Msg       string
+	Fields    map[string]json.RawMessage
+	FieldKeys []string // keys of Fields in the order the server sent them
+	Truncated bool
+
+	// gap
+	Missed int64
+	// dropped
+	Count int64
+	// error
+	Error string
+
+	// Raw is the object as received, without its newline. It is the
+	// caller's to keep.
+	Raw []byte
+}
+
+type wireMessage struct {
+	Type      string          `json:"type"`
+	Version   int             `json:"version"`
+	Server    string          `json:"server"`
+	Cursor    string          `json:"cursor"`
+	TS        string          `json:"ts"`
+	Service   string          `json:"service"`
+	Host      string          `json:"host"`
+	Source    string          `json:"source"`
+	Level     string          `json:"level"`
+	Msg       string          `json:"msg"`
+	Fields    json.RawMessage `json:"fields"`
+	Truncated bool            `json:"truncated"`
+	Missed    int64           `json:"missed"`
+	Count     int64           `json:"count"`
+	Error     string          `json:"error"`
+}
+
+// decodeMessage parses one NDJSON object. raw is kept as Message.Raw.
+func decodeMessage(raw []byte) (Message, error) {
+	var w wireMessage
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return Message{}, protocolError("invalid JSON from server (%v): %s", err, excerpt(raw))
+	}
+	if w.Type == "" {
+		return Message{}, protocolError("object without a type: %s", excerpt(raw))
+	}
+	m := Message{
+		Type:      w.Type,
+		Version:   w.Version,
+		Server:    w.Server,
+		Cursor:    w.Cursor,
+		Service:   w.Service,
+		Host:      w.Host,
+		Source:    w.Source,
+		Level:     w.Level,
+		Msg:       w.Msg,
+		Truncated: w.Truncated,
+		Missed:    w.Missed,
+		Count:     w.Count,
+		Error:     w.Error,
+		Raw:       raw,
+	}
+	if w.TS != "" {
+		ts, err := time.Parse(time.RFC3339Nano, w.TS)
+		if err != nil {
+			return Message{}, protocolError("entry with a bad ts %q: %s", w.TS, excerpt(raw))
+		}
+		m.TS = ts
+	}
+	if len(w.Fields) > 0 && !bytes.Equal(w.Fields, []byte("null")) {
+		keys, fields, err := orderedFields(w.Fields)
+		if err != nil {
+			return Message{}, protocolError("entry fields are not an object (%v): %s", err, excerpt(raw))
+		}
+		m.FieldKeys, m.Fields = keys, fields
+	}
+	return m, nil
+}
+
+// orderedFields decodes a JSON object keeping its key order, which a map
+// alone would lose.
+func orderedFields(obj json.RawMessage) ([]string, map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, fmt.Errorf("got %v, want an object", tok)
+	}
+	var keys []string
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		k, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		if _, dup := fields[k]; !dup {
+			keys = append(keys, k)
+		}
+		fields[k] = v
+	}
+	return keys, fields, nil
+}
+
+// excerpt quotes the start of a bad object for an error message.
+func excerpt(b []byte) string {
+	const max = 200
+	if len(b) > max {
+		return fmt.Sprintf("%q…", b[:max])
+	}
+	return fmt.Sprintf("%q", b)
+}

@@ -1,0 +1,128 @@
+package pusher
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+// Fetcher reads past entries of a partition from Kafka (implemented by
+// *consumer.Consumer). It calls fn for the entries in [from, to) in offset
+// order and returns the oldest offset Kafka still holds.
+type Fetcher interface {
+	Fetch(ctx context.Context, partition int32, from, to int64, fn func(offset int64, e *logpb.LogEntry) error) (logStart int64, err error)
+}
+
+// Config configures a Server. Every zero value means the default stated.
+type Config struct {
+	// Fetcher reads history older than the rings. Default nil: resume only
+	// from memory, with a gap when the cursor is older.
+	Fetcher Fetcher
+	// RingEntries bounds each partition's ring. Default 100_000.
+	RingEntries int
+	// RingBytes bounds each partition's ring in encoded bytes. Default 64 MiB.
+	RingBytes int64
+	// QueueBytes is how far (in encoded bytes of the log, before filtering)
+	// a client may fall behind before it is skipped ahead and sent
+	// "dropped". Default 4 MiB.
+	QueueBytes int64
+	// SlowTimeout is how long a client may stay behind (skipped, and not
+	// caught up since) before it is closed with 1008. It is also the write
+	// deadline of each frame. Default 10s.
+	SlowTimeout time.Duration
+	// FlushInterval is the write coalescing delay. Default 5ms; at most 10ms.
+	FlushInterval time.Duration
+	// Token, when set, is required as ?token= or "Authorization: Bearer".
+	// Default "": no authentication.
+	Token string
+	// AllowedOrigins lists the Origin values (e.g. "https://logs.example.com")
+	// or bare hosts accepted from browsers; "*" allows all. Default nil: the
+	// Origin's host must equal the request's Host. Requests without Origin
+	// (non-browser clients) are always accepted.
+	AllowedOrigins []string
+	// MaxConnsPerIP limits concurrent connections per remote IP (the TCP
+	// peer; proxy headers are not trusted). Default 1000; negative: no limit.
+	MaxConnsPerIP int
+	// PingInterval is how often the server pings; a peer that sends no frame
+	// within twice this is closed. Default 30s.
+	PingInterval time.Duration
+	// HandshakeTimeout bounds writing the upgrade response and the hello.
+	// Default 10s. Reading the request is the http.Server's job: set its
+	// ReadHeaderTimeout.
+	HandshakeTimeout time.Duration
+	// MaxMessageBytes is the largest client message accepted; larger ones
+	// close the connection with 1009. Default 64 KiB.
+	MaxMessageBytes int64
+	// BeginWait is how long a since= resume waits for the consumer to Begin
+	// the cursor's partitions (just after a restart). Default 5s.
+	BeginWait time.Duration
+	// Version is reported in hello as "tailcast/<Version>". Default "dev".
+	Version string
+	// Logger receives connection events. Default nil: no logging.
+	Logger *zap.Logger
+	// Registerer receives the metrics. Default nil: kept but not registered.
+	Registerer prometheus.Registerer
+}
+
+func (c *Config) fill() error {
+	if c.RingEntries == 0 {
+		c.RingEntries = 100_000
+	}
+	if c.RingBytes == 0 {
+		c.RingBytes = 64 << 20
+	}
+	if c.QueueBytes == 0 {
+		c.QueueBytes = 4 << 20
+	}
+	if c.SlowTimeout == 0 {
+		c.SlowTimeout = 10 * time.Second
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = 5 * time.Millisecond
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = 1000
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = 30 * time.Second
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = 10 * time.Second
+	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = 64 << 10
+	}
+	if c.BeginWait == 0 {
+		c.BeginWait = 5 * time.Second
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	switch {
+	case c.RingEntries < 1:
+		return fmt.Errorf("ring entries %d: must be positive", c.RingEntries)
+	case c.RingBytes < 1:
+		return fmt.Errorf("ring bytes %d: must be positive", c.RingBytes)
+	case c.QueueBytes < 1:
+		return fmt.Errorf("queue bytes %d: must be positive", c.QueueBytes)
+	case c.SlowTimeout < 0:
+		return fmt.Errorf("slow timeout %v: must be positive", c.SlowTimeout)
+	case c.FlushInterval < 0 || c.FlushInterval > 10*time.Millisecond:
+		return fmt.Errorf("flush interval %v: must be in (0, 10ms]", c.FlushInterval)
+	case c.PingInterval < 0:
+		return fmt.Errorf("ping interval %v: must be positive", c.PingInterval)
+	case c.HandshakeTimeout < 0:
+		return fmt.Errorf("handshake timeout %v: must be positive", c.HandshakeTimeout)
+	case c.MaxMessageBytes < 1:
+		return fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
+	}
+	return nil
+}

@@ -1,0 +1,18 @@
+// Package pusher is the websocket push server: it receives decoded entries
+// from the consumer (Begin/Publish, the consumer.Sink), keeps a bounded
+// history per partition, and streams entries to websocket clients as
+// newline-delimited JSON following docs/protocol.md.
+//
+// Each entry is encoded once at Publish; clients are positions in a shared,
+// arrival-ordered log, so a client costs no per-entry copies. A single flush
+// loop coalesces new entries into frames every FlushInterval, builds one
+// frame for all caught-up clients with the same filter, and hands frames to
+// a pool of writer goroutines that grows on demand (at most one writer per
+// connection at a time, as gobwas/ws requires). Clients that fall behind are
+// skipped ahead (a "dropped" message) and, if they stay behind, closed with
+// 1008. Resume (since=cursor) replays from the in-memory rings, from Kafka
+// through the Fetcher when the rings no longer reach back, and reports a
+// "gap" when Kafka no longer has the range.
+//
+// Begin, Publish, ServeHTTP, Clients and Close are safe to call concurrently.
+package pusher

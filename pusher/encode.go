@@ -1,0 +1,270 @@
+package pusher
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tailcast/tailcast/internal/parse"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
+// so that nothing invalid reaches the wire; U+2028 and U+2029 are escaped
+// because JavaScript consumers have treated them as line terminators.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendJSONLiteral appends v, which claims to be a JSON literal, verbatim
+// when it is one that is safe inside an NDJSON line; pretty-printed JSON is
+// compacted, anything else is sent as a string.
+func appendJSONLiteral(b []byte, v string) []byte {
+	if v == "" || !utf8.ValidString(v) || !json.Valid([]byte(v)) {
+		return appendJSONString(b, v)
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 {
+			buf := bytes.NewBuffer(b)
+			if err := json.Compact(buf, []byte(v)); err != nil {
+				return appendJSONString(b, v)
+			}
+			return buf.Bytes()
+		}
+	}
+	return append(b, v...)
+}
+
+const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// entryTime is the event time, or the read time when the line had none.
+func entryTime(e *logpb.LogEntry) int64 {
+	if e.TimeUnixNano != 0 {
+		return e.TimeUnixNano
+	}
+	return e.ReadTimeUnixNano
+}
+
+// appendEntryBody appends everything of an entry line after the cursor:
+// `,"ts":…}` plus the newline.
+func appendEntryBody(b []byte, e *logpb.LogEntry) []byte {
+	b = append(b, `,"ts":"`...)
+	b = time.Unix(0, entryTime(e)).UTC().AppendFormat(b, tsLayout)
+	b = append(b, `","service":`...)
+	b = appendJSONString(b, e.Service)
+	b = append(b, `,"host":`...)
+	b = appendJSONString(b, e.Host)
+	b = append(b, `,"source":`...)
+	b = appendJSONString(b, e.Source)
+	b = append(b, `,"level":"`...)
+	b = append(b, parse.LevelName(e.Level)...)
+	b = append(b, `","msg":`...)
+	b = appendJSONString(b, e.Message)
+	if len(e.Fields) > 0 {
+		b = append(b, `,"fields":{`...)
+		first := true
+		for _, f := range e.Fields {
+			if f == nil {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendJSONString(b, f.Key)
+			b = append(b, ':')
+			if f.Json {
+				b = appendJSONLiteral(b, f.Value)
+			} else {
+				b = appendJSONString(b, f.Value)
+			}
+		}
+		b = append(b, '}')
+	}
+	if e.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
+	return append(b, "}\n"...)
+}
+
+const entryPrefix = `{"type":"entry","cursor":"`
+
+// appendEntryLine appends a complete entry line with the given cursor.
+func appendEntryLine(b []byte, cursor []byte, body []byte) []byte {
+	b = append(b, entryPrefix...)
+	b = append(b, cursor...)
+	b = append(b, '"')
+	return append(b, body...)
+}
+
+func appendDropped(b []byte, n int64) []byte {
+	b = append(b, `{"type":"dropped","count":`...)
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, "}\n"...)
+}
+
+func appendGap(b []byte, n int64) []byte {
+	b = append(b, `{"type":"gap","missed":`...)
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, "}\n"...)
+}
+
+func appendError(b []byte, msg string) []byte {
+	b = append(b, `{"type":"error","error":`...)
+	b = appendJSONString(b, msg)
+	return append(b, "}\n"...)
+}
+
+func appendHello(b []byte, server string) []byte {
+	b = append(b, `{"type":"hello","version":1,"server":`...)
+	b = appendJSONString(b, server)
+	return append(b, "}\n"...)
+}
+
+// Cursor wire format: base64url (no padding) of a version byte (1), then
+// uvarint count, then per partition in ascending order uvarint partition and
+// uvarint offset+1 (offset -1, "nothing yet", encodes as 0).
+const cursorVersion = 1
+
+// maxCursorParts bounds decoding work on hostile input.
+const maxCursorParts = 65536
+
+// vecEntry is one partition position of a cursor.
+type vecEntry struct {
+	part int32
+	off  int64
+}
+
+// appendCursor appends the base64url form of v, which must be sorted by
+// partition. tmp is scratch space to avoid allocating.
+func appendCursor(b []byte, tmp []byte, v []vecEntry) ([]byte, []byte) {
+	tmp = append(tmp[:0], cursorVersion)
+	tmp = binary.AppendUvarint(tmp, uint64(len(v)))
+	for _, e := range v {
+		tmp = binary.AppendUvarint(tmp, uint64(e.part))
+		tmp = binary.AppendUvarint(tmp, uint64(e.off+1))
+	}
+	return base64.RawURLEncoding.AppendEncode(b, tmp), tmp
+}
+
+// decodeCursor parses a cursor into a sorted vector.
+func decodeCursor(s string) ([]vecEntry, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) == 0 {
+		return nil, ErrBadCursor
+	}
+	if raw[0] != cursorVersion {
+		return nil, fmt.Errorf("%w: unknown version %d", ErrBadCursor, raw[0])
+	}
+	raw = raw[1:]
+	n, k := binary.Uvarint(raw)
+	if k <= 0 || n > maxCursorParts || n > uint64(len(raw)) {
+		return nil, ErrBadCursor
+	}
+	raw = raw[k:]
+	v := make([]vecEntry, 0, n)
+	for i := uint64(0); i < n; i++ {
+		p, k := binary.Uvarint(raw)
+		if k <= 0 || p > 1<<31-1 {
+			return nil, ErrBadCursor
+		}
+		raw = raw[k:]
+		o, k := binary.Uvarint(raw)
+		if k <= 0 || o > 1<<63-1 {
+			return nil, ErrBadCursor
+		}
+		raw = raw[k:]
+		if len(v) > 0 && int32(p) <= v[len(v)-1].part {
+			return nil, fmt.Errorf("%w: partitions not ascending", ErrBadCursor)
+		}
+		v = append(v, vecEntry{part: int32(p), off: int64(o) - 1})
+	}
+	if len(raw) != 0 {
+		return nil, fmt.Errorf("%w: trailing bytes", ErrBadCursor)
+	}
+	return v, nil
+}
+
+// vecGet returns the offset of part in the sorted vector v.
+func vecGet(v []vecEntry, part int32) (int64, bool) {
+	i, ok := slices.BinarySearchFunc(v, part, func(e vecEntry, p int32) int { return int(e.part) - int(p) })
+	if !ok {
+		return 0, false
+	}
+	return v[i].off, true
+}
+
+// vecSet sets part to off in the sorted vector v.
+func vecSet(v []vecEntry, part int32, off int64) []vecEntry {
+	i, ok := slices.BinarySearchFunc(v, part, func(e vecEntry, p int32) int { return int(e.part) - int(p) })
+	if ok {
+		v[i].off = off
+		return v
+	}
+	return slices.Insert(v, i, vecEntry{part: part, off: off})
+}
+
+// vecMax raises every position of dst to at least that of src; it reports
+// whether dst changed.
+func vecMax(dst []vecEntry, src []vecEntry) ([]vecEntry, bool) {
+	changed := false
+	for _, e := range src {
+		if o, ok := vecGet(dst, e.part); !ok || o < e.off {
+			dst = vecSet(dst, e.part, e.off)
+			changed = true
+		}
+	}
+	return dst, changed
+}

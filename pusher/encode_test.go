@@ -1,0 +1,181 @@
+package pusher
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+func TestAppendJSONString(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string // decoded by encoding/json
+	}{
+		{"plain", "hello", "hello"},
+		{"quotes and backslash", `say "hi" \ bye`, `say "hi" \ bye`},
+		{"newlines", "line1\nline2\r\n\tend", "line1\nline2\r\n\tend"},
+		{"control chars", "a\x00b\x01c\x1fd\x7f", "a\x00b\x01c\x1fd\x7f"},
+		{"invalid utf8", "ok\xff\xfe done \xc3", "ok\ufffd\ufffd done \ufffd"},
+		{"line separators", "a\u2028b\u2029c", "a\u2028b\u2029c"},
+		{"html", "<script>&</script>", "<script>&</script>"},
+		{"unicode", "日本語 ✓ 🎉", "日本語 ✓ 🎉"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := appendJSONString(nil, tt.in)
+			if !utf8.Valid(b) {
+				t.Fatalf("output %q is not valid UTF-8", b)
+			}
+			for _, c := range b {
+				if c < 0x20 {
+					t.Fatalf("output %q contains raw control byte %#x", b, c)
+				}
+			}
+			if strings.Contains(string(b), "\u2028") || strings.Contains(string(b), "\u2029") {
+				t.Fatalf("output %q contains a raw U+2028/2029", b)
+			}
+			var got string
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("decode %q: %v", b, err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEntryLine(t *testing.T) {
+	e := &logpb.LogEntry{
+		TimeUnixNano: 1795375477123456789,
+		Service:      "api\n", Host: "web-1", Source: "/var/log/a\".log",
+		Level:   logpb.Level_LEVEL_ERROR,
+		Message: "payment failed\n\tat x\xff\u2028",
+		Fields: []*logpb.Field{
+			{Key: "order", Value: "A-17"},
+			{Key: "amount", Value: "12.5", Json: true},
+			{Key: "obj", Value: "{\n  \"a\": [1, 2]\n}", Json: true},
+			{Key: "bad", Value: "{not json", Json: true},
+			{Key: "k\"ey", Value: "v\x00"},
+		},
+		Truncated: true,
+	}
+	line := appendEntryLine(nil, []byte("AQE"), appendEntryBody(nil, e))
+	if n := strings.Count(string(line), "\n"); n != 1 || line[len(line)-1] != '\n' {
+		t.Fatalf("line %q: got %d newlines, want exactly one at the end", line, n)
+	}
+	var got struct {
+		Type, Cursor, TS, Service, Host, Source, Level, Msg string
+		Fields                                              map[string]any
+		Truncated                                           bool
+	}
+	if err := json.Unmarshal(line, &got); err != nil {
+		t.Fatalf("decode %q: %v", line, err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"type", got.Type, "entry"},
+		{"cursor", got.Cursor, "AQE"},
+		{"ts", got.TS, "2026-11-22T19:24:37.123456789Z"},
+		{"service", got.Service, "api\n"},
+		{"source", got.Source, "/var/log/a\".log"},
+		{"level", got.Level, "error"},
+		{"msg", got.Msg, "payment failed\n\tat x\ufffd\u2028"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if !got.Truncated {
+		t.Errorf("truncated: got false, want true")
+	}
+	if v, ok := got.Fields["amount"].(float64); !ok || v != 12.5 {
+		t.Errorf("fields.amount: got %#v, want number 12.5", got.Fields["amount"])
+	}
+	if v, ok := got.Fields["obj"].(map[string]any); !ok || len(v["a"].([]any)) != 2 {
+		t.Errorf("fields.obj: got %#v, want compacted object", got.Fields["obj"])
+	}
+	if v := got.Fields["bad"]; v != "{not json" {
+		t.Errorf("fields.bad: got %#v, want it sent as a string", v)
+	}
+	if v := got.Fields["k\"ey"]; v != "v\x00" {
+		t.Errorf("fields.k\"ey: got %#v, want %q", v, "v\x00")
+	}
+}
+
+func TestEntryTimeFallsBackToReadTime(t *testing.T) {
+	e := &logpb.LogEntry{ReadTimeUnixNano: 1795375477000000000}
+	var got struct{ TS string }
+	line := appendEntryLine(nil, []byte("x"), appendEntryBody(nil, e))
+	if err := json.Unmarshal(line, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "2026-11-22T19:24:37.000000000Z"; got.TS != want {
+		t.Errorf("ts: got %q, want %q", got.TS, want)
+	}
+	if strings.Contains(string(line), "fields") || strings.Contains(string(line), "truncated") {
+		t.Errorf("line %q: want no fields and no truncated keys", line)
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		v    []vecEntry
+	}{
+		{"empty", nil},
+		{"one", []vecEntry{{0, 41}}},
+		{"nothing yet", []vecEntry{{0, -1}, {1, 0}}},
+		{"large", []vecEntry{{2, 1 << 40}, {7, 3}, {1<<31 - 1, 1<<63 - 2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := cursorOf(tt.v...)
+			got, err := decodeCursor(s)
+			if err != nil {
+				t.Fatalf("decode %q: %v", s, err)
+			}
+			if len(got) != len(tt.v) {
+				t.Fatalf("got %v, want %v", got, tt.v)
+			}
+			for i := range got {
+				if got[i] != tt.v[i] {
+					t.Fatalf("got %v, want %v", got, tt.v)
+				}
+			}
+		})
+	}
+}
+
+func TestDecodeCursorRejects(t *testing.T) {
+	for _, s := range []string{
+		"", "!!!", "AA", // version 0
+		cursorOf(vecEntry{1, 1})[:3],            // truncated
+		cursorOf(vecEntry{1, 1}) + "AA",         // trailing
+		cursorOf(vecEntry{3, 1}, vecEntry{1, 1}), // not ascending
+		"Af____________8B", // count too large
+	} {
+		if _, err := decodeCursor(s); err == nil {
+			t.Errorf("decodeCursor(%q): got nil error, want one", s)
+		}
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	e := entry("api", "web-1", logpb.Level_LEVEL_INFO, `GET /api/v1/orders/12345 200 12.5ms user="alice" agent="Mozilla/5.0 (X11; Linux x86_64)"`)
+	e.Fields = []*logpb.Field{{Key: "status", Value: "200", Json: true}, {Key: "path", Value: "/api/v1/orders/12345"}}
+	cur := []byte(cursorOf(vecEntry{0, 123456}, vecEntry{1, 654321}, vecEntry{2, 42}))
+	body := make([]byte, 0, 512)
+	line := make([]byte, 0, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		body = appendEntryBody(body[:0], e)
+		line = appendEntryLine(line[:0], cur, body)
+	}
+	b.SetBytes(int64(len(line)))
+}

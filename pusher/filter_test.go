@@ -1,0 +1,137 @@
+package pusher
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+func TestFilterMatch(t *testing.T) {
+	type ent struct {
+		svc, host string
+		lvl       logpb.Level
+		msg       string
+	}
+	tests := []struct {
+		name string
+		spec filterSpec
+		e    ent
+		want bool
+	}{
+		{"empty passes all", filterSpec{}, ent{"a", "h", lUnk, "x"}, true},
+		{"service hit", filterSpec{services: []string{"a,b"}}, ent{"b", "h", lInfo, "x"}, true},
+		{"service miss", filterSpec{services: []string{"a"}}, ent{"ab", "h", lInfo, "x"}, false},
+		{"host hit", filterSpec{hosts: []string{"h1", "h2"}}, ent{"a", "h2", lInfo, "x"}, true},
+		{"host miss", filterSpec{hosts: []string{"h1"}}, ent{"a", "H1", lInfo, "x"}, false},
+		{"level equal", filterSpec{level: "warn"}, ent{"a", "h", lWarn, "x"}, true},
+		{"level above", filterSpec{level: "warn"}, ent{"a", "h", lFatal, "x"}, true},
+		{"level below", filterSpec{level: "warn"}, ent{"a", "h", lInfo, "x"}, false},
+		{"unknown level with minimum", filterSpec{level: "trace"}, ent{"a", "h", lUnk, "x"}, false},
+		{"q folds case", filterSpec{q: "TimeOut"}, ent{"a", "h", lInfo, "read TIMEOUT"}, true},
+		{"q unicode", filterSpec{q: "ÉCHEC"}, ent{"a", "h", lInfo, "un échec"}, true},
+		{"q miss", filterSpec{q: "timeout"}, ent{"a", "h", lInfo, "time out"}, false},
+		{"re", filterSpec{re: `^GET /\w+ 5\d\d`}, ent{"a", "h", lInfo, "GET /x 503"}, true},
+		{"re miss", filterSpec{re: `^GET`}, ent{"a", "h", lInfo, " GET"}, false},
+		{"and: one fails", filterSpec{services: []string{"a"}, level: "error"}, ent{"a", "h", lWarn, "x"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := tt.spec.compile()
+			if err != nil {
+				t.Fatalf("compile: %v", err)
+			}
+			if got := f.match(tt.e.svc, tt.e.host, tt.e.lvl, tt.e.msg, strings.ToLower(tt.e.msg)); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFilterKeyIdentifiesEqualFilters(t *testing.T) {
+	a, _ := filterSpec{services: []string{"b,a", "a"}, level: "WARN"}.compile()
+	b, _ := filterSpec{services: []string{"a", "b"}, level: "warning"}.compile()
+	c, _ := filterSpec{services: []string{"a,b"}, level: "error"}.compile()
+	d, _ := filterSpec{services: []string{`a"h"b`}}.compile()
+	e, _ := filterSpec{services: []string{"a"}, hosts: []string{"b"}}.compile()
+	if a.key != b.key {
+		t.Errorf("equal filters: got keys %q and %q, want equal", a.key, b.key)
+	}
+	for _, other := range []*filter{c, d, e} {
+		if a.key == other.key {
+			t.Errorf("different filters share key %q", a.key)
+		}
+	}
+}
+
+func TestParseClientMessage(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr bool
+	}{
+		{`{"type":"filter"}`, false},
+		{`{"type":"filter","service":["a","b"],"host":"h1,h2","level":"info","q":"x","re":"y+"}`, false},
+		{`{"type":"filter","service":3}`, true},
+		{`{"type":"filter","re":"(("}`, true},
+		{`{"type":"filter","level":"unknown"}`, true},
+		{`{"type":"subscribe"}`, true},
+		{`[]`, true},
+		{``, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := parseClientMessage([]byte(tt.in))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got error %v, want error: %v", err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrBadFilter) {
+				t.Errorf("got %v, want it to wrap ErrBadFilter", err)
+			}
+		})
+	}
+}
+
+func FuzzFilter(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"filter","service":"api","level":"warn","q":"timeout","re":"","host":""}`,
+		`{"type":"filter","service":["a","b"],"re":"^(a|b)+$"}`,
+		`{"type":"filter","q":"\u2028\ufffd"}`,
+		`{"type":"x"}`, `{`, `null`,
+	} {
+		f.Add([]byte(s), "service=a&level=info&q=x&backfill=5")
+	}
+	f.Add([]byte(`{}`), "since="+cursorOf(vecEntry{0, 1}, vecEntry{3, 1 << 40}))
+	f.Fuzz(func(t *testing.T, msg []byte, query string) {
+		if flt, err := parseClientMessage(msg); err == nil {
+			if flt.key == "" {
+				t.Fatalf("compiled filter without key")
+			}
+			// Matching must not panic on any entry, valid UTF-8 or not.
+			flt.match("api", "h", lInfo, string(msg), strings.ToLower(string(msg)))
+		}
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		req, err := parseQuery(q)
+		if err != nil {
+			return
+		}
+		if req.backfill < 0 || req.backfill > maxBackfill {
+			t.Fatalf("backfill %d accepted", req.backfill)
+		}
+		if req.hasSince {
+			// A decoded cursor re-encodes to a cursor that decodes the same.
+			again, err := decodeCursor(cursorOf(req.since...))
+			if err != nil || len(again) != len(req.since) {
+				t.Fatalf("cursor round trip: %v", err)
+			}
+		}
+		if flt, err := req.spec.compile(); err == nil && !utf8.ValidString(flt.q) {
+			t.Fatalf("accepted invalid UTF-8 q %q", flt.q)
+		}
+	})
+}

@@ -1,0 +1,345 @@
+package pusher
+
+import (
+	"errors"
+	"slices"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// frame is a ready-to-write byte run: control frames and/or one text frame
+// of NDJSON lines. Shared frames are written to many clients; refs counts
+// the writers still using it.
+type frame struct {
+	buf   []byte
+	start int
+	refs  atomic.Int32
+}
+
+var framePool = sync.Pool{New: func() any { return &frame{buf: make([]byte, 0, 4096)} }}
+
+func getFrame() *frame {
+	f := framePool.Get().(*frame)
+	f.refs.Store(1)
+	return f
+}
+
+func putFrame(f *frame) {
+	if f.refs.Add(-1) != 0 {
+		return
+	}
+	if cap(f.buf) > 4*maxFramePayload {
+		f.buf = make([]byte, 0, 4096)
+	}
+	f.buf, f.start = f.buf[:0], 0
+	framePool.Put(f)
+}
+
+// writeChunk is the most written under one write deadline.
+const writeChunk = 64 << 10
+
+// headerRoom is reserved in front of a payload for the largest header.
+const headerRoom = ws.MaxHeaderSize
+
+// pingFrame is an empty server ping.
+var pingFrame = []byte{0x80 | byte(ws.OpPing), 0}
+
+func (s *Server) flushLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case now := <-t.C:
+			s.flush(now)
+		}
+	}
+}
+
+// flush is one coalescing pass: it skips clients that fell too far behind,
+// builds one frame per (filter, position) for caught-up clients, individual
+// frames for the rest, and hands them to writers. It never touches a socket.
+func (s *Server) flush(now time.Time) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	tail := s.hub.nextSeq
+	tailCum := s.hub.cumAt(tail)
+	var delivered, backlog int64
+	for _, c := range s.clients {
+		if c.closed.Load() {
+			continue
+		}
+		s.checkBehind(c, tail, now)
+		if c.pos < tail {
+			backlog += tailCum - s.hub.cumAt(max(c.pos, s.hub.headSeq))
+		}
+		if c.busy.Load() {
+			continue
+		}
+		ping := !now.Before(c.nextPing)
+		if c.dropped == 0 && !ping && !c.hasCtrl() {
+			if c.pos == tail {
+				continue
+			}
+			f := c.filt.Load()
+			if c.floor == nil {
+				key := sharedKey{f: f, pos: c.pos}
+				sf, ok := s.shared[key]
+				if !ok {
+					sf.fr = getFrame()
+					sf.end, sf.n = s.build(sf.fr, nil, f, c.pos, tail, nil)
+					if sf.n == 0 {
+						putFrame(sf.fr)
+						sf.fr = nil
+					}
+					s.shared[key] = sf
+				}
+				c.pos = sf.end
+				if sf.fr == nil {
+					continue
+				}
+				sf.fr.refs.Add(1)
+				delivered += int64(sf.n)
+				s.dispatch(c, sf.fr, false, "")
+				continue
+			}
+		}
+		prefix, closeReq, label := c.takeCtrl(s.ctrlTmp[:0])
+		s.ctrlTmp = prefix[:0]
+		fr := getFrame()
+		if closeReq {
+			// Only the queued control frames, the close frame last.
+			fr.buf = append(fr.buf[:0], prefix...)
+			s.dispatch(c, fr, true, label)
+			continue
+		}
+		if ping {
+			prefix = append(prefix, pingFrame...)
+			c.nextPing = now.Add(s.cfg.PingInterval)
+		}
+		end, n := s.build(fr, prefix, c.filt.Load(), c.pos, tail, c)
+		c.pos = end
+		if end == tail {
+			s.clearFloor(c)
+		}
+		delivered += int64(n)
+		if len(fr.buf) == fr.start {
+			putFrame(fr)
+			continue
+		}
+		s.dispatch(c, fr, false, "")
+	}
+	for _, sf := range s.shared {
+		if sf.fr != nil {
+			putFrame(sf.fr)
+		}
+	}
+	clear(s.shared)
+	s.m.deliveries.Add(float64(delivered))
+	s.m.queueBytes.Set(float64(backlog))
+}
+
+// build fills fr with prefix (complete control frames) followed by one text
+// frame of the lines from seq from up to tail that pass f, at most about
+// maxFramePayload bytes. c, when not nil, supplies a pending dropped count
+// and a floor. It returns the seq to continue from and the entries included.
+// Caller holds s.mu (read).
+func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c *client) (end uint64, n int) {
+	reserve := len(prefix) + headerRoom
+	fr.buf = slices.Grow(fr.buf[:0], reserve+4096)[:reserve]
+	if c != nil && c.dropped > 0 {
+		fr.buf = appendDropped(fr.buf, c.dropped)
+		c.dropped = 0
+	}
+	all := f.all()
+	end = tail
+	for seq := max(from, s.hub.headSeq); seq < tail; seq++ {
+		r := s.hub.at(seq)
+		if r == nil || !all && !f.matchRecord(r) {
+			continue
+		}
+		if c != nil && c.floor != nil {
+			if fo, ok := vecGet(c.floor, r.part); ok && r.off <= fo {
+				continue
+			}
+			fr.buf = appendFloorLine(fr.buf, r, c.floor)
+		} else {
+			fr.buf = append(fr.buf, r.line...)
+		}
+		n++
+		if len(fr.buf)-reserve >= maxFramePayload {
+			end = seq + 1
+			break
+		}
+	}
+	payload := len(fr.buf) - reserve
+	if payload == 0 {
+		copy(fr.buf[headerRoom:], prefix)
+		fr.start = headerRoom
+		return end, n
+	}
+	var hdr [headerRoom]byte
+	h := appendFrameHeader(hdr[:0], ws.OpText, payload)
+	at := reserve - len(h)
+	copy(fr.buf[at:], h)
+	at -= len(prefix)
+	copy(fr.buf[at:], prefix)
+	fr.start = at
+	return end, n
+}
+
+// appendFloorLine appends r's line with its cursor raised to at least floor,
+// for a client that resumed past what this server had delivered.
+func appendFloorLine(b []byte, r *record, floor []vecEntry) []byte {
+	v, err := decodeCursor(r.cursor)
+	if err != nil {
+		return append(b, r.line...)
+	}
+	v, changed := vecMax(v, floor)
+	if !changed {
+		return append(b, r.line...)
+	}
+	b = append(b, entryPrefix...)
+	b, _ = appendCursor(b, nil, v)
+	b = append(b, '"')
+	return append(b, r.line[len(entryPrefix)+len(r.cursor)+1:]...)
+}
+
+// clearFloor forgets c's floor once the log up to its tail (which s.vec
+// describes) has passed it and c has been given everything up to the tail.
+func (s *Server) clearFloor(c *client) {
+	if c.floor == nil {
+		return
+	}
+	for _, e := range c.floor {
+		if o, ok := vecGet(s.vec, e.part); !ok || o < e.off {
+			return
+		}
+	}
+	c.floor = nil
+}
+
+// checkBehind skips c ahead when it is further behind than QueueBytes or
+// behind the log's eviction, and closes it with 1008 when it keeps being
+// skipped for SlowTimeout.
+func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
+	if c.pos >= tail {
+		return
+	}
+	head := s.hub.headSeq
+	if c.pos >= head && s.hub.cumAt(tail)-s.hub.cumAt(c.pos) <= s.cfg.QueueBytes {
+		return
+	}
+	var n int64
+	if c.pos < head {
+		n = int64(head - c.pos) // evicted: counted before filtering
+	}
+	f := c.filt.Load()
+	for seq := max(c.pos, head); seq < tail; seq++ {
+		if r := s.hub.at(seq); r != nil && f.matchRecord(r) {
+			n++
+		}
+	}
+	c.pos = tail
+	if n == 0 {
+		return
+	}
+	c.dropped += n
+	s.m.drops.Add(float64(n))
+	if c.behindSince.IsZero() || now.Sub(c.lastSkip) > s.cfg.SlowTimeout {
+		c.behindSince = now
+	} else if now.Sub(c.behindSince) >= s.cfg.SlowTimeout {
+		c.requestClose(ws.StatusPolicyViolation, "client too slow", reasonSlow)
+	}
+	c.lastSkip = now
+}
+
+// dispatch hands fr to a writer for c. closeAfter closes the connection once
+// fr is written.
+func (s *Server) dispatch(c *client, fr *frame, closeAfter bool, label string) {
+	c.busy.Store(true)
+	c.job, c.closeAfter, c.closeWhy = fr, closeAfter, label
+	select {
+	case s.jobs <- c:
+	default:
+		s.wg.Add(1)
+		go s.worker(c)
+	}
+}
+
+// worker writes jobs; it exits after workerIdle without work.
+func (s *Server) worker(c *client) {
+	defer s.wg.Done()
+	t := time.NewTimer(workerIdle)
+	defer t.Stop()
+	for {
+		s.write(c)
+		t.Reset(workerIdle)
+		select {
+		case c = <-s.jobs:
+		case <-t.C:
+			return
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// write performs one job; it is the only writer of c's connection.
+func (s *Server) write(c *client) {
+	fr, closeAfter, label := c.job, c.closeAfter, c.closeWhy
+	c.job = nil
+	var err error
+	timeout := s.cfg.SlowTimeout
+	if closeAfter {
+		timeout = min(timeout, time.Second)
+	}
+	// The deadline is renewed per chunk: a client that reads slowly but
+	// steadily is handled by skipping and the 1008 close, only one that
+	// stops reading altogether times out here.
+	for p := fr.buf[fr.start:]; len(p) > 0 && err == nil; {
+		n := min(len(p), writeChunk)
+		c.conn.SetWriteDeadline(time.Now().Add(timeout))
+		_, err = c.conn.Write(p[:n])
+		p = p[n:]
+	}
+	putFrame(fr)
+	switch {
+	case closeAfter:
+		s.finishClose(c, label)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.drop(c, reasonSlow)
+	case err != nil:
+		s.drop(c, reasonError)
+	default:
+		c.busy.Store(false)
+	}
+}
+
+// closeLinger is how long a closed connection is still read (and
+// discarded) so that the peer's unread data does not turn our close frame
+// into a TCP reset.
+const closeLinger = 2 * time.Second
+
+// finishClose follows a written close frame: half-close, let the read side
+// drain for closeLinger, and unregister. The read loop closes the socket
+// when it ends; if it already has, do it here.
+func (s *Server) finishClose(c *client, label string) {
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
+	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	c.conn.SetReadDeadline(time.Now().Add(closeLinger))
+	if c.readerDone.Load() {
+		c.conn.Close()
+	}
+	s.unregister(c, label)
+}

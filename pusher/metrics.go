@@ -1,0 +1,54 @@
+package pusher
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Disconnect reasons (label values of tailcast_pusher_disconnects_total).
+const (
+	reasonClient   = "client"   // the peer closed or went away
+	reasonSlow     = "slow"     // stayed behind for SlowTimeout, or a write timed out
+	reasonProtocol = "protocol" // hostile or broken frames
+	reasonIdle     = "idle"     // no frame within 2×PingInterval
+	reasonShutdown = "shutdown" // Close
+	reasonPolicy   = "policy"   // repeated invalid messages
+	reasonError    = "error"    // write error
+)
+
+type metrics struct {
+	connections prometheus.Gauge
+	deliveries  prometheus.Counter
+	drops       prometheus.Counter
+	disconnects *prometheus.CounterVec
+	queueBytes  prometheus.Gauge
+	resume      *prometheus.CounterVec
+	publish     prometheus.Counter
+	rejected    *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tailcast_pusher_connections", Help: "Open websocket connections."}),
+		deliveries:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_deliveries_total", Help: "Entries written to clients."}),
+		drops:       prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_dropped_entries_total", Help: "Entries skipped for clients that read too slowly."}),
+		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_disconnects_total", Help: "Closed connections by reason."}, []string{"reason"}),
+		queueBytes:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "tailcast_pusher_queue_bytes", Help: "Sum of the clients' backlogs in log bytes."}),
+		resume:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_resumes_total", Help: "since= resumes by where they were served from: ring, kafka, gap."}, []string{"result"}),
+		publish:     prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_published_total", Help: "Entries published by the consumer."}),
+		rejected:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_rejected_total", Help: "Refused upgrade requests by HTTP status."}, []string{"status"}),
+	}
+	for _, r := range []string{reasonClient, reasonSlow, reasonProtocol, reasonIdle, reasonShutdown, reasonPolicy, reasonError} {
+		m.disconnects.WithLabelValues(r)
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,328 @@
+package pusher
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gobwas/ws"
+	"go.uber.org/zap"
+)
+
+// maxFramePayload bounds one coalesced frame; a client further behind gets
+// the rest on the next flush.
+const maxFramePayload = 1 << 20
+
+// workerIdle is how long an idle writer goroutine lingers for more work.
+const workerIdle = 30 * time.Second
+
+// Server is the websocket push server. Create it with New.
+type Server struct {
+	cfg    Config
+	m      *metrics
+	log    *zap.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	jobs   chan *client // unbuffered: a send succeeds only to an idle writer
+
+	mu       sync.RWMutex
+	closed   bool
+	parts    map[int32]*partState
+	partIDs  []int32
+	vec      []vecEntry // the delivery-order position of every partition
+	curTmp   []byte     // scratch for cursor encoding
+	hub      hubLog
+	clients  []*client
+	conns    map[*client]struct{} // every upgraded connection, until its handler returns
+	filters  map[string]*internedFilter
+	begunCh  chan struct{} // closed and replaced on every new partition
+	begunOld chan struct{}
+
+	// Flush-loop scratch, reused across passes.
+	shared  map[sharedKey]sharedFrame
+	ctrlTmp []byte
+
+	ipMu  sync.Mutex
+	perIP map[string]int
+
+	closeOnce sync.Once
+}
+
+type internedFilter struct {
+	f    *filter
+	refs int
+}
+
+type sharedKey struct {
+	f   *filter
+	pos uint64
+}
+
+type sharedFrame struct {
+	fr  *frame // nil: nothing matched
+	end uint64
+	n   int
+}
+
+// New validates cfg, fills its defaults and starts the flush loop.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, fmt.Errorf("pusher config: %w", err)
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:     cfg,
+		m:       m,
+		log:     cfg.Logger,
+		ctx:     ctx,
+		cancel:  cancel,
+		jobs:    make(chan *client),
+		parts:   make(map[int32]*partState),
+		filters: make(map[string]*internedFilter),
+		conns:   make(map[*client]struct{}),
+		begunCh: make(chan struct{}),
+		shared:  make(map[sharedKey]sharedFrame),
+		perIP:   make(map[string]int),
+	}
+	s.wg.Add(1)
+	go s.flushLoop()
+	return s, nil
+}
+
+// Clients is the number of registered websocket clients.
+func (s *Server) Clients() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.clients)
+}
+
+// Close stops accepting, sends close 1001 to every client, waits (up to
+// HandshakeTimeout) for those frames to be written, then closes whatever is
+// left and waits for every goroutine. It is idempotent.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		for _, c := range s.clients {
+			c.requestClose(ws.StatusGoingAway, "server shutting down", reasonShutdown)
+		}
+		s.mu.Unlock()
+
+		deadline := time.NewTimer(s.cfg.HandshakeTimeout)
+		tick := time.NewTicker(s.cfg.FlushInterval)
+	wait:
+		for s.Clients() > 0 {
+			select {
+			case <-deadline.C:
+				break wait
+			case <-tick.C:
+			}
+		}
+		deadline.Stop()
+		tick.Stop()
+
+		s.mu.RLock()
+		left := append([]*client(nil), s.clients...)
+		lingering := make([]*client, 0, len(s.conns))
+		for c := range s.conns {
+			lingering = append(lingering, c)
+		}
+		s.mu.RUnlock()
+		for _, c := range left {
+			s.drop(c, reasonShutdown)
+		}
+		for _, c := range lingering {
+			c.conn.Close()
+		}
+		s.cancel()
+		s.wg.Wait()
+	})
+	return nil
+}
+
+// ServeHTTP is the /ws endpoint.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	req, err := parseQuery(r.URL.Query())
+	if err != nil {
+		s.reject(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f, err := req.spec.compile()
+	if err != nil {
+		s.reject(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tailcast"`)
+		s.reject(w, http.StatusUnauthorized, "missing or wrong token")
+		return
+	}
+	if !s.originAllowed(r) {
+		s.reject(w, http.StatusForbidden, "origin not allowed")
+		return
+	}
+	ip := remoteIP(r.RemoteAddr)
+	if !s.acquireIP(ip) {
+		s.reject(w, http.StatusTooManyRequests, "too many connections from "+ip)
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.releaseIP(ip)
+		s.reject(w, http.StatusServiceUnavailable, "server shutting down")
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	up := ws.HTTPUpgrader{Timeout: s.cfg.HandshakeTimeout}
+	conn, rw, _, err := up.Upgrade(r, w)
+	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		s.releaseIP(ip)
+		s.m.rejected.WithLabelValues("upgrade").Inc()
+		s.log.Debug("websocket upgrade failed", zap.String("remote", r.RemoteAddr), zap.Error(err))
+		return
+	}
+	c := newClient(s, conn, ip)
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
+	// Bytes the client sent right after the handshake may sit in rw.
+	src := net.Conn(conn)
+	if rw != nil && rw.Reader.Buffered() > 0 {
+		src = &prefixConn{Conn: conn, r: rw.Reader}
+	}
+	s.serve(c, src, f, req)
+}
+
+func (s *Server) reject(w http.ResponseWriter, status int, msg string) {
+	s.m.rejected.WithLabelValues(fmt.Sprint(status)).Inc()
+	http.Error(w, msg, status)
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	if s.cfg.Token == "" {
+		return true
+	}
+	tok := r.URL.Query().Get("token")
+	if h := r.Header.Get("Authorization"); tok == "" && len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		tok = strings.TrimSpace(h[7:])
+	}
+	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) == 1
+}
+
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a browser
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if len(s.cfg.AllowedOrigins) == 0 {
+		return strings.EqualFold(u.Host, r.Host)
+	}
+	for _, a := range s.cfg.AllowedOrigins {
+		if a == "*" || strings.EqualFold(a, origin) || strings.EqualFold(a, u.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+func remoteIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}
+
+func (s *Server) acquireIP(ip string) bool {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if s.cfg.MaxConnsPerIP > 0 && s.perIP[ip] >= s.cfg.MaxConnsPerIP {
+		return false
+	}
+	s.perIP[ip]++
+	return true
+}
+
+func (s *Server) releaseIP(ip string) {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if s.perIP[ip]--; s.perIP[ip] <= 0 {
+		delete(s.perIP, ip)
+	}
+}
+
+// intern returns the shared instance of f. Caller holds s.mu.
+func (s *Server) intern(f *filter) *filter {
+	e := s.filters[f.key]
+	if e == nil {
+		e = &internedFilter{f: f}
+		s.filters[f.key] = e
+	}
+	e.refs++
+	return e.f
+}
+
+// unintern releases a reference taken by intern. Caller holds s.mu.
+func (s *Server) unintern(f *filter) {
+	if e := s.filters[f.key]; e != nil {
+		if e.refs--; e.refs <= 0 {
+			delete(s.filters, f.key)
+		}
+	}
+}
+
+// drop closes c's connection and unregisters it; only the first call acts.
+func (s *Server) drop(c *client, reason string) {
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
+	c.conn.Close()
+	s.unregister(c, reason)
+}
+
+func (s *Server) unregister(c *client, reason string) {
+	s.mu.Lock()
+	if c.idx >= 0 {
+		last := len(s.clients) - 1
+		s.clients[c.idx] = s.clients[last]
+		s.clients[c.idx].idx = c.idx
+		s.clients[last] = nil
+		s.clients = s.clients[:last]
+		c.idx = -1
+		s.m.connections.Dec()
+	}
+	if f := c.filt.Swap(nil); f != nil {
+		s.unintern(f)
+	}
+	s.mu.Unlock()
+	s.releaseIP(c.ip)
+	s.m.disconnects.WithLabelValues(reason).Inc()
+	s.log.Debug("websocket closed", zap.String("remote", c.conn.RemoteAddr().String()), zap.String("reason", reason))
+}

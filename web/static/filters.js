@@ -1,0 +1,121 @@
+// Filters: the view's state that lives in the page URL, and how it maps onto
+// the protocol (docs/protocol.md). The same keys serve both: a shared viewer
+// URL "?service=api&level=warn&q=timeout" connects to
+// "ws?service=api&level=warn&q=timeout".
+//
+// URL keys:
+//   service, host   comma-separated exact matches (server side)
+//   level           minimum level (server side)
+//   q, re           substring / RE2 regex on the message (server side,
+//                   unless hl=1)
+//   hl=1            highlight-only: q and re are NOT sent to the server; the
+//                   viewer marks matching lines and keeps the rest
+//   backfill=N      entries of history to ask for on first connect (default 1000)
+//   max=N           scrollback kept in the browser (default 100000)
+//   since=CURSOR    start strictly after this cursor (used by permalinks)
+//   #cursor=CURSOR  permalink target: scroll to and mark this entry
+
+export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'unknown'];
+export const LEVEL_RANK = Object.fromEntries(LEVELS.map((l, i) => [l, i]));
+export const FILTER_KEYS = ['service', 'host', 'level', 'q', 're'];
+
+export const DEFAULT_BACKFILL = 1000;
+export const DEFAULT_MAX = 100000;
+export const MIN_MAX = 1000;
+export const MAX_MAX = 1000000;
+
+export function emptyFilter() {
+  return { service: '', host: '', level: '', q: '', re: '', hl: false };
+}
+
+// fromURL reads the view state from a location's search and hash.
+export function fromURL(loc) {
+  const p = new URLSearchParams(loc.search);
+  const f = emptyFilter();
+  // Repeated keys are the protocol's "several": join them as commas.
+  f.service = p.getAll('service').join(',');
+  f.host = p.getAll('host').join(',');
+  f.level = LEVEL_RANK[p.get('level')] !== undefined && p.get('level') !== 'unknown' ? p.get('level') : '';
+  f.q = p.get('q') || '';
+  f.re = p.get('re') || '';
+  f.hl = p.get('hl') === '1';
+  const hash = new URLSearchParams(loc.hash.replace(/^#/, ''));
+  return {
+    filter: f,
+    backfill: clampInt(p.get('backfill'), 0, 10000, DEFAULT_BACKFILL),
+    max: clampInt(p.get('max'), MIN_MAX, MAX_MAX, DEFAULT_MAX),
+    since: p.get('since') || '',
+    target: hash.get('cursor') || '',
+  };
+}
+
+function clampInt(s, lo, hi, dflt) {
+  if (s === null || s === '' || !/^\d+$/.test(s)) return dflt;
+  return Math.min(hi, Math.max(lo, Number(s)));
+}
+
+// serverFilter is the part of f the server applies.
+export function serverFilter(f) {
+  const out = { service: f.service.trim(), host: f.host.trim(), level: f.level, q: '', re: '' };
+  if (!f.hl) { out.q = f.q; out.re = f.re; }
+  return out;
+}
+
+// filterMessage is the protocol's "filter" client message for f.
+export function filterMessage(f) {
+  return JSON.stringify({ type: 'filter', ...serverFilter(f) });
+}
+
+// wsURL is the websocket URL for f, relative to the page.
+export function wsURL(pageHref, f, { since = '', backfill = 0 } = {}) {
+  const u = new URL('ws', pageHref);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.hash = '';
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(serverFilter(f))) if (v) p.set(k, v);
+  if (since) p.set('since', since);
+  else if (backfill > 0) p.set('backfill', String(backfill));
+  u.search = p.toString();
+  return u.toString();
+}
+
+// pageQuery is the page URL's search for f plus the extra keys kept as they are.
+export function pageQuery(f, extra = {}) {
+  const p = new URLSearchParams();
+  for (const k of FILTER_KEYS) if (f[k]) p.set(k, f[k]);
+  if (f.hl) p.set('hl', '1');
+  for (const [k, v] of Object.entries(extra)) if (v !== '' && v !== undefined && v !== null) p.set(k, String(v));
+  const s = p.toString();
+  return s ? '?' + s : '';
+}
+
+// matcher returns a function giving [start, end) of the first q or re match
+// in a message, or null; null when f has neither. q is case-insensitive like
+// the server's. re is compiled as a JS RegExp: RE2 syntax is close to a
+// subset, and a regex JS rejects only loses the client-side marking.
+export function matcher(f) {
+  const q = f.q.toLowerCase();
+  let re = null;
+  if (f.re) {
+    try { re = new RegExp(f.re); } catch { re = null; }
+  }
+  if (!q && !re) return null;
+  return (msg) => {
+    if (q) {
+      const i = msg.toLowerCase().indexOf(q);
+      if (i >= 0) return [i, i + q.length];
+    }
+    if (re) {
+      const m = re.exec(msg);
+      if (m && m[0].length > 0) return [m.index, m.index + m[0].length];
+      if (m) return [m.index, m.index];
+    }
+    return null;
+  };
+}
+
+// validRegex reports a problem with a regex before it is sent, or ''.
+export function regexProblem(s) {
+  if (!s) return '';
+  try { new RegExp(s); return ''; } catch (e) { return e.message; }
+}
