@@ -42,6 +42,7 @@ type Collector struct {
 	watcher  *fsnotify.Watcher
 	ghosts   []ghost         // files recently truncated, for copytruncate
 	deferred map[fileKey]int // scans a possible copy in progress was put off
+	ghostOff int64           // result of copiedFrom
 
 	readCtx    context.Context
 	cancelRead context.CancelFunc
@@ -308,19 +309,23 @@ func (c *Collector) open(k fileKey, m match, first bool) error {
 				start, t.id = p.Offset, p.ID
 			}
 		}
-	} else if off, full, ok := c.copiedFrom(m.path, prefix); ok {
-		if !full && c.deferred[k] < maxDefer {
-			// Possibly a copy still being written (copytruncate): look again
-			// at the next scan, when its fingerprint can be complete.
+	} else if cp := c.copiedFrom(m.path, prefix); cp != copyNone {
+		switch {
+		case cp == copyGhost:
+			// copytruncate: the copy of a file read up to ghostOff before its
+			// truncation. The copy may still be being written: wait for it
+			// to reach that offset rather than take it for truncated.
+			start, copying = c.ghostOff, c.ghostOff > size
+		case c.deferred[k] < maxDefer:
+			// A copy still being written, or of a file about to be
+			// truncated: look again at the next scan.
 			c.deferred[k]++
 			f.Close()
 			return nil
-		}
-		if full {
-			// copytruncate: this is the copy of a file already read up to
-			// off. The copy may still be being written: wait for it to
-			// reach off rather than take it for truncated.
-			start, copying = off, off > size
+		case cp == copyLive:
+			// A copy of a file that was not truncated: everything in it is
+			// still read from the original.
+			start = size
 		}
 	} else if size == 0 && !first {
 		// Nothing to read yet, and a copy being made starts empty: open it
@@ -649,7 +654,7 @@ type ghost struct {
 
 const (
 	ghostTTL = 5 * time.Minute
-	maxDefer = 3
+	maxDefer = 5
 )
 
 func (c *Collector) addGhost(g ghost) {
@@ -665,28 +670,40 @@ func (c *Collector) addGhost(g ghost) {
 		}
 	}
 	c.ghosts = append(kept, g)
+
 }
 
-// copiedFrom reports whether a new file at path whose first bytes are
-// prefix is a copy of a file being read (or read before its truncation), and
-// how far that file was read. full is false when prefix is shorter than a
-// fingerprint but agrees so far: a copy may be in progress. Only a copy whose
-// name extends the original's (app.log.1, app.log-20260102) in the same
-// directory counts, so unrelated files sharing a header are not skipped.
-// Called with c.mu held.
-func (c *Collector) copiedFrom(path string, prefix []byte) (off int64, full, ok bool) {
+type copyKind int
+
+const (
+	copyNone    copyKind = iota
+	copyPartial          // agrees with a file's first bytes so far: maybe a copy in progress
+	copyLive             // same first bytes as a file still being read
+	copyGhost            // same first bytes as a file read up to c.ghostOff, then truncated
+)
+
+// copiedFrom tells whether a new file at path whose first bytes are prefix
+// is a copy of a file being read or read before its truncation
+// (copytruncate). Only a copy whose name extends the original's (app.log.1,
+// app.log-20260102) in the same directory counts, so unrelated files sharing
+// a header are not skipped. Called with c.mu held; sets c.ghostOff.
+func (c *Collector) copiedFrom(path string, prefix []byte) copyKind {
 	if len(prefix) == 0 {
-		return 0, false, false
+		return copyNone
 	}
 	isCopy := func(orig string) bool {
 		return orig != path && filepath.Dir(orig) == filepath.Dir(path) &&
 			strings.HasPrefix(filepath.Base(path), filepath.Base(orig))
 	}
-	full = len(prefix) == fingerprintBytes
+	full := len(prefix) == fingerprintBytes
 	for i := len(c.ghosts) - 1; i >= 0; i-- {
 		g := c.ghosts[i]
 		if isCopy(g.path) && time.Since(g.at) < ghostTTL && bytes.HasPrefix(g.prefix, prefix) {
-			return g.off, full, true
+			if !full {
+				return copyPartial
+			}
+			c.ghostOff = g.off
+			return copyGhost
 		}
 	}
 	for _, t := range c.files {
@@ -697,8 +714,11 @@ func (c *Collector) copiedFrom(path string, prefix []byte) (off int64, full, ok 
 		tp := t.prefix
 		t.mu.Unlock()
 		if len(tp) == fingerprintBytes && bytes.HasPrefix(tp, prefix) {
-			return t.readOff.Load(), full, true
+			if !full {
+				return copyPartial
+			}
+			return copyLive
 		}
 	}
-	return 0, false, false
+	return copyNone
 }

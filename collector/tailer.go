@@ -18,6 +18,7 @@ package collector
 import (
 	"bytes"
 	"context"
+	"hash/crc64"
 	"io"
 	"os"
 	"sync"
@@ -205,11 +206,11 @@ func (t *tailFile) run(ctx context.Context) {
 			if !t.consume(ctx, (*bufp)[:n], t.off) {
 				return
 			}
+			t.updateFingerprint((*bufp)[:n], t.off)
 			t.off += int64(n)
 			t.readOff.Store(t.off)
 			t.lastData = time.Now()
 			t.flushed = false
-			t.updateFingerprint()
 			continue
 		}
 		if err != nil && err != io.EOF {
@@ -416,21 +417,17 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 }
 
 // updateFingerprint extends the fingerprint of a file shorter than
-// fingerprintBytes as it grows.
-func (t *tailFile) updateFingerprint() {
+// fingerprintBytes from the chunk just read at base: from the bytes read,
+// not from a second read, which could see a file truncated in between.
+func (t *tailFile) updateFingerprint(chunk []byte, base int64) {
 	t.mu.Lock()
-	l := t.fpLen
-	t.mu.Unlock()
-	if l >= fingerprintBytes {
+	defer t.mu.Unlock()
+	l := len(t.prefix)
+	if l >= fingerprintBytes || base != int64(l) {
 		return
 	}
-	b, sum, err := fingerprint(t.f, min(t.off, fingerprintBytes))
-	if err != nil || len(b) <= l {
-		return
-	}
-	t.mu.Lock()
-	t.fpLen, t.fpSum, t.prefix = len(b), sum, b
-	t.mu.Unlock()
+	p := append(t.prefix[:l:l], chunk[:min(len(chunk), fingerprintBytes-l)]...)
+	t.prefix, t.fpLen, t.fpSum = p, len(p), crc64.Checksum(p, crcTable)
 }
 
 // fingerprintChanged reports whether the file's first bytes no longer match

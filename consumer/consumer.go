@@ -27,7 +27,9 @@ type Consumer struct {
 	state   int // stateNew, stateStarted, stateClosed
 	client  sarama.Client
 	group   sarama.ConsumerGroup
+	ctx     context.Context // ends at Close; bounds Fetch too
 	cancel  context.CancelFunc
+	fetchWG sync.WaitGroup // Fetch calls in flight; Close waits for them
 	loopWG  sync.WaitGroup // the Consume loop
 	drainWG sync.WaitGroup // the group errors drain; ends when the group closes
 	closeMu sync.Mutex     // serialises Close so a second call waits for the first
@@ -97,6 +99,9 @@ func (c *Consumer) Start(ctx context.Context) error {
 	case stateClosed:
 		return ErrClosed
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("consumer: start: %w", err)
+	}
 	brokers := strings.Join(c.cfg.Kafka.Brokers, ",")
 	client, err := sarama.NewClient(c.cfg.Kafka.Brokers, c.sc)
 	if err != nil {
@@ -116,7 +121,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 		return fmt.Errorf("consumer: group %q: %w", c.cfg.Group, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c.client, c.group, c.cancel = client, group, cancel
+	c.client, c.group, c.ctx, c.cancel = client, group, ctx, cancel
 	c.state = stateStarted
 
 	h := &handler{c: c}
@@ -166,7 +171,8 @@ func (c *Consumer) consumeLoop(ctx context.Context, h *handler) {
 
 // Ready reports whether every partition claimed in the current group session
 // is being consumed. It is false before Start, during a rebalance, while no
-// session can be held (broker outage) and after Close.
+// session can be held (broker outage), when the group gave this member no
+// partition (more members than partitions), and after Close.
 func (c *Consumer) Ready() bool { return c.ready.Load() }
 
 // Close stops consuming, commits marked offsets and leaves the group. It is
@@ -188,6 +194,7 @@ func (c *Consumer) Close() error {
 	// otherwise wait on the group lock Consume holds.
 	c.cancel()
 	c.loopWG.Wait()
+	c.fetchWG.Wait()
 	var errs []error
 	if err := c.group.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close consumer group: %w", err))

@@ -20,17 +20,29 @@ import (
 // records are passed to fn as raw text and counted, like in the group.
 func (c *Consumer) Fetch(ctx context.Context, partition int32, from, to int64, fn func(offset int64, e *logpb.LogEntry) error) (logStart int64, err error) {
 	c.mu.Lock()
-	client, state := c.client, c.state
-	c.mu.Unlock()
-	switch state {
+	switch c.state {
 	case stateNew:
+		c.mu.Unlock()
 		return 0, ErrNotStarted
 	case stateClosed:
+		c.mu.Unlock()
 		return 0, ErrClosed
 	}
+	client, life := c.client, c.ctx
+	c.fetchWG.Add(1)
+	c.mu.Unlock()
+	defer c.fetchWG.Done()
+	if testHookFetching != nil {
+		testHookFetching()
+	}
+
 	topic := c.cfg.Topic
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.FetchTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.FetchTimeout, fmt.Errorf("fetch took longer than %v: %w", c.cfg.FetchTimeout, context.DeadlineExceeded))
 	defer cancel()
+	ctx, closed := context.WithCancelCause(ctx)
+	defer closed(nil)
+	stop := context.AfterFunc(life, func() { closed(ErrClosed) }) // Close ends a Fetch in flight
+	defer stop()
 
 	logStart, hwm, err := bounds(client, topic, partition)
 	if err != nil {
@@ -98,6 +110,9 @@ func (c *Consumer) Fetch(ctx context.Context, partition int32, from, to int64, f
 		}
 	}
 }
+
+// testHookFetching, when set by a test, runs once a Fetch is in flight.
+var testHookFetching func()
 
 // bounds returns the oldest offset and the high watermark of a partition.
 func bounds(client sarama.Client, topic string, partition int32) (oldest, hwm int64, err error) {

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
@@ -147,5 +150,59 @@ func TestFetchState(t *testing.T) {
 	}
 	if _, err := c.Fetch(context.Background(), 0, 0, 1, fn); !errors.Is(err, ErrClosed) {
 		t.Errorf("after Close: got %v, want ErrClosed", err)
+	}
+}
+
+// TestFetchBounded: with every fetch request failing, Fetch gives up at
+// FetchTimeout, and Close ends a Fetch in flight.
+func TestFetchBounded(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	produce(t, b.Addr(), textMsg(0, "a"), textMsg(0, "b"))
+	c, err := New(Config{Kafka: kafkaconf.Config{Brokers: []string{b.Addr()}}, FetchTimeout: 500 * time.Millisecond, Sink: newRecSink()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.UnknownServerError, TopLevel: true, Count: -1})
+	fn := func(int64, *logpb.LogEntry) error { return nil }
+
+	start := time.Now()
+	_, err = c.Fetch(context.Background(), 0, 0, 2, fn)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("fetch took %v, want about the 500ms FetchTimeout", d)
+	}
+
+	c2, err := New(Config{Kafka: kafkaconf.Config{Brokers: []string{b.Addr()}}, FetchTimeout: time.Minute, Sink: newRecSink()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	inFlight := make(chan struct{})
+	testHookFetching = func() { close(inFlight) }
+	defer func() { testHookFetching = nil }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c2.Fetch(context.Background(), 0, 0, 2, fn)
+		done <- err
+	}()
+	<-inFlight
+	if err := c2.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("fetch during Close: got %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Fetch still running after Close returned")
 	}
 }

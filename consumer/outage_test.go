@@ -56,29 +56,42 @@ func TestOutageRiddenOut(t *testing.T) {
 		waitFor(t, 15*time.Second, "first records", func() bool { return sink.count(p) == 1 })
 	}
 
-	// Fetch sessions send no partitions once established: fail the whole request.
-	fetch := b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.UnknownServerError, TopLevel: true, Count: -1})
-	group := b.Cluster().Fault(kfake.Fault{
-		Keys: []kmsg.Key{kmsg.Heartbeat, kmsg.JoinGroup, kmsg.SyncGroup, kmsg.OffsetCommit, kmsg.OffsetFetch},
-		Err:  kerr.CoordinatorNotAvailable, TopLevel: true, Count: -1,
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	// Commits fail first, so the sink gets records the group never commits.
+	commit := b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Err: kerr.CoordinatorNotAvailable, Count: -1})
+	produce(t, b.Addr(), batch("uncommitted", 3)...)
+	for p := int32(0); p < 3; p++ {
+		waitFor(t, 15*time.Second, "uncommitted records", func() bool { return sink.count(p) == 4 })
+	}
+	if err := commit.Wait(ctx, 1); err != nil {
+		t.Fatalf("commits never hit the fault: %v", err)
+	}
+
+	// Then the outage: fetches fail, the coordinator forgets the member (as
+	// after a broker restart) and refuses every group request. Fetch
+	// sessions send no partitions once established, so the whole fetch
+	// request fails.
+	fetch := b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.UnknownServerError, TopLevel: true, Count: -1})
+	hb := b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Heartbeat}, Err: kerr.UnknownMemberID, TopLevel: true, Count: -1})
+	group := b.Cluster().Fault(kfake.Fault{
+		Keys: []kmsg.Key{kmsg.JoinGroup, kmsg.SyncGroup, kmsg.OffsetFetch},
+		Err:  kerr.CoordinatorNotAvailable, TopLevel: true, Count: -1,
+	})
 	if err := fetch.Wait(ctx, 3); err != nil {
 		t.Fatalf("fetches never hit the fault: %v", err)
 	}
-	var during []*sarama.ProducerMessage
-	for i := range 5 {
-		for p := int32(0); p < 3; p++ {
-			during = append(during, textMsg(p, fmt.Sprintf("during %d", i)))
-		}
+	produce(t, b.Addr(), batch("during", 2)...)
+	if err := hb.Wait(ctx, 1); err != nil {
+		t.Fatalf("heartbeats never hit the fault: %v", err)
 	}
-	produce(t, b.Addr(), during...)
-	if err := group.Wait(ctx, 1); err != nil {
+	waitFor(t, 15*time.Second, "not ready during the outage", func() bool { return !c.Ready() })
+	if err := group.Wait(ctx, 3); err != nil {
 		t.Fatalf("group requests never hit the fault: %v", err)
 	}
-	fetch.Remove()
-	group.Remove()
+	for _, f := range []*kfake.FaultHandle{commit, fetch, hb, group} {
+		f.Remove()
+	}
 
 	for p := int32(0); p < 3; p++ {
 		waitFor(t, 30*time.Second, fmt.Sprintf("partition %d after the outage", p), func() bool { return sink.count(p) >= 6 })
@@ -127,4 +140,15 @@ func TestRebalance(t *testing.T) {
 	}
 	s1.check(t)
 	s2.check(t)
+}
+
+// batch is n records per partition, in partition order within each round.
+func batch(prefix string, n int) []*sarama.ProducerMessage {
+	var out []*sarama.ProducerMessage
+	for i := range n {
+		for p := int32(0); p < 3; p++ {
+			out = append(out, textMsg(p, fmt.Sprintf("%s %d", prefix, i)))
+		}
+	}
+	return out
 }

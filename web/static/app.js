@@ -355,7 +355,14 @@ function drawRows(top) {
       seq++;
     }
   }
-  for (let j = i; j < used; j++) { pool[j].hidden = true; pool[j]._seq = -1; }
+  for (let j = i; j < used; j++) {
+    const el = pool[j];
+    el.hidden = true;
+    el._seq = -1;
+    el.className = 'row';
+    const body = el.children[4];
+    while (body.childNodes.length > 1) body.lastChild.remove(); // an open row's fields
+  }
   used = i;
   // An open row wraps long lines and lists fields: its height is measured.
   let changed = false;

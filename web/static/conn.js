@@ -1,5 +1,5 @@
 // Conn keeps one websocket to the server open: it reconnects with
-// exponential backoff and full jitter, and resumes strictly after the last
+// exponential backoff (0.5 s doubling to 30 s) with jitter, and resumes strictly after the last
 // cursor it delivered (the protocol's since=), so nothing is lost or repeated
 // across a disconnect or a server restart.
 

@@ -1,0 +1,122 @@
+package pusher
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingSub reads server frames from a raw connection without allocating
+// and counts NDJSON lines: the load generator must not be what is measured.
+func countingSub(r io.Reader, got *atomic.Int64, done <-chan struct{}) error {
+	br := bufio.NewReaderSize(r, 32<<10)
+	var hdr [8]byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:2]); err != nil {
+			return err
+		}
+		n := int64(hdr[1] & 0x7f)
+		switch n {
+		case 126:
+			if _, err := io.ReadFull(br, hdr[:2]); err != nil {
+				return err
+			}
+			n = int64(binary.BigEndian.Uint16(hdr[:2]))
+		case 127:
+			if _, err := io.ReadFull(br, hdr[:8]); err != nil {
+				return err
+			}
+			n = int64(binary.BigEndian.Uint64(hdr[:8]))
+		}
+		text := hdr[0]&0x0f == 1
+		for n > 0 {
+			p, err := br.Peek(int(min(n, int64(br.Size()))))
+			if err != nil && len(p) == 0 {
+				return err
+			}
+			if text {
+				got.Add(int64(bytes.Count(p, []byte{'\n'})))
+			}
+			br.Discard(len(p))
+			n -= int64(len(p))
+		}
+	}
+}
+
+// BenchmarkBroadcast publishes entries to N subscribers over real loopback
+// websocket connections, each read by a goroutine, and reports deliveries/s
+// and allocations per delivered entry (everything in the process, publish
+// encoding included, divided by deliveries).
+func BenchmarkBroadcast(b *testing.B) {
+	for _, subs := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("subs=%d", subs), func(b *testing.B) {
+			s, u := testServer(b, Config{MaxConnsPerIP: -1, QueueBytes: 64 << 20})
+			s.Begin(0, 0)
+			counts := make([]atomic.Int64, subs)
+			var wg sync.WaitGroup
+			done := make(chan struct{})
+			for i := range subs {
+				c := dial(b, u)
+				c.hello()
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c.conn.SetReadDeadline(time.Time{})
+					err := countingSub(c.rw, &counts[i], done)
+					select {
+					case <-done:
+					default:
+						b.Errorf("subscriber %d: %v", i, err)
+					}
+				}()
+			}
+			waitClients(b, s, subs)
+			e := entry("api", "web-1", lInfo, `GET /api/v1/orders/12345 200 12.5ms user="alice" agent="Mozilla/5.0 (X11; Linux x86_64)"`)
+			minCount := func() int64 {
+				m := counts[0].Load()
+				for i := range counts {
+					m = min(m, counts[i].Load())
+				}
+				return m
+			}
+			const window = 20000
+			var ms0, ms1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms0)
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				if i%1000 == 0 {
+					for int64(i)-minCount() > window {
+						runtime.Gosched()
+					}
+				}
+				s.Publish(0, int64(i), e)
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for minCount() < int64(b.N) {
+				if time.Now().After(deadline) {
+					b.Fatalf("subscribers stuck at %d of %d entries", minCount(), b.N)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			elapsed := time.Since(start)
+			b.StopTimer()
+			runtime.ReadMemStats(&ms1)
+			deliveries := float64(b.N) * float64(subs)
+			b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
+			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/deliveries, "allocs/delivery")
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/deliveries, "B/delivery")
+			close(done)
+			s.Close()
+			wg.Wait()
+		})
+	}
+}
