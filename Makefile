@@ -31,7 +31,7 @@ test-go:
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 test-browser: build
-	cd web/test && TAILCAST_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-timeout=300000
+	cd web/test && TAILCAST_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-timeout=300000 *.test.mjs
 
 test-reliability: deps build
 	$(GO) test -race -count=1 -timeout 20m -run 'Reliability' -tags reliability ./...

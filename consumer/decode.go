@@ -40,30 +40,31 @@ const maxKeyService = 128
 func Decode(msg *sarama.ConsumerMessage) (*logpb.LogEntry, error) {
 	recTime := recordTime(msg)
 	if len(msg.Value) == 0 {
-		e := foreignBase(msg, recTime)
-		e.TimeUnixNano = recTime
+		e := rawEntry(msg, recTime)
 		return e, fmt.Errorf("decode %s: %w", where(msg), ErrEmptyRecord)
 	}
 	if isProtobuf(msg) {
 		e := &logpb.LogEntry{}
 		if err := proto.Unmarshal(msg.Value, e); err != nil {
-			raw, _ := rawEntry(msg, recTime)
-			return raw, fmt.Errorf("decode %s: %w: %v", where(msg), ErrBadProtobuf, err)
+			return rawEntry(msg, recTime), fmt.Errorf("decode %s: %w: %v", where(msg), ErrBadProtobuf, err)
 		}
 		if e.ReadTimeUnixNano == 0 {
 			e.ReadTimeUnixNano = recTime
 		}
 		return e, nil
 	}
-	e, err := rawEntry(msg, recTime)
-	if err != nil {
-		return e, fmt.Errorf("decode %s: %w", where(msg), err)
+	if err := checkText(msg.Value); err != nil {
+		return rawEntry(msg, recTime), fmt.Errorf("decode %s: %w", where(msg), err)
 	}
 
-	e.Message, e.Service = "", ""
-	line := trimEOL(msg.Value)
-	parse.Into(e, line)
-	if !utf8.ValidString(e.Message) { // parse promises this; a viewer depends on it
+	e := &logpb.LogEntry{
+		ReadTimeUnixNano: recTime,
+		Host:             text(header(msg, "host")),
+		Source:           "kafka:" + text(msg.Topic),
+		Raw:              msg.Value,
+	}
+	parse.Into(e, trimEOL(msg.Value))
+	if !utf8.ValidString(e.Message) { // parse promises this; viewers depend on it
 		e.Message = strings.ToValidUTF8(e.Message, "\uFFFD")
 	}
 	if e.TimeUnixNano == 0 {
@@ -75,36 +76,35 @@ func Decode(msg *sarama.ConsumerMessage) (*logpb.LogEntry, error) {
 	return e, nil
 }
 
-// rawEntry is the record as text, with the source fields a foreign record
-// gets. It reports why the value cannot be parsed as a line, if it cannot.
-func rawEntry(msg *sarama.ConsumerMessage, recTime int64) (*logpb.LogEntry, error) {
-	e := foreignBase(msg, recTime)
-	e.TimeUnixNano = recTime
-	v := msg.Value
-	var err error
+// checkText reports why a foreign value cannot be parsed as a log line.
+func checkText(v []byte) error {
 	if len(v) > MaxValueBytes {
-		v = cutUTF8(v, MaxValueBytes)
-		e.Truncated = true
-		err = fmt.Errorf("%w: %d bytes, kept %d", ErrTooLarge, len(msg.Value), len(v))
+		return fmt.Errorf("%w: %d bytes, kept %d", ErrTooLarge, len(v), len(cutUTF8(v, MaxValueBytes)))
 	}
-	e.Raw = v
 	if !utf8.Valid(v) || bytes.IndexByte(v, 0) >= 0 {
-		if err == nil {
-			err = ErrBinary
-		}
+		return ErrBinary
 	}
-	e.Message = strings.ToValidUTF8(string(v), "\uFFFD")
-	e.Service = serviceOf(msg, nil)
-	return e, err
+	return nil
 }
 
-func foreignBase(msg *sarama.ConsumerMessage, recTime int64) *logpb.LogEntry {
-	return &logpb.LogEntry{
+// rawEntry is the record as unparsed text, with the source fields a foreign
+// record gets, cut to MaxValueBytes.
+func rawEntry(msg *sarama.ConsumerMessage, recTime int64) *logpb.LogEntry {
+	v := msg.Value
+	e := &logpb.LogEntry{
+		TimeUnixNano:     recTime,
 		ReadTimeUnixNano: recTime,
 		Service:          serviceOf(msg, nil),
 		Host:             text(header(msg, "host")),
 		Source:           "kafka:" + text(msg.Topic),
 	}
+	if len(v) > MaxValueBytes {
+		v = cutUTF8(v, MaxValueBytes)
+		e.Truncated = true
+	}
+	e.Raw = v
+	e.Message = strings.ToValidUTF8(string(v), "\uFFFD")
+	return e
 }
 
 // serviceOf picks the service of a foreign record whose line named none.

@@ -233,3 +233,31 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecode(b *testing.B) {
+	pb := mustMarshal(b, &logpb.LogEntry{
+		TimeUnixNano: 1, ReadTimeUnixNano: 2, Service: "api", Host: "web-1", Source: "/var/log/api.log",
+		Level: logpb.Level_LEVEL_INFO, Message: "GET /api/v1/orders 200 12ms", Raw: []byte("2026-11-22 19:00:00,000 INFO GET /api/v1/orders 200 12ms"),
+	})
+	cases := []struct {
+		name    string
+		headers []*sarama.RecordHeader
+		value   []byte
+	}{
+		{"protobuf", pbHeader(), pb},
+		{"json", nil, []byte(`{"time":"2026-11-22T19:24:37.5Z","level":"error","msg":"payment failed","service":"billing","order":"A-17","amount":12.5}`)},
+		{"plain", nil, []byte("2026-11-22 19:00:00,000 INFO GET /api/v1/orders 200 12ms")},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			msg := &sarama.ConsumerMessage{Topic: "logs", Headers: c.headers, Value: c.value, Timestamp: recTS}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.value)))
+			for b.Loop() {
+				if _, err := Decode(msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

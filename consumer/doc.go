@@ -10,7 +10,11 @@
 // Every replica uses its own group by default, so each one consumes every
 // partition. A group with no committed offset starts Warmup records before the
 // newest per partition; afterwards offsets are committed automatically and on
-// Close, and a restart resumes after the last committed offset.
+// Close, and a restart resumes after the last committed offset. Within one
+// process, a rebalance or an outage resumes each partition after the last
+// record the Sink got, even when that record was not committed yet, so the
+// Sink never sees a record twice. Sink.Begin is called from the partition's
+// goroutine when its claim starts, before that claim's first Publish.
 //
 // A Consumer's methods are safe to call concurrently. Sink methods are called
 // from one goroutine per partition, in offset order. Decode is a pure

@@ -1,0 +1,154 @@
+package collector
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/tailcast/tailcast/internal/kafkatest"
+)
+
+func TestBackpressurePausesReading(t *testing.T) {
+	const total, maxBuffered = 2000, 16 << 10
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendFile(t, path, "")
+	blocked := make(chan struct{})
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		select {
+		case <-blocked:
+			return nil, nil, false
+		default:
+			return nil, errTest, true
+		}
+	})
+	cfg := testConfig(b.Addr(), Input{Pattern: path})
+	cfg.MaxBufferedBytes = maxBuffered
+	c := startCollector(t, cfg)
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	w := newWriter(t, path)
+	w.lines(0, total)
+
+	eventually(t, 5*time.Second, "buffer full", func() bool { return c.Stats().BufferedBytes > maxBuffered/2 })
+	// Reading stays paused while Kafka refuses: sample for a while.
+	var read int64
+	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		s := c.Stats()
+		if s.BufferedBytes > maxBuffered+1024 {
+			t.Fatalf("got %d bytes buffered, want at most %d plus one entry", s.BufferedBytes, maxBuffered)
+		}
+		read = s.LinesRead
+	}
+	if read >= total/2 {
+		t.Fatalf("got %d of %d lines read while Kafka refuses, want reading paused near %d bytes", read, total, maxBuffered)
+	}
+	close(blocked)
+	r := readTopic(t, b.Addr(), "logs")
+	r.wait(t, 30*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, total-1)) == 0 })
+	eventually(t, 5*time.Second, "buffer drained", func() bool { return c.Stats().BufferedBytes == 0 })
+}
+
+func TestMetricsRegistered(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendFile(t, path, "")
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(b.Addr(), Input{Pattern: path})
+	cfg.Registerer = reg
+	c := startCollector(t, cfg)
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	appendFile(t, path, "one\ntwo\n"+strings.Repeat("z", 100)+"\n")
+	eventually(t, 10*time.Second, "acked", func() bool { return c.Stats().EntriesAcked == 3 })
+	tests := []struct {
+		name string
+		want float64
+	}{
+		{"tailcast_collector_lines_read_total", 3},
+		{"tailcast_collector_entries_sent_total", 3},
+		{"tailcast_collector_entries_acked_total", 3},
+		{"tailcast_collector_bytes_read_total", 4 + 4 + 101},
+		{"tailcast_collector_files_watched", 1},
+		{"tailcast_collector_lines_truncated_total", 0},
+		{"tailcast_collector_producer_errors_total", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vals := gather(t, reg, tt.name)
+			if len(vals) != 1 || vals[0] != tt.want {
+				t.Fatalf("got %v, want [%v]", vals, tt.want)
+			}
+		})
+	}
+	eventually(t, 5*time.Second, "lag reported", func() bool {
+		return len(gather(t, reg, "tailcast_collector_file_lag_bytes")) == 1
+	})
+}
+
+// TestSmallFileIdentityAcrossRestart: a file shorter than the fingerprint,
+// with no newline yet, is read, and after a restart recognised as the same
+// file although it grew.
+func TestSmallFileIdentityAcrossRestart(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tiny.log")
+	posFile := filepath.Join(dir, "positions.json")
+	cfg := testConfig(b.Addr(), Input{Pattern: path})
+	cfg.PositionsFile = posFile
+	r := readTopic(t, b.Addr(), "logs")
+
+	c1, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c1.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, path, "seq=0")
+	r.waitN(t, 1, 10*time.Second)
+	eventually(t, 5*time.Second, "checkpoint", func() bool { return readPositions(t, posFile)[path].Offset == 5 })
+	if err := c1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, path, "\n"+strings.Repeat("x", 2000)+" seq=1\nseq=2\n")
+	c2 := startCollector(t, cfg)
+	recs := r.waitN(t, 4, 10*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	if got := len(r.snapshot()); got != 4 {
+		t.Fatalf("got %d records, want 4: %q", got, raws(r.snapshot()))
+	}
+	if got := raws(recs)[3]; got != "seq=2" {
+		t.Fatalf("got last %q, want seq=2", got)
+	}
+	eventually(t, 5*time.Second, "checkpoint at end", func() bool {
+		p := readPositions(t, posFile)[path]
+		return p.Offset == int64(5+1+2000+7+6) && p.FpLen == fingerprintBytes
+	})
+	_ = c2
+}
+
+// gather returns the values of every series of a metric.
+func gather(t *testing.T, reg *prometheus.Registry, name string) []float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	var out []float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			out = append(out, m.GetCounter().GetValue()+m.GetGauge().GetValue())
+		}
+	}
+	return out
+}
