@@ -81,6 +81,7 @@ func benchCollector(b *testing.B, addr string) {
 			time.Sleep(time.Millisecond)
 		}
 		elapsed += time.Since(start)
+		probeSarama(b, c)
 		b.StopTimer()
 		if err := c.Close(); err != nil {
 			b.Fatal(err)

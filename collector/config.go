@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tailcast/tailcast/internal/kafkaconf"
+	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 // Input is one path pattern to collect.
@@ -95,6 +96,7 @@ type compiledInput struct {
 	segments []string // pattern split on "/", relative to root
 	start    *regexp.Regexp
 	fields   []labelField
+	pbFields []logpb.Field // fields as protobuf, shared read-only by every entry
 }
 
 type labelField struct{ key, value string }
@@ -176,6 +178,10 @@ func compileInput(in Input) (*compiledInput, error) {
 		ci.fields = append(ci.fields, labelField{k, v})
 	}
 	sortFields(ci.fields)
+	ci.pbFields = make([]logpb.Field, len(ci.fields))
+	for i, f := range ci.fields {
+		ci.pbFields[i].Key, ci.pbFields[i].Value = f.key, f.value
+	}
 	return ci, nil
 }
 

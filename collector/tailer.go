@@ -67,7 +67,10 @@ type tailFile struct {
 	carry      []byte
 	carryStart int64
 	carryTrunc bool
-	pendTrunc  bool // a line of the joiner's pending entry was cut
+	pendTrunc  bool  // a line of the joiner's pending entry was cut
+	readTime   int64 // when the current chunk was read, Unix nanoseconds
+	le         logpb.LogEntry
+	lastLag    time.Time
 	lastData   time.Time
 	flushed    bool // the pending partial data was flushed since lastData
 
@@ -86,6 +89,12 @@ type tailFile struct {
 type pend struct {
 	end   int64
 	acked bool
+}
+
+// outMsg allocates a record and its metadata together.
+type outMsg struct {
+	msg  sarama.ProducerMessage
+	meta msgMeta
 }
 
 // msgMeta travels with a record through the producer.
@@ -203,14 +212,22 @@ func (t *tailFile) run(ctx context.Context) {
 			continue
 		}
 		if n > 0 {
+			now := time.Now()
+			t.readTime = now.UnixNano()
 			if !t.consume(ctx, (*bufp)[:n], t.off) {
 				return
 			}
 			t.updateFingerprint((*bufp)[:n], t.off)
 			t.off += int64(n)
 			t.readOff.Store(t.off)
-			t.lastData = time.Now()
+			t.lastData = now
 			t.flushed = false
+			if now.Sub(t.lastLag) > 250*time.Millisecond { // lag while catching up
+				t.lastLag = now
+				if fi, err := t.f.Stat(); err == nil {
+					t.lag.Set(float64(fi.Size() - t.off))
+				}
+			}
 			continue
 		}
 		if err != nil && err != io.EOF {
@@ -324,6 +341,7 @@ func (t *tailFile) appendCarry(seg []byte, base int64) {
 // flushPartial sends a last line without newline and the joiner's pending
 // entry.
 func (t *tailFile) flushPartial(ctx context.Context) bool {
+	t.readTime = time.Now().UnixNano()
 	if t.hasCarry {
 		ok := t.emit(ctx, t.carry, t.carryStart, t.off, t.carryTrunc)
 		t.hasCarry, t.carryTrunc = false, false
@@ -375,21 +393,18 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 		return true // blank lines carry nothing; the next entry's End covers them
 	}
 	c := t.c
-	le := &logpb.LogEntry{
-		ReadTimeUnixNano: time.Now().UnixNano(),
-		Service:          t.service,
-		Host:             c.cfg.Host,
-		Source:           t.path,
-		FileId:           t.id,
-		Offset:           e.Start,
-		Raw:              e.Data,
-		Truncated:        trunc,
-	}
+	// One LogEntry per file, reset after each marshal: the record keeps only
+	// the marshalled bytes.
+	le := &t.le
+	le.Reset()
+	le.ReadTimeUnixNano = t.readTime
+	le.Service, le.Host, le.Source, le.FileId = t.service, c.cfg.Host, t.path, t.id
+	le.Offset, le.Raw, le.Truncated = e.Start, e.Data, trunc
 	parse.Into(le, e.Data)
-	for _, f := range t.in.fields {
-		le.Fields = append(le.Fields, &logpb.Field{Key: f.key, Value: f.value})
+	for i := range t.in.fields {
+		le.Fields = append(le.Fields, &t.in.pbFields[i])
 	}
-	val, err := proto.Marshal(le)
+	val, err := proto.MarshalOptions{}.MarshalAppend(make([]byte, 0, proto.Size(le)), le)
 	if err != nil { // only invalid UTF-8 in a string field; Message is sanitised by parse
 		c.cfg.Logger.Warn("marshal entry", zap.String("path", t.path), zap.Error(err))
 		return true
@@ -399,13 +414,10 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 		return false
 	}
 	gen, seq := t.track(e.End)
-	msg := &sarama.ProducerMessage{
-		Topic:    c.cfg.Topic,
-		Key:      t.rkey,
-		Value:    sarama.ByteEncoder(val),
-		Headers:  protoHeaders,
-		Metadata: &msgMeta{t: t, gen: gen, seq: seq, size: size},
-	}
+	om := &outMsg{meta: msgMeta{t: t, gen: gen, seq: seq, size: size}}
+	msg := &om.msg
+	msg.Topic, msg.Key, msg.Value, msg.Headers = c.cfg.Topic, t.rkey, sarama.ByteEncoder(val), protoHeaders
+	msg.Metadata = &om.meta
 	select {
 	case c.producer.Input() <- msg:
 		c.stats.sent.Add(1)

@@ -32,10 +32,12 @@ type Config struct {
 	// replica is its own group and consumes every partition. Replicas that
 	// share a group split the partitions between them instead.
 	Group string
-	// Warmup: when the group has no committed offset for a partition (or it
-	// is no longer valid), start this many records before the newest,
-	// bounded by the oldest record Kafka holds. Default 10000; negative
-	// starts at the newest record.
+	// Warmup: each partition starts at least this many records before the
+	// newest (bounded by the oldest record Kafka holds), even when the
+	// group committed a later offset, so a restarted server has history for
+	// backfill at once; an earlier committed offset is honoured. Default
+	// 10000; negative starts at the committed offset, or the newest record
+	// for a new group.
 	Warmup int64
 	// FetchWait is the longest the broker may hold a fetch waiting for new
 	// records. Default 10ms: it bounds the latency an idle partition adds.

@@ -414,7 +414,7 @@ func TestCommittedOffsetsResume(t *testing.T) {
 	produce(t, b.Addr(), second...)
 
 	sink2 := newRecSink()
-	startConsumer(t, b.Addr(), sink2, opts{group: "resume"})
+	startConsumer(t, b.Addr(), sink2, opts{group: "resume", warmup: -1})
 	for p := int32(0); p < 3; p++ {
 		waitFor(t, 15*time.Second, "second batch", func() bool { return sink2.count(p) >= 3 })
 		if got := sink2.beginsOf(p); len(got) != 1 || got[0] != 5 {
@@ -575,5 +575,33 @@ func TestStartMissingTopic(t *testing.T) {
 	err = c.Start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "no-such-topic") {
 		t.Errorf("got %v, want an error naming the topic", err)
+	}
+}
+
+// A restarted server re-reads the warmup window even when the group
+// committed past it, so backfill works at once after a deploy.
+func TestRestartRewindsToWarmHistory(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	var msgs []*sarama.ProducerMessage
+	for i := range 10 {
+		msgs = append(msgs, textMsg(0, fmt.Sprintf("line %d", i)))
+	}
+	produce(t, b.Addr(), msgs...)
+
+	sink1 := newRecSink()
+	c1 := startConsumer(t, b.Addr(), sink1, opts{group: "warm"})
+	waitFor(t, 15*time.Second, "all records", func() bool { return sink1.count(0) >= 10 })
+	if err := c1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	sink2 := newRecSink()
+	startConsumer(t, b.Addr(), sink2, opts{group: "warm", warmup: 4})
+	waitFor(t, 15*time.Second, "warm history", func() bool { return sink2.count(0) >= 4 })
+	if got, want := fmt.Sprint(sink2.beginsOf(0)), "[6]"; got != want {
+		t.Errorf("begins: got %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(sink2.offsets(0)), "[6 7 8 9]"; got != want {
+		t.Errorf("offsets: got %s, want %s", got, want)
 	}
 }

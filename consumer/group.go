@@ -86,6 +86,10 @@ func startOffset(committed, delivered, oldest, newest, warmup int64) (start int6
 		return warm, "committed offset beyond the log end: warmup"
 	case committed < oldest:
 		return oldest, "committed offset deleted by retention: oldest"
+	case committed > warm && delivered < 0:
+		// A restarted server should serve backfill at once: re-read the
+		// warmup window into the history even though it was committed.
+		return warm, "rewind to warm the history"
 	}
 	return committed, ""
 }

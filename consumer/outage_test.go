@@ -22,7 +22,8 @@ func TestStartOffset(t *testing.T) {
 		keep                                         bool // committed offset stands
 	}{
 		{"committed stands", 5, -1, 0, 10, 3, 5, true},
-		{"committed at the end stands", 10, -1, 0, 10, 3, 10, true},
+		{"committed at the end rewinds to warm", 10, -1, 0, 10, 3, 7, false},
+		{"committed at the end stands without warmup", 10, -1, 0, 10, -1, 10, true},
 		{"fresh group warmup", -1, -1, 0, 10, 3, 7, false},
 		{"warmup bounded by oldest", -1, -1, 4, 10, 100, 4, false},
 		{"negative warmup starts at newest", -1, -1, 0, 10, -1, 10, false},

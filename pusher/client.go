@@ -33,7 +33,7 @@ type client struct {
 	ip   string
 	idx  int // in s.clients; -1 when not registered (s.mu)
 
-	filt   atomic.Pointer[filter]
+	filt       atomic.Pointer[filter]
 	busy       atomic.Bool // a writer owns the connection
 	closed     atomic.Bool // unregistered; the socket is closed or closing
 	readerDone atomic.Bool

@@ -155,10 +155,10 @@ func TestCursorRoundTrip(t *testing.T) {
 func TestDecodeCursorRejects(t *testing.T) {
 	for _, s := range []string{
 		"", "!!!", "AA", // version 0
-		cursorOf(vecEntry{1, 1})[:3],            // truncated
-		cursorOf(vecEntry{1, 1}) + "AA",         // trailing
+		cursorOf(vecEntry{1, 1})[:3],             // truncated
+		cursorOf(vecEntry{1, 1}) + "AA",          // trailing
 		cursorOf(vecEntry{3, 1}, vecEntry{1, 1}), // not ascending
-		"Af____________8B", // count too large
+		"Af____________8B",                       // count too large
 	} {
 		if _, err := decodeCursor(s); err == nil {
 			t.Errorf("decodeCursor(%q): got nil error, want one", s)

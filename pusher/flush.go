@@ -2,8 +2,8 @@ package pusher
 
 import (
 	"errors"
-	"slices"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -197,7 +197,7 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 // appendFloorLine appends r's line with its cursor raised to at least floor,
 // for a client that resumed past what this server had delivered.
 func appendFloorLine(b []byte, r *record, floor []vecEntry) []byte {
-	v, err := decodeCursor(r.cursor)
+	v, err := decodeCursor(r.cursor())
 	if err != nil {
 		return append(b, r.line...)
 	}
@@ -208,7 +208,7 @@ func appendFloorLine(b []byte, r *record, floor []vecEntry) []byte {
 	b = append(b, entryPrefix...)
 	b, _ = appendCursor(b, nil, v)
 	b = append(b, '"')
-	return append(b, r.line[len(entryPrefix)+len(r.cursor)+1:]...)
+	return append(b, r.body()...)
 }
 
 // clearFloor forgets c's floor once the log up to its tail (which s.vec

@@ -1,7 +1,6 @@
 package pusher
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/tailcast/tailcast/proto/logpb"
@@ -14,7 +13,7 @@ type record struct {
 	part    int32
 	off     int64
 	line    []byte // the complete entry line, "\n" included
-	cursor  string // the cursor inside line
+	curLen  int    // the cursor is line[len(entryPrefix):][:curLen]
 	service string
 	host    string
 	msg     string
@@ -31,6 +30,14 @@ type partState struct {
 	head  int // ring[head:] are held
 	bytes int64
 }
+
+// cursor is the record's cursor as sent.
+func (r *record) cursor() string {
+	return string(r.line[len(entryPrefix) : len(entryPrefix)+r.curLen])
+}
+
+// body is the line after the cursor's closing quote.
+func (r *record) body() []byte { return r.line[len(entryPrefix)+r.curLen+1:] }
 
 func (p *partState) held() []*record { return p.ring[p.head:] }
 
@@ -113,13 +120,7 @@ func (s *Server) Begin(partition int32, next int64) {
 	defer s.mu.Unlock()
 	p := s.parts[partition]
 	if p == nil {
-		p = &partState{last: next - 1}
-		s.parts[partition] = p
-		s.partIDs = append(s.partIDs, partition)
-		slices.Sort(s.partIDs)
-		s.vec = vecSet(s.vec, partition, next-1)
-		s.begunCh, s.begunOld = make(chan struct{}), s.begunCh
-		close(s.begunOld)
+		s.newPart(partition, next)
 		return
 	}
 	if next-1 > p.last {
@@ -129,6 +130,17 @@ func (s *Server) Begin(partition int32, next int64) {
 		p.last = next - 1
 		s.vec = vecSet(s.vec, partition, next-1)
 	}
+}
+
+// newPart starts tracking a partition whose next offset is next. Caller
+// holds s.mu.
+func (s *Server) newPart(partition int32, next int64) *partState {
+	p := &partState{last: next - 1}
+	s.parts[partition] = p
+	s.vec = vecSet(s.vec, partition, next-1)
+	close(s.begunCh) // wake resumes waiting for this partition
+	s.begunCh = make(chan struct{})
+	return p
 }
 
 // Publish encodes e once and appends it to the partition's ring and the
@@ -155,11 +167,7 @@ func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	}
 	p := s.parts[partition]
 	if p == nil {
-		// Publish without Begin: start the partition here.
-		p = &partState{last: offset - 1}
-		s.parts[partition] = p
-		s.partIDs = append(s.partIDs, partition)
-		slices.Sort(s.partIDs)
+		p = s.newPart(partition, offset) // Publish without Begin
 	}
 	if offset <= p.last {
 		return // already delivered (re-read after a rebalance)
@@ -170,7 +178,7 @@ func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	line = append(line, entryPrefix...)
 	cstart := len(line)
 	line, s.curTmp = appendCursor(line, s.curTmp, s.vec)
-	r.cursor = string(line[cstart:])
+	r.curLen = len(line) - cstart
 	line = append(line, '"')
 	line = append(line, body...)
 	r.line = line

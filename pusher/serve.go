@@ -247,7 +247,7 @@ func (s *Server) replay(w *replayWriter, f *filter, plan replayPlan) error {
 		cur = vecSet(cur, fr.part, fr.to-1)
 	}
 	for _, r := range plan.ring {
-		v, err := decodeCursor(r.cursor)
+		v, err := decodeCursor(r.cursor())
 		if err != nil {
 			return err
 		}
@@ -256,7 +256,7 @@ func (s *Server) replay(w *replayWriter, f *filter, plan replayPlan) error {
 		if slices.Equal(merged, v) {
 			err = w.add(r.line)
 		} else {
-			err = w.addEntry(merged, r.line[len(entryPrefix)+len(r.cursor)+1:])
+			err = w.addEntry(merged, r.body())
 		}
 		if err != nil {
 			return err

@@ -32,18 +32,16 @@ type Server struct {
 	wg     sync.WaitGroup
 	jobs   chan *client // unbuffered: a send succeeds only to an idle writer
 
-	mu       sync.RWMutex
-	closed   bool
-	parts    map[int32]*partState
-	partIDs  []int32
-	vec      []vecEntry // the delivery-order position of every partition
-	curTmp   []byte     // scratch for cursor encoding
-	hub      hubLog
-	clients  []*client
-	conns    map[*client]struct{} // every upgraded connection, until its handler returns
-	filters  map[string]*internedFilter
-	begunCh  chan struct{} // closed and replaced on every new partition
-	begunOld chan struct{}
+	mu      sync.RWMutex
+	closed  bool
+	parts   map[int32]*partState
+	vec     []vecEntry // the delivery-order position of every partition
+	curTmp  []byte     // scratch for cursor encoding
+	hub     hubLog
+	clients []*client
+	conns   map[*client]struct{} // every upgraded connection, until its handler returns
+	filters map[string]*internedFilter
+	begunCh chan struct{} // closed and replaced on every new partition
 
 	// Flush-loop scratch, reused across passes.
 	shared  map[sharedKey]sharedFrame

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -372,8 +374,15 @@ func sameSet(a, b []string) bool {
 }
 
 // A viewer resumes across a restart of `serve` with no duplicate and no gap,
-// even for lines written while no server was running.
+// even for lines written while no server was running: from the restarted
+// server's warm history, or, with warmup off, from Kafka by offset.
 func TestResumeAcrossServeRestart(t *testing.T) {
+	for _, warmup := range []string{"10000", "-1"} {
+		t.Run("warmup="+warmup, func(t *testing.T) { testResumeAcrossServeRestart(t, warmup) })
+	}
+}
+
+func testResumeAcrossServeRestart(t *testing.T, warmup string) {
 	dir := t.TempDir()
 	b := kafkatest.Start(t, "logs", 3)
 	logFile := filepath.Join(dir, "app.log")
@@ -381,7 +390,7 @@ func TestResumeAcrossServeRestart(t *testing.T) {
 
 	col := start(t, false, "collect", "--brokers", b.Addr(), "--positions", filepath.Join(dir, "pos.json"),
 		"--rescan", "100ms", "--log-level", "warn", "--from-start", logFile)
-	serveArgs := []string{"serve", "--brokers", b.Addr(), "--listen", "127.0.0.1:0", "--group", "resume-test", "--log-level", "warn"}
+	serveArgs := []string{"serve", "--brokers", b.Addr(), "--listen", "127.0.0.1:0", "--group", "resume-test", "--log-level", "warn", "--warmup", warmup}
 	srv := start(t, true, serveArgs...)
 
 	c := dial(t, srv.url, client.Options{})
@@ -406,8 +415,35 @@ func TestResumeAcrossServeRestart(t *testing.T) {
 		}
 	}
 	quiet(t, c2, time.Second)
+	// Which path served the resume: the warm history, or Kafka by offset.
+	fetched := metric(t, srv2.url, "tailcast_consumer_fetched_records_total")
+	if warm := warmup != "-1"; warm != (fetched == 0) {
+		t.Errorf("records fetched from kafka for the resume: got %v with warmup %s", fetched, warmup)
+	}
 	srv2.stop(t)
 	col.stop(t)
+}
+
+// metric reads one unlabelled sample from the server's /metrics.
+func metric(t *testing.T, base, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			v, err := strconv.ParseFloat(rest, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
 
 // Records produced straight to the topic by an independent client (kcat)

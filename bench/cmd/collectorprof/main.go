@@ -140,9 +140,9 @@ func run() error {
 	}
 	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 	s := c.Stats()
-	fmt.Printf("%d lines, %d bytes in %s: %.0f lines/s, %.1f MiB/s; process CPU %s (%.0f lines per CPU second); %d entries acked, %d value bytes acked\n",
+	fmt.Printf("%d lines, %d bytes in %s: %.0f lines/s, %.1f MiB/s; process CPU %s (%.0f lines per CPU second); %d entries acked, %d value bytes acked, %d producer errors, %d lines truncated\n",
 		lines, size, elapsed.Round(time.Millisecond), float64(lines)/elapsed.Seconds(), float64(size)/elapsed.Seconds()/(1<<20),
-		cpu.Round(time.Millisecond), float64(lines)/cpu.Seconds(), s.EntriesAcked, s.BytesAcked)
+		cpu.Round(time.Millisecond), float64(lines)/cpu.Seconds(), s.EntriesAcked, s.BytesAcked, s.ProducerErrors, s.LinesTruncated)
 	return nil
 }
 
