@@ -25,8 +25,12 @@
 # and stops the collector once LINES records are acknowledged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 
+# The exact command goes into the report: name every setting given.
+SET_VARS=
+for v in LINES RUNS RSS_FILES RSS_RATE RSS_WARMUP RSS_SAMPLE TAILCAST_BIN TAILCAST_FLAGS; do
+	[[ -n ${!v+x} ]] && SET_VARS+="$v=${!v@Q} "
+done
 LINES=${LINES:-1000000}
 RUNS=${RUNS:-3}
 RSS_FILES=${RSS_FILES:-1000}
@@ -72,8 +76,9 @@ if ((${#need[@]})); then
 		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } ||
 		die "apt-get install ${need[*]} failed"
 fi
-command -v kcat >/dev/null && command -v rsyslogd >/dev/null && omkafka_path >/dev/null ||
+if ! command -v kcat >/dev/null || ! command -v rsyslogd >/dev/null || ! omkafka_path >/dev/null; then
 	die "kcat, rsyslogd or omkafka.so still missing after install"
+fi
 
 # --- work directory, helpers, cleanup --------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tailcast-bench.XXXXXX")
@@ -86,7 +91,8 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	if [[ $KEEP == 1 || $rc != 0 ]]; then
+	# Keep the evidence of a failure, not of an interruption.
+	if [[ $KEEP == 1 ]] || ((rc != 0 && rc != 130 && rc != 143)); then
 		log "work directory kept: $WORK"
 	else
 		rm -rf "$WORK"
@@ -101,6 +107,13 @@ forget() { # drop a pid from PIDS once it is reaped
 	local keep=() p
 	for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
 	PIDS=("${keep[@]}")
+}
+nap() { # sleep without deferring the INT/TERM traps
+	sleep "$1" &
+	local p=$!
+	PIDS+=("$p")
+	wait "$p" || true
+	forget "$p"
 }
 stop() { # stop a pid we started: TERM, then KILL after 10 s
 	local pid=$1
@@ -121,7 +134,8 @@ BYTES=$(stat -c %s "$FILE")
 # Give up on a collector below 10k lines/s: it is broken, not slow.
 TIMEOUT=$((LINES / 10000 + 30))s
 
-BROKER_PID= BROKER_ADDR=
+BROKER_PID=''
+BROKER_ADDR=''
 start_broker() { # [-blackhole]
 	rm -f "$WORK/addr"
 	"$HB/kfakebroker" -topic "$TOPIC" -partitions 3 -addr-file "$WORK/addr" "$@" >/dev/null 2>>"$WORK/broker.log" &
@@ -228,7 +242,7 @@ start_broker
 	--from-start "$MANY/*.log" >/dev/null 2>"$WORK/rss.log" &
 RSS_PID=$!
 PIDS+=("$RSS_PID")
-sleep "$RSS_WARMUP"
+nap "$RSS_WARMUP"
 kill -0 "$RSS_PID" 2>/dev/null || die "tailcast collect exited during the RSS warm-up; see $WORK/rss.log"
 COUNT0=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC")
 RSS_MAX=0
@@ -257,7 +271,7 @@ median_run() {
 	done | sort -g | awk '{a[NR]=$2} END {if (NR) print a[int((NR+1)/2)]}'
 }
 f2() { awk -v x="$1" 'BEGIN {printf "%.2f", x}'; }
-declare -A LPS MIBS SECS CPU RSS ALL NOTE
+declare -A LPS MIBS SECS CPU CPL RSS ALL NOTE
 for name in "${NAMES[@]}"; do
 	m=$(median_run "$name")
 	if [[ -z $m ]]; then
@@ -271,6 +285,7 @@ for name in "${NAMES[@]}"; do
 	MIBS[$name]=$(awk -v b="$BYTES" -v s="${SECS[$name]}" 'BEGIN {printf "%.1f", b / s / 1048576}')
 	CPU[$name]=$(kv "$f" cpu_s)
 	RSS[$name]=$(awk -v k="$(kv "$f" maxrss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
+	CPL[$name]=$(awk -v c="${CPU[$name]}" -v n="$LINES" 'BEGIN {printf "%.2f", c / n * 1e6}')
 	ALL[$name]=$(for run in $(seq "$RUNS"); do
 		[[ -f $WORK/$name.$run.kv ]] && kv "$WORK/$name.$run.kv" elapsed_s
 	done | paste -sd/ -)
@@ -286,12 +301,12 @@ verdict() { # verdict VALUE OP TARGET
 row() { # row NAME LABEL
 	local n=$1
 	if [[ -z ${LPS[$n]:-} ]]; then
-		echo "| $2 | ${NOTE[$n]} | | | | | |"
+		echo "| $2 | ${NOTE[$n]} | | | | | | |"
 		return
 	fi
 	local r="—"
 	[[ $n == kcat || $n == rsyslog ]] && r=$(ratio tailcast "$n")
-	echo "| $2 | ${LPS[$n]} | ${MIBS[$n]} | ${SECS[$n]} (${ALL[$n]}) | ${CPU[$n]} | ${RSS[$n]} | $r |"
+	echo "| $2 | ${LPS[$n]} | ${MIBS[$n]} | ${SECS[$n]} (${ALL[$n]}) | ${CPU[$n]} | ${CPL[$n]} | ${RSS[$n]} | $r |"
 }
 TC_LAST1=
 if [[ -n ${SECS[tailcast]:-} ]]; then
@@ -312,8 +327,8 @@ RSS_EXPECT=$((RSS_RATE * RSS_SAMPLE))
 RSS_GOT=$((COUNT1 - COUNT0))
 RSS_FILES_READ=$(grep -c '"offset"' "$WORK/rss.positions.json" 2>/dev/null || true)
 
-CMD="LINES=$LINES RUNS=$RUNS ./bench/collector.sh"
-[[ $LINES == 1000000 && $RUNS == 3 ]] && CMD="make bench-collector"
+CMD="${SET_VARS}./bench/collector.sh"
+[[ -z $SET_VARS ]] && CMD="make bench-collector"
 KIND="Full run"
 [[ $LINES == 1000000 ]] || KIND="**Smoke run (LINES=$LINES), not the spec's 1M lines**"
 MACHINE="$(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -h | awk '/^Mem:/ {print $2}') RAM, $(uname -sr)"
@@ -331,12 +346,14 @@ REPORT=$WORK/report.md
 		"kfake $(sed -n 's|.*pkg/kfake \(v[^ ]*\).*|\1|p' go.mod | head -1)."
 	echo "- Input: $LINES lines, $BYTES bytes ($(awk -v b="$BYTES" -v n="$LINES" 'BEGIN {printf "%.1f", b / n}') bytes/line), one file; fresh 3-partition broker per run; median of $RUNS interleaved run(s)."
 	echo
-	echo "| collector | lines/s | MiB/s | seconds to $LINES acked (all runs) | CPU s | max RSS MiB | tailcast ÷ peer |"
-	echo "|---|---:|---:|---|---:|---:|---:|"
-	row tailcast "tailcast collect → kfake (defaults: lz4, linger 2ms, --positions)"
+	echo "| collector | lines/s | MiB/s | seconds to $LINES acked (all runs) | CPU s | CPU µs/line | max RSS MiB | tailcast ÷ peer (lines/s) |"
+	echo "|---|---:|---:|---|---:|---:|---:|---:|"
+	TC_LABEL="defaults: lz4, linger 2ms"
+	[[ -n $TAILCAST_FLAGS ]] && TC_LABEL="$TAILCAST_FLAGS"
+	row tailcast "tailcast collect → kfake ($TC_LABEL, --positions)"
 	row kcat "kcat -P -l FILE → kfake (librdkafka defaults)"
 	row rsyslog "rsyslog imfile → omkafka → kfake"
-	row ceiling "tailcast collect → kfake BlackholeProduce (ceiling)"
+	row ceiling "tailcast collect → kfake BlackholeProduce ($TC_LABEL; ceiling)"
 	echo
 	echo "| spec (issue 3) | target | measured | |"
 	echo "|---|---|---|---|"
@@ -347,7 +364,7 @@ REPORT=$WORK/report.md
 	echo "| ceiling (blackhole broker) | ≥ 150 MiB/s | ${MIBS[ceiling]:-n/a} MiB/s | $(verdict "${MIBS[ceiling]:-}" ">=" 150) |"
 	echo "| RSS tailing $RSS_FILES files | ≤ 40 MiB | $RSS_MIB MiB | $(verdict "$RSS_MIB" "<=" 40) |"
 	echo
-	echo "- Time runs from starting the collector process to the broker's high watermarks summing to $LINES (polled every 5 ms), so it includes start-up and the broker round trips. CPU s and max RSS come from the collector's rusage over its whole life (it is stopped with SIGTERM once the count is reached; kcat exits by itself)."
+	echo "- Time runs from starting the collector process to the broker's high watermarks summing to $LINES (polled every 5 ms), so it includes start-up and the broker round trips. CPU s and max RSS come from the collector's rusage over its whole life (it is stopped with SIGTERM once the count is reached; kcat exits by itself). On a busy machine CPU µs/line is the steadier comparison: it does not count time spent waiting for a CPU."
 	[[ -n $TC_LAST1 ]] && echo "- tailcast reached $((LINES - 1)) records after ${TC_LAST1} s: the last line waits for the collector's --flush-timeout (default 500ms) because the multiline joiner cannot know it is complete."
 	echo "- Checkpoints: $(checkpoints)."
 	echo "- RSS: $RSS_FILES files ($RSS_RATE lines/s appended round-robin), \`tailcast collect --from-start 'DIR/*.log'\`, VmRSS sampled every 0.25 s for ${RSS_SAMPLE} s after ${RSS_WARMUP} s warm-up: max VmRSS $RSS_MIB MiB, VmHWM (whole life, including the initial catch-up) $RSS_HWM_MIB MiB, $RSS_THREADS threads, $RSS_FDS open fds, $RSS_FILES_READ files in the positions file; $RSS_GOT records acked during sampling (appended: ~$RSS_EXPECT)."

@@ -151,3 +151,40 @@ func gather(t *testing.T, reg *prometheus.Registry, name string) []float64 {
 	}
 	return out
 }
+
+// TestCloseWithBrokerRefusing: Close is bounded although nothing can be
+// acknowledged, and the checkpoint does not move past unacknowledged lines.
+func TestCloseWithBrokerRefusing(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	posFile := filepath.Join(dir, "positions.json")
+	appendFile(t, path, "")
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		return nil, errTest, true
+	})
+	cfg := testConfig(b.Addr(), Input{Pattern: path})
+	cfg.PositionsFile = posFile
+	cfg.CloseTimeout = 200 * time.Millisecond
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	newWriter(t, path).lines(0, 100)
+	eventually(t, 5*time.Second, "lines read", func() bool { return c.Stats().LinesRead == 100 })
+	start := time.Now()
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("Close took %v, want it bounded", d)
+	}
+	if got := readPositions(t, posFile)[path].Offset; got != 0 {
+		t.Fatalf("got checkpoint %d with nothing acknowledged, want 0", got)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,7 +83,6 @@ func benchCollector(b *testing.B, addr string) {
 			time.Sleep(time.Millisecond)
 		}
 		elapsed += time.Since(start)
-		probeSarama(b, c)
 		b.StopTimer()
 		if err := c.Close(); err != nil {
 			b.Fatal(err)
@@ -111,6 +112,31 @@ func BenchmarkCollector(b *testing.B) {
 		br := kafkatest.Start(b, "logs", 3)
 		benchCollector(b, br.Addr())
 	})
+	b.Run("kcat-peer", func(b *testing.B) { // the same file through librdkafka, for comparison
+		kcat, err := exec.LookPath("kcat")
+		if err != nil {
+			b.Skip("kcat not installed")
+		}
+		br := kafkatest.Start(b, "logs", 3)
+		n := benchLines()
+		var bytes int64
+		var elapsed time.Duration
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			path := filepath.Join(b.TempDir(), "bench.log")
+			bytes += writeBenchFile(b, path, n)
+			b.StartTimer()
+			start := time.Now()
+			out, err := exec.Command(kcat, "-P", "-l", "-b", br.Addr(), "-t", "logs", "-z", "lz4",
+				"-X", "enable.idempotence=true", "-X", "linger.ms=5", path).CombinedOutput()
+			if err != nil {
+				b.Fatalf("kcat: %v: %s", err, out)
+			}
+			elapsed += time.Since(start)
+		}
+		b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "lines/s")
+		b.ReportMetric(float64(bytes)/elapsed.Seconds()/(1<<20), "MiB/s")
+	})
 	b.Run("blackhole", func(b *testing.B) {
 		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BlackholeProduce(), kfake.SeedTopics(3, "logs"))
 		if err != nil {
@@ -119,4 +145,63 @@ func BenchmarkCollector(b *testing.B) {
 		b.Cleanup(c.Close)
 		benchCollector(b, c.ListenAddrs()[0])
 	})
+}
+
+// BenchmarkTail1000Files reports the memory of tailing 1,000 files once
+// they are read: Go heap in use and the process RSS (which also holds the
+// in-process broker).
+func BenchmarkTail1000Files(b *testing.B) {
+	const files = 1000
+	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BlackholeProduce(), kfake.SeedTopics(3, "logs"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cl.Close)
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		for f := 0; f < files; f++ {
+			p := filepath.Join(dir, fmt.Sprintf("svc-%04d.log", f))
+			if err := os.WriteFile(p, []byte(strings.Repeat("2026-01-02 15:04:05,000 INFO started\n", 10)), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c, err := New(Config{
+			Inputs:    []Input{{Pattern: filepath.Join(dir, "*.log")}},
+			Kafka:     kafkaconf.Config{Brokers: []string{cl.ListenAddrs()[0]}},
+			FromStart: true,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		for c.Stats().EntriesAcked < files*10 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		b.ReportMetric(float64(rssBytes())/(1<<20), "rss-MiB")
+		b.ReportMetric(float64(c.Stats().FilesWatched), "files")
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "VmRSS:")), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -26,6 +26,7 @@ type Collector struct {
 	stats  counters
 	m      *metrics
 	budget budget
+	chunks *chunks
 
 	client   sarama.Client
 	producer sarama.AsyncProducer
@@ -66,7 +67,7 @@ func New(cfg Config) (*Collector, error) {
 		return nil, err
 	}
 	c := &Collector{cfg: cfg, files: map[fileKey]*tailFile{}, deferred: map[fileKey]int{}, byPath: map[string][]*tailFile{}, first: true,
-		retrySig: make(chan struct{}, 1)}
+		retrySig: make(chan struct{}, 1), chunks: newChunks()}
 	c.budget.max = cfg.MaxBufferedBytes
 	for _, in := range cfg.Inputs {
 		ci, err := compileInput(in)
@@ -230,6 +231,13 @@ func (c *Collector) scan() {
 	}
 	first := c.first
 	c.first = false
+	defer func() {
+		if first {
+			// Checkpoints of files not found at start are dropped, so the
+			// positions file does not grow with every rotated-away file.
+			c.saved = nil
+		}
+	}()
 	for k, t := range c.files {
 		_, present := seen[k]
 		t.gone.Store(!present)
@@ -238,17 +246,24 @@ func (c *Collector) scan() {
 		}
 		select {
 		case <-t.exited:
-			if present && c.readCtx.Err() == nil {
-				continue // still matched after it stopped: keep until released
-			}
 			if !t.idle() {
 				continue // acknowledgements still to come
+			}
+			if present {
+				// Released, then matched again (moved back into a pattern):
+				// it is reopened below where it was acknowledged.
+				if c.saved == nil {
+					c.saved = map[fileKey]position{}
+				}
+				c.saved[k] = t.position()
 			}
 			delete(c.files, k)
 			c.unindex(t)
 			t.f.Close()
 			c.stats.filesWatched.Add(-1)
-			c.m.lag.DeleteLabelValues(t.path)
+			if len(c.byPath[t.path]) == 0 { // a rotated file shares its path's series with its successor
+				c.m.lag.DeleteLabelValues(t.path)
+			}
 		default:
 		}
 	}
@@ -292,7 +307,7 @@ func (c *Collector) open(k fileKey, m match, first bool) error {
 	}
 	t := &tailFile{
 		c: c, in: m.in, key: k, path: m.path, service: m.in.serviceFor(m.path),
-		rkey:   sarama.StringEncoder(c.cfg.Host + ":" + m.path),
+		rkey:   sarama.ByteEncoder(c.cfg.Host + ":" + m.path), // no per-record []byte conversion
 		f:      f,
 		notify: make(chan struct{}, 1),
 		exited: make(chan struct{}),
@@ -491,9 +506,14 @@ func (c *Collector) successLoop() {
 
 func (c *Collector) errorLoop() {
 	defer c.ackWG.Done()
+	var lastLog time.Time
 	for perr := range c.producer.Errors() {
 		c.stats.producerErr.Add(1)
-		c.cfg.Logger.Warn("produce failed, retrying", zap.String("key", keyString(perr.Msg)), zap.Error(perr.Err))
+		if now := time.Now(); now.Sub(lastLog) >= time.Second { // an outage fails every record
+			lastLog = now
+			c.cfg.Logger.Warn("produce failed, retrying", zap.String("key", keyString(perr.Msg)), zap.Error(perr.Err),
+				zap.Int64("errors_total", c.stats.producerErr.Load()))
+		}
 		msg := perr.Msg
 		if errors.Is(perr.Err, sarama.ErrMessageSizeTooLarge) || errors.Is(perr.Err, sarama.ErrInvalidMessageSize) {
 			if !shrink(msg) {

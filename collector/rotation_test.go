@@ -248,3 +248,31 @@ func TestMultiline(t *testing.T) {
 		})
 	}
 }
+
+// TestMovedOutAndBack: a file renamed out of the pattern is released once
+// read, and when renamed back it resumes where it was acknowledged.
+func TestMovedOutAndBack(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendFile(t, path, "")
+	r := readTopic(t, b.Addr(), "logs")
+	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path}))
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	appendFile(t, path, "seq=0\nseq=1\n")
+	r.waitN(t, 2, 10*time.Second)
+	if err := os.Rename(path, path+".away"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "file released", func() bool { return c.Stats().FilesWatched == 0 })
+	appendFile(t, path+".away", "seq=2\n")
+	if err := os.Rename(path+".away", path); err != nil {
+		t.Fatal(err)
+	}
+	recs := r.waitN(t, 3, 10*time.Second)
+	time.Sleep(200 * time.Millisecond) // room for a wrong re-read to show
+	if got := raws(r.snapshot()); len(got) != 3 || got[2] != "seq=2" {
+		t.Fatalf("got %q, want seq=0 seq=1 seq=2 once each", got)
+	}
+	_ = recs
+}

@@ -35,9 +35,41 @@ import (
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-const readChunk = 128 << 10
+const (
+	readChunk = 128 << 10
+	// maxChunks bounds the read buffers, and so the memory of reading, no
+	// matter how many files are tailed: a reader holds one only while it
+	// reads a chunk.
+	maxChunks = 8
+)
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
+// chunks is a bounded pool of read buffers.
+type chunks struct {
+	free chan []byte
+	made atomic.Int32
+}
+
+func newChunks() *chunks { return &chunks{free: make(chan []byte, maxChunks)} }
+
+func (p *chunks) get(ctx context.Context) ([]byte, bool) {
+	select {
+	case b := <-p.free:
+		return b, true
+	default:
+	}
+	if p.made.Add(1) <= maxChunks {
+		return make([]byte, readChunk), true
+	}
+	p.made.Add(-1)
+	select {
+	case b := <-p.free:
+		return b, true
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+func (p *chunks) put(b []byte) { p.free <- b } // never blocks: at most maxChunks exist
 
 var protoHeaders = []sarama.RecordHeader{{Key: []byte("content-type"), Value: []byte("application/x-protobuf")}}
 
@@ -184,12 +216,6 @@ func (t *tailFile) resetTo(off int64) {
 func (t *tailFile) run(ctx context.Context) {
 	defer close(t.exited)
 	c := t.c
-	var bufp *[]byte
-	defer func() {
-		if bufp != nil {
-			chunkPool.Put(bufp)
-		}
-	}()
 	t.lastData = time.Now()
 	t.flushed = true
 	wait := time.NewTimer(time.Hour)
@@ -198,11 +224,13 @@ func (t *tailFile) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if bufp == nil {
-			bufp = chunkPool.Get().(*[]byte)
+		buf, ok := c.chunks.get(ctx)
+		if !ok {
+			return
 		}
-		n, err := t.f.ReadAt(*bufp, t.off)
+		n, err := t.f.ReadAt(buf, t.off)
 		if n > 0 && t.fingerprintChanged() {
+			c.chunks.put(buf)
 			// Truncated and rewritten past our offset (copytruncate) before
 			// this read: the chunk is new content read from the wrong place.
 			// Checking after the read makes this race free.
@@ -214,10 +242,12 @@ func (t *tailFile) run(ctx context.Context) {
 		if n > 0 {
 			now := time.Now()
 			t.readTime = now.UnixNano()
-			if !t.consume(ctx, (*bufp)[:n], t.off) {
+			t.updateFingerprint(buf[:n], t.off)
+			ok := t.consume(ctx, buf[:n], t.off)
+			c.chunks.put(buf) // consume copied what it keeps
+			if !ok {
 				return
 			}
-			t.updateFingerprint((*bufp)[:n], t.off)
 			t.off += int64(n)
 			t.readOff.Store(t.off)
 			t.lastData = now
@@ -233,9 +263,7 @@ func (t *tailFile) run(ctx context.Context) {
 		if err != nil && err != io.EOF {
 			c.cfg.Logger.Warn("read file", zap.String("path", t.path), zap.Error(err))
 		}
-		// At the end of the file: give the buffer back while idle.
-		chunkPool.Put(bufp)
-		bufp = nil
+		c.chunks.put(buf)
 
 		size := int64(-1)
 		if fi, err := t.f.Stat(); err == nil {

@@ -6,6 +6,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/IBM/sarama"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 func TestMatchSegments(t *testing.T) {
@@ -125,5 +130,38 @@ func TestBudgetBlocksUntilRelease(t *testing.T) {
 	cancel()
 	if err := b.acquire(cctx, 1); err == nil {
 		t.Fatal("got nil, want the context error")
+	}
+}
+
+func TestShrink(t *testing.T) {
+	tests := []struct {
+		name             string
+		raw, msg         string
+		wantRaw, wantMsg string
+		ok               bool
+	}{
+		{"ascii", "abcdefgh", "abcdefgh", "abcd", "abcd", true},
+		{"no rune split", "ééééé", "ééééé", "ééééé"[:5], "éé", true},
+		{"too small", "a", "a", "a", "a", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			val, err := proto.Marshal(&logpb.LogEntry{Raw: []byte(tt.raw), Message: tt.msg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := &sarama.ProducerMessage{Value: sarama.ByteEncoder(val)}
+			if got := shrink(msg); got != tt.ok {
+				t.Fatalf("got ok %v, want %v", got, tt.ok)
+			}
+			b, _ := msg.Value.Encode()
+			var e logpb.LogEntry
+			if err := proto.Unmarshal(b, &e); err != nil {
+				t.Fatal(err)
+			}
+			if string(e.Raw) != tt.wantRaw || e.Message != tt.wantMsg || e.Truncated != tt.ok {
+				t.Fatalf("got raw %q message %q truncated %v, want %q %q %v", e.Raw, e.Message, e.Truncated, tt.wantRaw, tt.wantMsg, tt.ok)
+			}
+		})
 	}
 }

@@ -143,3 +143,28 @@ func publishAllocs(b *testing.B) float64 {
 		off++
 	})
 }
+
+// BenchmarkIdleConn reports the memory of idle connections: heap growth
+// and goroutines per connection, client side (gobwas dialer) included, so
+// the server's share is lower than the figure.
+func BenchmarkIdleConn(b *testing.B) {
+	const n = 2000
+	s, u := testServer(b, Config{MaxConnsPerIP: -1})
+	// Measured once per invocation whatever b.N: the figure is per
+	// connection, not per iteration.
+	{
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		g0 := runtime.NumGoroutine()
+		for range n {
+			c := dial(b, u)
+			c.hello()
+		}
+		waitClients(b, s, n)
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(int64(m1.HeapInuse+m1.StackInuse)-int64(m0.HeapInuse+m0.StackInuse))/n, "B/conn")
+		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
+	}
+}

@@ -37,6 +37,16 @@ type client struct {
 	busy       atomic.Bool // a writer owns the connection
 	closed     atomic.Bool // unregistered; the socket is closed or closing
 	readerDone atomic.Bool
+	lastRead   atomic.Int64 // UnixNano of the last frame read
+
+	// netpoll mode (see poller.go)
+	polled     atomic.Bool // set before the poller sees the connection
+	fd         int
+	pollID     uint32
+	pollClosed atomic.Bool
+	discard    atomic.Bool // closing: read and throw away until EOF
+	rd         *reader
+	readMu     sync.Mutex
 
 	// flush loop
 	pos         uint64
@@ -155,66 +165,81 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 	return p.Conn.Read(b)
 }
 
-// readLoop reads client frames until the connection ends, answering control
-// frames through the writer and applying filter messages.
-func (s *Server) readLoop(c *client, src io.Reader) {
-	rd := &wsutil.Reader{
+// reader is a connection's read state between frames; it holds no
+// buffer, so an idle connection costs only this struct.
+type reader struct {
+	rd  wsutil.Reader
+	src io.Reader
+	bad int // consecutive invalid messages
+}
+
+func (s *Server) newReader(c *client, src io.Reader) *reader {
+	r := &reader{src: src}
+	r.rd = wsutil.Reader{
 		Source:         src,
 		State:          ws.StateServerSide,
 		CheckUTF8:      true,
 		MaxFrameSize:   s.cfg.MaxMessageBytes,
 		MaxMessageSize: s.cfg.MaxMessageBytes,
+		OnIntermediate: func(h ws.Header, fr io.Reader) error {
+			return wsutil.ControlHandler{Src: fr, Dst: c, State: ws.StateServerSide, DisableSrcCiphering: true}.Handle(h)
+		},
 	}
-	ctl := wsutil.ControlHandler{Src: rd, Dst: c, State: ws.StateServerSide, DisableSrcCiphering: true}
-	rd.OnIntermediate = func(h ws.Header, r io.Reader) error {
-		return wsutil.ControlHandler{Src: r, Dst: c, State: ws.StateServerSide, DisableSrcCiphering: true}.Handle(h)
-	}
+	return r
+}
+
+// readLoop reads client frames until the connection ends (blocking mode:
+// one goroutine per connection).
+func (s *Server) readLoop(c *client, src io.Reader) {
 	defer func() {
 		c.readerDone.Store(true)
 		if c.closed.Load() {
 			c.conn.Close()
 		}
 	}()
-	buf := make([]byte, 0, 512)
-	bad := 0
-	for {
-		if c.closed.Load() {
-			return
-		}
-		c.conn.SetReadDeadline(time.Now().Add(2 * s.cfg.PingInterval))
-		h, err := rd.NextFrame()
-		if err == nil && h.OpCode.IsControl() {
-			err = ctl.Handle(h)
-			if err == nil {
-				continue
-			}
-		}
-		if err == nil && h.OpCode == ws.OpBinary {
-			s.closeFor(c, src, ws.StatusUnsupportedData, "binary frames are not accepted", reasonProtocol)
-			return
-		}
+	r := s.newReader(c, src)
+	for !c.closed.Load() && s.readOne(c, r, 2*s.cfg.PingInterval) {
+	}
+}
+
+// readOne reads one frame (a whole message for data frames) and handles it:
+// control frames are answered through the writer, filter messages applied.
+// It returns false once the connection is closing.
+func (s *Server) readOne(c *client, r *reader, timeout time.Duration) bool {
+	c.conn.SetReadDeadline(time.Now().Add(timeout))
+	h, err := r.rd.NextFrame()
+	if err == nil && h.OpCode.IsControl() {
+		err = wsutil.ControlHandler{Src: &r.rd, Dst: c, State: ws.StateServerSide, DisableSrcCiphering: true}.Handle(h)
 		if err == nil {
-			buf, err = readAllLimited(rd, buf[:0])
-		}
-		if err != nil {
-			s.readFailed(c, src, err)
-			return
-		}
-		if f, perr := parseClientMessage(buf); perr != nil {
-			bad++
-			if bad >= maxBadMessages {
-				s.closeFor(c, src, ws.StatusPolicyViolation, "too many invalid messages", reasonPolicy)
-				return
-			}
-			c.queueText(appendError(nil, perr.Error()))
-		} else {
-			bad = 0
-			s.setFilter(c, f)
-		}
-		if cap(buf) > 4096 {
-			buf = make([]byte, 0, 512)
+			c.lastRead.Store(time.Now().UnixNano())
+			return true
 		}
 	}
+	if err == nil && h.OpCode == ws.OpBinary {
+		s.closeFor(c, r.src, ws.StatusUnsupportedData, "binary frames are not accepted", reasonProtocol)
+		return false
+	}
+	var buf []byte
+	if err == nil {
+		buf, err = readAllLimited(&r.rd, make([]byte, 0, int(min(h.Length, 512))))
+	}
+	if err != nil {
+		s.readFailed(c, r.src, err)
+		return false
+	}
+	c.lastRead.Store(time.Now().UnixNano())
+	if f, perr := parseClientMessage(buf); perr != nil {
+		r.bad++
+		if r.bad >= maxBadMessages {
+			s.closeFor(c, r.src, ws.StatusPolicyViolation, "too many invalid messages", reasonPolicy)
+			return false
+		}
+		c.queueText(appendError(nil, perr.Error()))
+	} else {
+		r.bad = 0
+		s.setFilter(c, f)
+	}
+	return true
 }
 
 // readAllLimited reads the current message; the wsutil.Reader enforces the
@@ -262,6 +287,11 @@ func (s *Server) readFailed(c *client, src io.Reader, err error) {
 func (s *Server) closeFor(c *client, src io.Reader, code ws.StatusCode, reason, label string) {
 	c.requestClose(code, reason, label)
 	s.log.Debug("closing websocket", zap.String("remote", c.conn.RemoteAddr().String()), zap.Uint16("code", uint16(code)), zap.String("reason", reason))
+	if c.polled.Load() {
+		c.discard.Store(true) // the poller reads and discards from now on
+		s.poll.rearm(c)
+		return
+	}
 	c.conn.SetReadDeadline(time.Now().Add(s.cfg.SlowTimeout + closeLinger))
 	_, _ = io.CopyN(io.Discard, src, maxLingerBytes)
 }

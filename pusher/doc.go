@@ -14,5 +14,11 @@
 // through the Fetcher when the rings no longer reach back, and reports a
 // "gap" when Kafka no longer has the range.
 //
+// Reads use netpoll on Linux: once a connection is live, its handler
+// goroutine returns and the socket waits in an epoll set (EPOLLONESHOT)
+// holding no goroutine and no buffer; a read worker, started on demand,
+// reads a frame when it becomes readable. TLS connections (and systems
+// without epoll) fall back to one blocking reader goroutine per connection.
+//
 // Begin, Publish, ServeHTTP, Clients and Close are safe to call concurrently.
 package pusher

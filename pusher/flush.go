@@ -75,6 +75,10 @@ func (s *Server) flush(now time.Time) {
 		if c.closed.Load() {
 			continue
 		}
+		if c.polled.Load() && now.UnixNano()-c.lastRead.Load() > int64(2*s.cfg.PingInterval) {
+			// Blocking readers notice this through their read deadline.
+			c.requestClose(ws.StatusGoingAway, "no frame within two ping intervals", reasonIdle)
+		}
 		s.checkBehind(c, tail, now)
 		if c.pos < tail {
 			backlog += tailCum - s.hub.cumAt(max(c.pos, s.hub.headSeq))
@@ -338,7 +342,11 @@ func (s *Server) finishClose(c *client, label string) {
 		_ = cw.CloseWrite()
 	}
 	c.conn.SetReadDeadline(time.Now().Add(closeLinger))
-	if c.readerDone.Load() {
+	if c.polled.Load() {
+		// The poller discards what arrives until EOF; the timer bounds it.
+		c.discard.Store(true)
+		time.AfterFunc(closeLinger, func() { s.closePolled(c) })
+	} else if c.readerDone.Load() {
 		c.conn.Close()
 	}
 	s.unregister(c, label)

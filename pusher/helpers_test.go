@@ -1,7 +1,6 @@
 package pusher
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -238,6 +237,3 @@ func cursorOf(v ...vecEntry) string {
 	b, _ := appendCursor(nil, nil, v)
 	return string(b)
 }
-
-// read everything available from a raw reader until EOF or error.
-func drain(r *bufio.Reader) { _, _ = io.Copy(io.Discard, r) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -223,5 +224,35 @@ func TestConnectDisconnectCycles(t *testing.T) {
 	defer s.ipMu.Unlock()
 	if len(s.perIP) != 0 {
 		t.Errorf("per-IP counts: got %v, want none", s.perIP)
+	}
+}
+
+func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
+	s, u := testServer(t, Config{MaxConnsPerIP: -1})
+	if s.poll == nil {
+		t.Skip("netpoll unavailable")
+	}
+	const n = 200
+	before := runtime.NumGoroutine()
+	cs := make([]*wsClient, n)
+	for i := range cs {
+		cs[i] = dial(t, u)
+		cs[i].hello()
+	}
+	waitClients(t, s, n)
+	// Handler goroutines end once a connection is in the poller.
+	waitFor(t, "handler goroutines to end", func() bool { return runtime.NumGoroutine()-before < 20 })
+	// And the idle connections still work: a filter message, then an entry.
+	cs[n-1].send(`{"type":"filter","service":"db"}`)
+	cs[n-1].send(`{"type":"x"}`)
+	if m := cs[n-1].next(); m.Type != "error" {
+		t.Fatalf("got %+v, want error", m)
+	}
+	s.Begin(0, 0)
+	s.Publish(0, 0, entry("db", "h", lInfo, "to all"))
+	for _, c := range []*wsClient{cs[0], cs[n-1]} {
+		if m := c.next(); m.Msg != "to all" {
+			t.Fatalf("got %+v, want the entry", m)
+		}
 	}
 }

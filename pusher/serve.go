@@ -62,6 +62,19 @@ func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
 		s.drop(c, reasonError)
 		return
 	}
+	c.lastRead.Store(time.Now().UnixNano())
+	if s.poll != nil {
+		if fd, ok := connFD(src); ok {
+			c.fd, c.rd = fd, s.newReader(c, src)
+			c.polled.Store(true)
+			if err := s.poll.add(c); err == nil {
+				c.busy.Store(false)
+				return // the handler goroutine ends; the poller reads from now on
+			}
+			c.polled.Store(false)
+			c.rd = nil
+		}
+	}
 	c.busy.Store(false)
 	s.readLoop(c, src)
 }

@@ -31,6 +31,8 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	jobs   chan *client // unbuffered: a send succeeds only to an idle writer
+	reads  chan *client // same, for read workers
+	poll   *poller      // nil: blocking reads, a goroutine per connection
 
 	mu      sync.RWMutex
 	closed  bool
@@ -86,12 +88,20 @@ func New(cfg Config) (*Server, error) {
 		ctx:     ctx,
 		cancel:  cancel,
 		jobs:    make(chan *client),
+		reads:   make(chan *client),
 		parts:   make(map[int32]*partState),
 		filters: make(map[string]*internedFilter),
 		conns:   make(map[*client]struct{}),
 		begunCh: make(chan struct{}),
 		shared:  make(map[sharedKey]sharedFrame),
 		perIP:   make(map[string]int),
+	}
+	if p, err := newPoller(); err != nil {
+		s.log.Warn("netpoll unavailable, reading with a goroutine per connection", zap.Error(err))
+	} else {
+		s.poll = p
+		s.wg.Add(1)
+		go s.pollLoop()
 	}
 	s.wg.Add(1)
 	go s.flushLoop()
@@ -141,10 +151,20 @@ func (s *Server) Close() error {
 			s.drop(c, reasonShutdown)
 		}
 		for _, c := range lingering {
-			c.conn.Close()
+			if c.polled.Load() {
+				s.closePolled(c)
+			} else {
+				c.conn.Close()
+			}
 		}
 		s.cancel()
+		if s.poll != nil {
+			s.poll.wake()
+		}
 		s.wg.Wait()
+		if s.poll != nil {
+			s.poll.close()
+		}
 	})
 	return nil
 }
@@ -202,9 +222,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
+		if !c.polled.Load() { // a polled connection outlives this handler
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}
 	}()
 	// Bytes the client sent right after the handshake may sit in rw.
 	src := net.Conn(conn)
@@ -301,7 +323,11 @@ func (s *Server) drop(c *client, reason string) {
 	if !c.closed.CompareAndSwap(false, true) {
 		return
 	}
-	c.conn.Close()
+	if c.polled.Load() {
+		s.closePolled(c)
+	} else {
+		c.conn.Close()
+	}
 	s.unregister(c, reason)
 }
 
