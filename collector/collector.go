@@ -44,6 +44,7 @@ type Collector struct {
 	ghosts   []ghost         // files recently truncated, for copytruncate
 	deferred map[fileKey]int // scans a possible copy in progress was put off
 	ghostOff int64           // result of copiedFrom
+	released map[fileKey]releasedFile
 
 	readCtx    context.Context
 	cancelRead context.CancelFunc
@@ -66,7 +67,7 @@ func New(cfg Config) (*Collector, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	c := &Collector{cfg: cfg, files: map[fileKey]*tailFile{}, deferred: map[fileKey]int{}, byPath: map[string][]*tailFile{}, first: true,
+	c := &Collector{cfg: cfg, files: map[fileKey]*tailFile{}, deferred: map[fileKey]int{}, released: map[fileKey]releasedFile{}, byPath: map[string][]*tailFile{}, first: true,
 		retrySig: make(chan struct{}, 1), chunks: newChunks()}
 	c.budget.max = cfg.MaxBufferedBytes
 	for _, in := range cfg.Inputs {
@@ -257,6 +258,9 @@ func (c *Collector) scan() {
 				}
 				c.saved[k] = t.position()
 			}
+			if !present {
+				c.remember(k, t.position())
+			}
 			delete(c.files, k)
 			c.unindex(t)
 			t.f.Close()
@@ -317,8 +321,13 @@ func (c *Collector) open(k fileKey, m match, first bool) error {
 	t.id = fmt.Sprintf("%x:%x:%016x", k.Dev, k.Ino, fpSum)
 	var start int64
 	copying := false
-	if p, ok := c.saved[k]; ok {
+	p, ok := c.saved[k]
+	if !ok {
+		p, ok = c.released[k].position, c.released[k].at != (time.Time{})
+	}
+	if ok {
 		delete(c.saved, k)
+		delete(c.released, k)
 		if p.FpLen <= fpLen && p.Offset <= size {
 			if b, sum, err := fingerprint(f, int64(p.FpLen)); err == nil && len(b) == p.FpLen && sum == p.FpSum {
 				start, t.id = p.Offset, p.ID
@@ -741,4 +750,29 @@ func (c *Collector) copiedFrom(path string, prefix []byte) copyKind {
 		}
 	}
 	return copyNone
+}
+
+// releasedFile is a file that left every pattern and was closed. Should it
+// come back (renamed back into a pattern), reading resumes where it was
+// acknowledged; the fingerprint tells a reused inode apart.
+type releasedFile struct {
+	position
+	at time.Time
+}
+
+const (
+	releasedTTL = time.Hour
+	maxReleased = 10000
+)
+
+// remember keeps a released file's position. Called with c.mu held.
+func (c *Collector) remember(k fileKey, p position) {
+	if len(c.released) >= maxReleased {
+		for rk, r := range c.released {
+			if time.Since(r.at) > releasedTTL || len(c.released) >= maxReleased {
+				delete(c.released, rk)
+			}
+		}
+	}
+	c.released[k] = releasedFile{position: p, at: time.Now()}
 }

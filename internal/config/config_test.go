@@ -150,6 +150,9 @@ func TestHelp(t *testing.T) {
 	if !errors.Is(err, ErrHelp) {
 		t.Fatalf("got %v, want ErrHelp", err)
 	}
+	if n := strings.Count(out.String(), "Usage:"); n != 1 {
+		t.Errorf("usage printed %d times, want once", n)
+	}
 	for _, w := range []string{"Usage: tailcast serve", "--listen", "(default 127.0.0.1:8080)", "TAILCAST_<FLAG>"} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("usage does not contain %q:\n%s", w, out.String())

@@ -188,8 +188,7 @@ func Load(cmd, summary string, args []string, getenv func(string) string, usage 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return cfg, nil, ErrHelp
+			return cfg, nil, ErrHelp // the flag package printed the usage
 		}
 		errs = append(errs, err)
 	}
