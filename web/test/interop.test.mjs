@@ -224,6 +224,11 @@ test('backfill=N sends the N most recent matching entries first', async () => {
   await waitFor(() => c.entries(tag).length === 3, { what: '3 backfilled' });
   assert.equal(c.msgs[0].type, 'hello');
   assert.deepEqual(c.msgs.slice(1, 4).map((m) => m.msg.split(' ').at(-1)), ['b-5', 'b-6', 'b-7']);
+
+  // Without backfill or since, a connection starts with the live stream.
+  const fresh = await new Client('service=api').ready();
+  await barrier(fresh, api(), 'info');
+  assert.deepEqual(fresh.texts(tag), [], 'history sent without backfill');
 });
 
 test('bad query parameters are refused before the upgrade with HTTP 400', async (t) => {
