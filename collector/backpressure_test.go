@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -187,4 +188,44 @@ func TestCloseWithBrokerRefusing(t *testing.T) {
 	if got := readPositions(t, posFile)[path].Offset; got != 0 {
 		t.Fatalf("got checkpoint %d with nothing acknowledged, want 0", got)
 	}
+}
+
+// TestProducerGivesUpThenRecovers: records sarama gives up on are
+// re-enqueued, never dropped, and the checkpoint waits for them.
+func TestProducerGivesUpThenRecovers(t *testing.T) {
+	const total = 200
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	posFile := filepath.Join(dir, "positions.json")
+	appendFile(t, path, "")
+	blocked := make(chan struct{})
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		select {
+		case <-blocked:
+			return nil, nil, false
+		default:
+			return nil, errTest, true
+		}
+	})
+	cfg := testConfig(b.Addr(), Input{Pattern: path})
+	cfg.PositionsFile = posFile
+	cfg.producerRetries = 1
+	c := startCollector(t, cfg)
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	w := newWriter(t, path)
+	w.lines(0, total)
+	eventually(t, 10*time.Second, "sarama giving up", func() bool { return c.Stats().ProducerErrors >= total })
+	if got := readPositions(t, posFile)[path].Offset; got != 0 {
+		t.Fatalf("got checkpoint %d with nothing acknowledged, want 0", got)
+	}
+	close(blocked)
+	r := readTopic(t, b.Addr(), "logs")
+	r.wait(t, 30*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, total-1)) == 0 })
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "checkpoint at the end", func() bool { return readPositions(t, posFile)[path].Offset == fi.Size() })
 }

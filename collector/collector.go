@@ -122,10 +122,13 @@ func (c *Collector) saramaConfig() (*sarama.Config, error) {
 	p.Flush.Bytes = 512 << 10
 	p.MaxMessageBytes = 2*c.cfg.MaxLineBytes + 64<<10 // Raw and Message may both hold the line
 	p.Compression, _ = compressionCodec(c.cfg.Compression)
-	// sarama retries about 10s of outage itself, in order; after that the
+	// sarama retries about 7s of outage itself, in order; after that the
 	// collector re-enqueues the record (never dropping it) with its own
 	// backoff. Keeping sarama's budget short bounds Close.
 	p.Retry.Max = 10
+	if c.cfg.producerRetries > 0 {
+		p.Retry.Max = c.cfg.producerRetries
+	}
 	p.Retry.BackoffFunc = func(retries, _ int) time.Duration {
 		return min(50*time.Millisecond<<min(retries, 5), time.Second)
 	}

@@ -87,6 +87,9 @@ type Config struct {
 	// Registerer registers the collector's metrics. Default nil: metrics are
 	// kept but not registered.
 	Registerer prometheus.Registerer
+
+	// producerRetries overrides sarama's retry count (tests). Default 10.
+	producerRetries int
 }
 
 // compiledInput is an Input ready to match.

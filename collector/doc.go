@@ -1,19 +1,37 @@
 // Package collector tails log files and ships every line to Kafka.
 //
 // A Collector discovers files from paths and globs (`**` included), rescans
-// them on an interval, reads each file from a position, joins multiline
-// entries, parses them into logpb.LogEntry and produces them with an
-// idempotent sarama AsyncProducer (acks=all), keyed host + ":" + path so one
-// file's entries stay in order within one partition.
+// them every RescanInterval, reads each file from a position, joins
+// multiline entries (internal/multiline), parses them (internal/parse) into
+// logpb.LogEntry and produces them with an idempotent sarama AsyncProducer
+// (acks=all), keyed host + ":" + path so one file's entries stay in order
+// within one partition.
 //
-// Delivery is at least once. A file is identified by device, inode and a
-// checksum of its first bytes; the positions file records, per identity, the
-// End offset of the highest contiguous entry Kafka acknowledged, so after a
-// restart (kill -9 included) at most the unacknowledged entries are read and
-// sent again. Un-acknowledged bytes are bounded: when the bound is reached the
+// Delivery is at least once. A file is identified by device and inode plus a
+// checksum of its first 1 KiB (of what it has, for a shorter file: the
+// length is kept with the checksum, so a growing small file keeps its
+// identity). The positions file records, per identity, the End offset of the
+// highest contiguous entry Kafka acknowledged; after a restart (kill -9
+// included) at most the unacknowledged entries are read and sent again.
+// Un-acknowledged bytes are bounded by MaxBufferedBytes: when reached, the
 // readers block until acknowledgements return; nothing is dropped.
 //
-// Files are read by the package's own reader rather than nxadm/tail: see
+// Rotation: a file renamed away keeps being read through its open
+// descriptor until it has been quiet at its end, while the new file at the
+// path is read from its start. Truncation is noticed by size and, when the
+// file was rewritten past the read offset, by its first bytes, and reading
+// restarts at 0. With copytruncate, the lines not yet read when the original
+// is truncated survive only in the copy: when the copy matches a pattern
+// (app.log*), it is recognised by its first bytes and read from where the
+// original was left, otherwise they are lost, as logrotate documents.
+//
+// Known limits: a file created and moved out of every pattern within one
+// RescanInterval is never seen; a truncated file rewritten with the same
+// first bytes past the old offset is not noticed; after a producer gives up
+// on a record (about 7s of broker outage) the record is re-sent and may land
+// after later records of its file.
+//
+// Files are read by this package's own reader, not nxadm/tail: see
 // tailer.go for why.
 //
 // New, Start, Close and Stats are safe to call concurrently; Close is

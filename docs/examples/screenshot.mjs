@@ -1,11 +1,13 @@
 // Regenerates docs/viewer.png, the README screenshot: `tailcast demo` feeds a
-// real `tailcast run` for ~15 s, then headless Chromium (playwright-core from
+// real `tailcast run` for a while, then headless Chromium (playwright-core from
 // web/test) shows the viewer with one JSON row's fields expanded.
 //
 //   make build && (cd web/test && npm ci) && node docs/examples/screenshot.mjs
 //
 // Environment: TAILCAST_BIN (default bin/tailcast), CHROMIUM (default
-// /usr/bin/chromium), OUT (default docs/viewer.png), SECONDS (default 15).
+// /usr/bin/chromium), OUT (default docs/viewer.png), SECONDS (default 90:
+// the histogram draws one 5 px bar per second, so a short run leaves it
+// mostly empty; SECONDS=15 is enough to check that the script works).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const { chromium } = createRequire(path.join(root, 'web/test/package.json'))('playwright-core');
 const bin = process.env.TAILCAST_BIN || path.join(root, 'bin/tailcast');
 const out = process.env.OUT || path.join(root, 'docs/viewer.png');
-const seconds = Number(process.env.SECONDS || 15);
+const seconds = Number(process.env.SECONDS || 90);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tailcast-screenshot-'));
 const logDir = path.join(tmp, 'logs');

@@ -261,6 +261,40 @@ func TestEndToEndLoghub(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("operational endpoints", func(t *testing.T) {
+		for _, path := range []string{"healthz", "readyz"} {
+			resp, err := http.Get(srv.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("/%s: got %d, want 200", path, resp.StatusCode)
+			}
+		}
+		// Every stage reports: the collector read and acknowledged, the
+		// consumer consumed, the pusher delivered.
+		want := float64(n * len(samples))
+		for _, name := range []string{
+			"tailcast_collector_entries_acked_total",
+			"tailcast_consumer_records_total",
+			"tailcast_pusher_published_total",
+		} {
+			// Acks may reach the collector after the viewer has the line.
+			deadline := time.Now().Add(waitFor)
+			for got := metric(t, srv.url, name); got != want; got = metric(t, srv.url, name) {
+				if time.Now().After(deadline) {
+					t.Errorf("%s: got %v, want %v", name, got, want)
+					break
+				}
+				time.Sleep(20 * time.Millisecond) // polling interval
+			}
+		}
+		if got := metric(t, srv.url, "tailcast_pusher_deliveries_total"); got < want {
+			t.Errorf("tailcast_pusher_deliveries_total: got %v, want at least %v", got, want)
+		}
+	})
 	srv.stop(t)
 }
 
