@@ -207,7 +207,6 @@ func (c *Collector) newJoiner(in *compiledInput) *multiline.Joiner {
 type match struct {
 	path string
 	in   *compiledInput
-	fi   os.FileInfo
 }
 
 // scan expands the patterns, opens new files and marks vanished ones gone.
@@ -224,7 +223,7 @@ func (c *Collector) scan() {
 				continue
 			}
 			if _, dup := seen[k]; !dup { // first input wins
-				seen[k] = match{p, in, fi}
+				seen[k] = match{p, in}
 			}
 		}
 	}
