@@ -242,11 +242,24 @@ func (s *server) stop(grace time.Duration) {
 	}
 }
 
-func (s *server) announce(env Env) {
+// wait announces the viewer, serves until ctx is done or the HTTP server
+// fails, then runs before (the collector's flush) and stops the server.
+func (s *server) wait(ctx context.Context, env Env, errc <-chan error, before func()) error {
 	fmt.Fprintf(env.Stdout, "tailcast: viewer at %s\n", s.url)
 	if env.Ready != nil {
 		env.Ready(s.url)
 	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.log.Info("shutting down")
+	if before != nil {
+		before()
+	}
+	s.stop(s.cfg.ShutdownGrace)
+	return err
 }
 
 func runAll(ctx context.Context, cfg config.Config, env Env) error {
@@ -304,19 +317,11 @@ func runAll(ctx context.Context, cfg config.Config, env Env) error {
 		srv.stop(cfg.ShutdownGrace)
 		return fmt.Errorf("start collector: %w", err)
 	}
-	srv.announce(env)
-
-	select {
-	case <-ctx.Done():
-		err = nil
-	case err = <-errc:
-	}
-	log.Info("shutting down")
-	if cerr := col.Close(); cerr != nil {
-		log.Warn("close collector", zap.Error(cerr))
-	}
-	srv.stop(cfg.ShutdownGrace)
-	return err
+	return srv.wait(ctx, env, errc, func() {
+		if err := col.Close(); err != nil {
+			log.Warn("close collector", zap.Error(err))
+		}
+	})
 }
 
 func runServe(ctx context.Context, cfg config.Config, env Env) error {
@@ -337,15 +342,7 @@ func runServe(ctx context.Context, cfg config.Config, env Env) error {
 		srv.stop(cfg.ShutdownGrace)
 		return err
 	}
-	srv.announce(env)
-	select {
-	case <-ctx.Done():
-		err = nil
-	case err = <-errc:
-	}
-	log.Info("shutting down")
-	srv.stop(cfg.ShutdownGrace)
-	return err
+	return srv.wait(ctx, env, errc, nil)
 }
 
 func runCollect(ctx context.Context, cfg config.Config, env Env) error {

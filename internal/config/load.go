@@ -272,54 +272,17 @@ func decodeFile(cfg *Config, data []byte, path, cmd string) error {
 	return errors.Join(errs...)
 }
 
+// decodeNode reads a file value with the same parser as the flag, so a
+// value means the same in every source.
 func decodeNode(ptr any, node *yaml.Node) error {
-	switch p := ptr.(type) {
-	case *time.Duration:
-		var s string
-		if err := node.Decode(&s); err != nil {
-			return err
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		*p = d
-		return nil
-	case *int:
-		var s string
-		if err := node.Decode(&s); err != nil {
-			return err
-		}
-		n, err := parseSize(s)
-		if err != nil {
-			return err
-		}
-		*p = int(n)
-		return nil
-	case *int64:
-		var s string
-		if err := node.Decode(&s); err != nil {
-			return err
-		}
-		n, err := parseSize(s)
-		if err != nil {
-			return err
-		}
-		*p = n
-		return nil
-	case *[]string:
-		if node.Kind == yaml.ScalarNode {
-			var s string
-			if err := node.Decode(&s); err != nil {
-				return err
-			}
-			*p = splitList(s)
-			return nil
-		}
-		return node.Decode(p)
-	default:
-		return node.Decode(ptr)
+	if list, ok := ptr.(*[]string); ok && node.Kind != yaml.ScalarNode {
+		return node.Decode(list)
 	}
+	var s string
+	if err := node.Decode(&s); err != nil {
+		return err
+	}
+	return flagValue(ptr).Set(s)
 }
 
 // Check validates a config file for subcommand cmd (all subcommands when

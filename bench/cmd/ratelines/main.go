@@ -1,0 +1,131 @@
+// Command ratelines appends log lines to a file at a steady rate, for the
+// pusher benchmarks (bench/pusher.sh). Every line carries the time it was
+// appended, in unix nanoseconds after a marker ("@@"), so that a reader at
+// the far end of the pipeline (bench/cmd/wsload) can measure the latency
+// from append to delivery:
+//
+//	tailcast-bench 0000000042 @@1732300000123456789 GET /api/v1/orders …
+//
+// The line has no '=' and no leading timestamp, so every server sees it as
+// one plain-text entry, and its length is fixed (-size). A token bucket
+// refilled every millisecond decides how many lines are due; the due lines
+// are stamped with one time.Now() and written with one write(2), so a stamp
+// is at most a few microseconds older than the append.
+//
+//	ratelines -o FILE -rate 10000 [-size 130] [-duration 10s]
+//	    appends until -duration has passed (0: until SIGTERM or SIGINT) and
+//	    reports lines written and the achieved rate on stderr.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "ratelines:", err)
+		os.Exit(1)
+	}
+}
+
+const filler = " GET /api/v1/orders/12345 200 12.5ms user alice agent Mozilla/5.0 (X11; Linux x86_64) region eu-west-1 shard 7 cache miss retry 0 path /checkout/confirm"
+
+func run() error {
+	out := flag.String("o", "", "file to append to (created when missing; required)")
+	rate := flag.Float64("rate", 1000, "lines per second")
+	size := flag.Int("size", 130, "bytes per line, newline included (at least 50)")
+	duration := flag.Duration("duration", 0, "stop after this long (0: until SIGTERM or SIGINT)")
+	marker := flag.String("marker", "@@", "marker written before the timestamp")
+	flag.Parse()
+	switch {
+	case flag.NArg() > 0:
+		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	case *out == "":
+		return errors.New("-o is required")
+	case *rate <= 0 || *rate > 10_000_000:
+		return fmt.Errorf("-rate %v: want (0, 1e7] lines/s", *rate)
+	case *size < 50 || *size > 64<<10:
+		return fmt.Errorf("-size %d: want 50 to 65536 bytes", *size)
+	case *duration < 0:
+		return fmt.Errorf("-duration %v: must not be negative", *duration)
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("open output: %w", err)
+	}
+	defer f.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+
+	// A stall (the machine is shared) is caught up, but by at most 100 ms
+	// of lines at once: a burst larger than that measures the stall.
+	maxBurst := max(1, int64(*rate/10))
+	var buf []byte
+	var written int64
+	start := time.Now()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	skipped := int64(0)
+	for {
+		select {
+		case <-ctx.Done():
+			el := time.Since(start).Seconds()
+			fmt.Fprintf(os.Stderr, "ratelines: %d lines in %.2f s (%.0f lines/s, %d skipped after stalls)\n",
+				written, el, float64(written)/el, skipped)
+			return nil
+		case <-tick.C:
+		}
+		now := time.Now()
+		due := int64(now.Sub(start).Seconds()**rate) - written - skipped
+		if due <= 0 {
+			continue
+		}
+		if due > maxBurst {
+			skipped += due - maxBurst
+			due = maxBurst
+		}
+		buf = buf[:0]
+		ts := strconv.AppendInt(nil, now.UnixNano(), 10)
+		for i := int64(0); i < due; i++ {
+			buf = appendLine(buf, written+i, *marker, ts, *size)
+		}
+		if _, err := f.Write(buf); err != nil {
+			return fmt.Errorf("append: %w", err)
+		}
+		written += due
+	}
+}
+
+// appendLine appends one line of exactly size bytes.
+func appendLine(b []byte, seq int64, marker string, ts []byte, size int) []byte {
+	n0 := len(b)
+	b = append(b, "tailcast-bench "...)
+	s := strconv.AppendInt(nil, seq, 10)
+	for range 10 - len(s) {
+		b = append(b, '0')
+	}
+	b = append(b, s...)
+	b = append(b, ' ')
+	b = append(b, marker...)
+	b = append(b, ts...)
+	for len(b)-n0 < size-1 {
+		k := min(size-1-(len(b)-n0), len(filler))
+		b = append(b, filler[:k]...)
+	}
+	b = b[:n0+size-1]
+	return append(b, '\n')
+}
