@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +29,9 @@ type Collector struct {
 	budget budget
 	chunks *chunks
 
-	client   sarama.Client
-	producer sarama.AsyncProducer
+	client    sarama.Client
+	producer  sarama.AsyncProducer
+	maxRecord int // largest record key plus value that fits the broker's limit
 
 	mu      sync.Mutex
 	started bool
@@ -120,7 +122,8 @@ func (c *Collector) saramaConfig() (*sarama.Config, error) {
 	p.Return.Errors = true
 	p.Flush.Frequency = c.cfg.Linger
 	p.Flush.Bytes = 512 << 10
-	p.MaxMessageBytes = 2*c.cfg.MaxLineBytes + 64<<10 // Raw and Message may both hold the line
+	// Replaced by the topic's limit once connected: see batchLimit.
+	p.MaxMessageBytes = defaultMaxMessageBytes
 	p.Compression, _ = compressionCodec(c.cfg.Compression)
 	// sarama retries about 7s of outage itself, in order; after that the
 	// collector re-enqueues the record (never dropping it) with its own
@@ -163,6 +166,14 @@ func (c *Collector) Start(ctx context.Context) error {
 	if _, err := client.Partitions(c.cfg.Topic); err != nil {
 		client.Close()
 		return fmt.Errorf("collector: topic %q on %s: %w", c.cfg.Topic, brokers, err)
+	}
+	// The producer is not created yet, so nothing reads sc.Producer while
+	// it is set.
+	brokerMax := c.topicMaxMessageBytes(client)
+	sc.Producer.MaxMessageBytes, c.maxRecord = batchLimit(brokerMax)
+	if c.maxRecord < minRecord {
+		client.Close()
+		return fmt.Errorf("collector: topic %q: max.message.bytes %d is too small, want at least %d", c.cfg.Topic, brokerMax, minRecord+batchOverhead)
 	}
 	producer, err := sarama.NewAsyncProducerFromClient(client)
 	if err != nil {
@@ -512,6 +523,7 @@ func (c *Collector) successLoop() {
 		c.budget.release(m.size)
 		c.stats.acked.Add(1)
 		c.stats.bytesAcked.Add(int64(msg.Value.Length()))
+		recycle(msg)
 	}
 }
 
@@ -526,7 +538,13 @@ func (c *Collector) errorLoop() {
 				zap.Int64("errors_total", c.stats.producerErr.Load()))
 		}
 		msg := perr.Msg
-		if errors.Is(perr.Err, sarama.ErrMessageSizeTooLarge) || errors.Is(perr.Err, sarama.ErrInvalidMessageSize) {
+		// Batches are capped at the topic's limit and every record is cut to
+		// fit it (send), so the broker refusing a size means its limit is
+		// lower than the one read at start. Only a record that could not fit
+		// a batch of half that limit is cut: the small records of a refused
+		// batch are sent again as they are, never mutilated.
+		if (errors.Is(perr.Err, sarama.ErrMessageSizeTooLarge) || errors.Is(perr.Err, sarama.ErrInvalidMessageSize)) &&
+			msg.Value.Length() > c.maxRecord/2 {
 			if !shrink(msg) {
 				c.cfg.Logger.Error("entry cannot be made small enough for kafka", zap.String("key", keyString(msg)))
 			} else {
@@ -777,4 +795,49 @@ func (c *Collector) remember(k fileKey, p position) {
 		}
 	}
 	c.released[k] = releasedFile{position: p, at: time.Now()}
+}
+
+const (
+	// defaultMaxMessageBytes is Kafka's default message.max.bytes, assumed
+	// when the topic's max.message.bytes cannot be read.
+	defaultMaxMessageBytes = 1048588
+	// minRecord is the smallest room for a record that Start accepts.
+	minRecord = 16 << 10
+	// recordOverhead bounds a record's framing in a batch beside its key and
+	// value: length, attributes, deltas, header count, and the content-type
+	// header (sarama counts 5 varints + 1 + 10 per record).
+	recordOverhead = 64 + 64
+	// batchOverhead is a v2 record batch header (61 bytes) with margin.
+	batchOverhead = 128
+)
+
+// topicMaxMessageBytes reads the topic's max.message.bytes: the largest
+// record batch the broker accepts, compressed, for the topic.
+func (c *Collector) topicMaxMessageBytes(client sarama.Client) int {
+	// Close is never called on this admin: it would close the client.
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err == nil {
+		var entries []sarama.ConfigEntry
+		entries, err = admin.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: c.cfg.Topic,
+			ConfigNames: []string{"max.message.bytes"}})
+		for _, e := range entries {
+			if n, perr := strconv.Atoi(e.Value); e.Name == "max.message.bytes" && perr == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	c.cfg.Logger.Warn("topic max.message.bytes unknown, assuming Kafka's default", zap.String("topic", c.cfg.Topic),
+		zap.Int("bytes", defaultMaxMessageBytes), zap.Error(err))
+	return defaultMaxMessageBytes
+}
+
+// batchLimit derives, from the broker's limit on a batch, sarama's
+// Producer.MaxMessageBytes (which caps the uncompressed size of a
+// partition's batch, as sarama counts it) and the largest record key plus
+// value. Without compression a batch goes out at its uncompressed size, so
+// an uncapped one is refused whole; compression can grow incompressible
+// data by a fraction of a percent, hence the 1/64 margin.
+func batchLimit(brokerMax int) (maxMessageBytes, maxRecord int) {
+	maxMessageBytes = brokerMax - brokerMax/64 - batchOverhead
+	return maxMessageBytes, maxMessageBytes - recordOverhead
 }

@@ -28,7 +28,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tailcast/tailcast/internal/multiline"
 	"github.com/tailcast/tailcast/internal/parse"
@@ -102,6 +101,7 @@ type tailFile struct {
 	pendTrunc  bool  // a line of the joiner's pending entry was cut
 	readTime   int64 // when the current chunk was read, Unix nanoseconds
 	le         logpb.LogEntry
+	slab       []byte // where record values are carved from; see alloc
 	lastLag    time.Time
 	lastData   time.Time
 	flushed    bool // the pending partial data was flushed since lastData
@@ -123,14 +123,25 @@ type pend struct {
 	acked bool
 }
 
-// outMsg allocates a record and its metadata together.
+// outMsg allocates a record and its metadata together. They are pooled:
+// sarama hands a record back on Successes once it is done with it.
 type outMsg struct {
 	msg  sarama.ProducerMessage
 	meta msgMeta
 }
 
+var outMsgs = sync.Pool{New: func() any { return new(outMsg) }}
+
+// recycle returns an acknowledged record to the pool.
+func recycle(m *sarama.ProducerMessage) {
+	om := m.Metadata.(*msgMeta).om
+	*om = outMsg{}
+	outMsgs.Put(om)
+}
+
 // msgMeta travels with a record through the producer.
 type msgMeta struct {
+	om   *outMsg // the allocation holding this, for recycle
 	t    *tailFile
 	gen  uint64
 	seq  uint64
@@ -264,6 +275,7 @@ func (t *tailFile) run(ctx context.Context) {
 			c.cfg.Logger.Warn("read file", zap.String("path", t.path), zap.Error(err))
 		}
 		c.chunks.put(buf)
+		t.slab = nil // caught up: an idle file pins no block
 
 		size := int64(-1)
 		if fi, err := t.f.Stat(); err == nil {
@@ -421,30 +433,34 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 		return true // blank lines carry nothing; the next entry's End covers them
 	}
 	c := t.c
-	// One LogEntry per file, reset after each marshal: the record keeps only
-	// the marshalled bytes.
+	// One LogEntry per file, reset for each entry: the record keeps only
+	// the encoded bytes.
 	le := &t.le
 	le.Reset()
 	le.ReadTimeUnixNano = t.readTime
 	le.Service, le.Host, le.Source, le.FileId = t.service, c.cfg.Host, t.path, t.id
 	le.Offset, le.Raw, le.Truncated = e.Start, e.Data, trunc
 	parse.Into(le, e.Data)
-	for i := range t.in.fields {
-		le.Fields = append(le.Fields, &t.in.pbFields[i])
-	}
-	val, err := proto.MarshalOptions{}.MarshalAppend(make([]byte, 0, proto.Size(le)), le)
-	if err != nil { // only invalid UTF-8 in a string field; Message is sanitised by parse
-		c.cfg.Logger.Warn("marshal entry", zap.String("path", t.path), zap.Error(err))
+	if maxValue := c.maxRecord - t.rkey.Length(); !fit(le, t.in.pbFields, maxValue) {
+		c.cfg.Logger.Error("entry cannot be made small enough for kafka", zap.String("path", t.path), zap.Int("max_bytes", maxValue))
 		return true
 	}
-	size := int64(len(val) + 64)
+	if le.Truncated && !trunc {
+		c.stats.truncated.Add(1)
+	}
+	n := entrySize(le, t.in.pbFields)
+	val := appendEntry(t.alloc(n), le, t.in.pbFields)
+	size := int64(n + 64)
 	if err := c.budget.acquire(ctx, size); err != nil {
 		return false
 	}
 	gen, seq := t.track(e.End)
-	om := &outMsg{meta: msgMeta{t: t, gen: gen, seq: seq, size: size}}
+	om := outMsgs.Get().(*outMsg)
+	om.meta = msgMeta{om: om, t: t, gen: gen, seq: seq, size: size}
 	msg := &om.msg
 	msg.Topic, msg.Key, msg.Value, msg.Headers = c.cfg.Topic, t.rkey, sarama.ByteEncoder(val), protoHeaders
+	// sarama would read the clock for every record without it.
+	msg.Timestamp = time.Unix(0, t.readTime)
 	msg.Metadata = &om.meta
 	select {
 	case c.producer.Input() <- msg:
@@ -454,6 +470,25 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 		c.budget.release(size)
 		return false
 	}
+}
+
+// slabBytes is the size of the blocks record values are carved from: one
+// allocation per few hundred records instead of one each. A block is freed
+// by the garbage collector once every record in it is acknowledged.
+const slabBytes = 64 << 10
+
+// alloc returns an empty slice with room for n bytes, carved from the
+// file's current block.
+func (t *tailFile) alloc(n int) []byte {
+	if n > slabBytes/8 {
+		return make([]byte, 0, n) // a large entry would waste most of a block
+	}
+	if cap(t.slab)-len(t.slab) < n {
+		t.slab = make([]byte, 0, slabBytes)
+	}
+	l := len(t.slab)
+	t.slab = t.slab[:l+n]
+	return t.slab[l : l : l+n]
 }
 
 // updateFingerprint extends the fingerprint of a file shorter than

@@ -130,6 +130,7 @@ func TestReliabilityCollectorKill9(t *testing.T) {
 	slices.Sort(at)
 
 	col := startProc(t, "collect", binary(t, "tailcast"), args...)
+	began := time.Now()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -154,6 +155,7 @@ func TestReliabilityCollectorKill9(t *testing.T) {
 			return int(w.next.Load()) >= n
 		})
 		col.kill9()
+		t.Logf("kill %d at line %d (%v)", i+1, w.next.Load(), time.Since(began).Round(time.Millisecond))
 		if col.err == nil {
 			t.Fatalf("kill %d: collector exited cleanly, want killed", i+1)
 		}
@@ -164,12 +166,27 @@ func TestReliabilityCollectorKill9(t *testing.T) {
 	}
 	wg.Wait()
 
-	eventually(t, deadline, "every line on the topic", func() bool {
+	t.Logf("writer done: %d lines, %d rotations, after %v", w.next.Load(), w.rot, time.Since(began).Round(time.Millisecond))
+	end := time.Now().Add(deadline)
+	for topic.firstMissing(total) >= 0 {
 		if col.exited() {
 			t.Fatalf("collector exited by itself (%v); log:\n%s", col.err, col.logTail())
 		}
-		return topic.firstMissing(total) < 0
-	})
+		if time.Now().After(end) {
+			pos, _ := os.ReadFile(filepath.Join(dir, "positions.json"))
+			files, _ := filepath.Glob(filepath.Join(logDir, "*"))
+			var sizes []string
+			for _, f := range files {
+				if fi, err := os.Stat(f); err == nil {
+					sizes = append(sizes, fmt.Sprintf("%s=%d", filepath.Base(f), fi.Size()))
+				}
+			}
+			missing, _, _ := topic.summary(total)
+			t.Fatalf("after %v: %d of %d lines still missing on the topic (first %d; %d records seen)\nfiles: %v\npositions: %s\ncollector log:\n%s",
+				deadline, missing, total, topic.firstMissing(total), topic.records, sizes, pos, col.logTail())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	col.stop(t)
 
 	final := kcatCount(t, addr, "logs")

@@ -42,13 +42,17 @@ class Client {
       for (const l of text.split('\n')) if (l) this.msgs.push(JSON.parse(l));
     });
     this.ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; });
+    this.ws.on('error', (err) => { this.error = err; });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', resolve);
       this.ws.once('error', reject);
       this.ws.once('unexpected-response', (req, res) => {
         let body = '';
         res.on('data', (b) => { body += b; });
-        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body, headers: res.headers })));
+        res.on('end', () => {
+          req.destroy(); // with this listener, ending the refused handshake is ours to do
+          reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body, headers: res.headers }));
+        });
       });
     });
   }
@@ -172,6 +176,7 @@ test('query filter, then a filter message replaces it without reconnecting', asy
 
 test('a bad filter message gets {"type":"error"} and keeps the old filter', async () => {
   const c = await new Client('service=web').ready();
+  const all = await new Client().ready();
   for (const [i, bad] of [{ type: 'filter', level: 'loud' }, { type: 'filter', re: '(' }, { type: 'subscribe' }, 'not json'].entries()) {
     c.send(bad);
     await waitFor(() => c.of('error').length === i + 1, { what: `error for ${JSON.stringify(bad)}` });
@@ -184,7 +189,7 @@ test('a bad filter message gets {"type":"error"} and keeps the old filter', asyn
   const tag = uniq('bad-');
   appendLines(api(), [line('error', `${tag} api`)]);
   appendLines(web(), [line('debug', `${tag} web`)]);
-  await c.has(tag);
+  await waitFor(() => all.entries(tag).length === 2, { what: 'both published' });
   await barrier(c, web(), 'info');
   assert.deepEqual(c.texts(tag), ['web'], 'the old filter (service=web, any level) still applies');
   assert.equal(c.closed, null);

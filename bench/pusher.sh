@@ -1,0 +1,532 @@
+#!/usr/bin/env bash
+# Pusher and end-to-end benchmarks (issue 4, "Performance"): fan-out to many
+# websocket clients, deliveries/s against frontail and websocketd on the same
+# load, idle RSS per connection, and file-append-to-client latency, on this
+# machine, in one run. Prints markdown and writes it to docs/BENCHMARKS.md
+# between the bench-pusher and bench-e2e markers.
+#
+#   make bench-pusher              # or ./bench/pusher.sh  (about 5 minutes)
+#   QUICK=1 ./bench/pusher.sh      # smoke run (about 2 minutes)
+#
+# Every load is the same: bench/cmd/ratelines appends fixed-size lines
+# stamped with their append time to a file at a steady rate; each server
+# tails that file; bench/cmd/wsload holds the clients, counts deliveries and
+# samples latency (append to client read) on a tenth of them.
+#
+# Environment (defaults in brackets; QUICK=1 changes the ones marked *):
+#   WARMUP [3]*                  seconds of load before counting
+#   WINDOW [5]*                  seconds counted per step
+#   PEER_CLIENTS [100]           clients in the side-by-side sweep
+#   TAILCAST_RATES [2000 5000 10000 20000]*   lines/s offered, in order
+#   WEBSOCKETD_RATES [500 1000 2000 4000]*
+#   FRONTAIL_RATES [100 300 600 1200]*
+#   FANOUT_CLIENTS [1000]        clients of the fan-out test
+#   FANOUT_RATES [1000 2000 3000]*             lines/s offered, in order
+#   IDLE_STEP [5000]*            idle connections added per step (one wsload each)
+#   IDLE_STEPS [3]               steps (IDLE_STEP × IDLE_STEPS connections at the end)
+#   E2E_RATE [10000]             lines/s of the end-to-end test
+#   E2E_CLIENTS [10]             its clients, all sampling latency
+#   E2E_WINDOW [10]*             its counted seconds
+#   E2E_FLAGS []                 extra flags for that `tailcast run` (e.g. --linger 1ms)
+#   MAX_P99_MS [1000]            a sweep step whose p99 exceeds this is saturated
+#   GO_BENCHTIME [1s]*           -benchtime of the pusher Go benchmarks
+#   TAILCAST_BIN [bin/tailcast]
+#   WRITE_DOC [1]                0: print only, leave docs/BENCHMARKS.md alone
+#   KEEP [0]                     1: keep the work directory (server logs, results)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SET_VARS=
+for v in QUICK WARMUP WINDOW PEER_CLIENTS TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_CLIENTS FANOUT_RATES \
+	IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW E2E_FLAGS MAX_P99_MS GO_BENCHTIME TAILCAST_BIN; do
+	[[ -n ${!v+x} ]] && SET_VARS+="$v=${!v@Q} "
+done
+QUICK=${QUICK:-0}
+if [[ $QUICK == 1 ]]; then
+	WARMUP=${WARMUP:-2}
+	WINDOW=${WINDOW:-3}
+	TAILCAST_RATES=${TAILCAST_RATES:-2000 10000}
+	WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-500 2000}
+	FRONTAIL_RATES=${FRONTAIL_RATES:-100 400}
+	FANOUT_RATES=${FANOUT_RATES:-1000}
+	IDLE_STEP=${IDLE_STEP:-1000}
+	E2E_WINDOW=${E2E_WINDOW:-5}
+	GO_BENCHTIME=${GO_BENCHTIME:-200ms}
+fi
+WARMUP=${WARMUP:-3}
+WINDOW=${WINDOW:-5}
+PEER_CLIENTS=${PEER_CLIENTS:-100}
+TAILCAST_RATES=${TAILCAST_RATES:-2000 5000 10000 20000}
+WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-500 1000 2000 4000}
+FRONTAIL_RATES=${FRONTAIL_RATES:-100 300 600 1200}
+FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
+FANOUT_RATES=${FANOUT_RATES:-1000 2000 3000}
+IDLE_STEP=${IDLE_STEP:-5000}
+IDLE_STEPS=${IDLE_STEPS:-3}
+E2E_RATE=${E2E_RATE:-10000}
+E2E_CLIENTS=${E2E_CLIENTS:-10}
+E2E_WINDOW=${E2E_WINDOW:-10}
+E2E_FLAGS=${E2E_FLAGS:-}
+MAX_P99_MS=${MAX_P99_MS:-1000}
+GO_BENCHTIME=${GO_BENCHTIME:-1s}
+TAILCAST_BIN=${TAILCAST_BIN:-bin/tailcast}
+WRITE_DOC=${WRITE_DOC:-1}
+KEEP=${KEEP:-0}
+DOC=docs/BENCHMARKS.md
+PEERS=bench/.peers
+
+die() { echo "bench-pusher: $*" >&2; exit 1; }
+log() { echo "bench-pusher: $*" >&2; }
+
+posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+for v in WARMUP WINDOW PEER_CLIENTS FANOUT_CLIENTS IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW MAX_P99_MS; do
+	posint "${!v}" || die "$v=${!v}: want a positive integer"
+done
+for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_RATES; do
+	[[ -n ${!v// /} ]] || die "$v is empty"
+	for r in ${!v}; do posint "$r" || die "$v: $r is not a positive integer"; done
+done
+((IDLE_STEP <= 9000)) || die "IDLE_STEP=$IDLE_STEP: one wsload process holds at most 9000 (20000 open files per process, and the server needs one per connection)"
+[[ -x $TAILCAST_BIN ]] || die "$TAILCAST_BIN missing: run 'make build' (or make bench-pusher)"
+TAILCAST_BIN=$(cd "$(dirname "$TAILCAST_BIN")" && pwd)/$(basename "$TAILCAST_BIN")
+command -v go >/dev/null || die "go missing: the helpers in bench/cmd are built with it"
+command -v curl >/dev/null || die "curl missing (it checks that peers are listening)"
+command -v setsid >/dev/null || die "setsid missing (util-linux)"
+
+# The server needs a descriptor per connection: take the hard limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+((NOFILE >= IDLE_STEP * IDLE_STEPS + 200)) ||
+	log "ulimit -n is $NOFILE: the server cannot hold $((IDLE_STEP * IDLE_STEPS)) connections; the idle test will fail"
+
+# --- peers -------------------------------------------------------------------
+if ! command -v websocketd >/dev/null; then
+	[[ $(id -u) == 0 ]] || die "websocketd missing; install it as root (Debian: apt-get install websocketd) and run again"
+	log "installing websocketd"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends websocketd >/dev/null 2>&1 ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends websocketd >/dev/null; } ||
+		die "apt-get install websocketd failed"
+fi
+FRONTAIL=$PEERS/node_modules/.bin/frontail
+if [[ ! -x $FRONTAIL ]]; then
+	command -v npm >/dev/null || die "npm missing: frontail is installed with it (Debian: apt-get install npm)"
+	log "installing frontail into $PEERS"
+	mkdir -p "$PEERS"
+	printf '*\n' >"$PEERS/.gitignore"
+	npm install --prefix "$PEERS" --no-audit --no-fund --loglevel=error frontail >/dev/null ||
+		die "npm install frontail failed"
+fi
+FRONTAIL=$(cd "$(dirname "$FRONTAIL")" && pwd)/frontail
+{ command -v websocketd >/dev/null && [[ -x $FRONTAIL ]]; } || die "websocketd or frontail still missing after install"
+
+# --- work directory, processes, cleanup ----------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tailcast-bench-pusher.XXXXXX")
+# Every long-lived process is started with setsid, so it leads its own
+# process group and its children (websocketd's and frontail's tail, the
+# publisher under wsload) are stopped with it.
+PGIDS=()
+cleanup() {
+	local rc=$? g
+	for g in "${PGIDS[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
+	for g in "${PGIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL -- "-$g" 2>/dev/null || true
+		wait "$g" 2>/dev/null || true
+	done
+	if [[ $KEEP == 1 ]] || ((rc != 0 && rc != 130 && rc != 143)); then
+		log "work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+forget() {
+	local keep=() g
+	for g in "${PGIDS[@]}"; do [[ $g == "$1" ]] || keep+=("$g"); done
+	PGIDS=("${keep[@]}")
+}
+spawn() { # spawn OUT ERR CMD...: starts CMD in its own session; SPAWNED is its pid (= pgid)
+	local out=$1 err=$2
+	shift 2
+	setsid "$@" >"$out" 2>"$err" </dev/null &
+	SPAWNED=$!
+	PGIDS+=("$SPAWNED")
+}
+stop() { # stop PGID: TERM the group, KILL after 10 s
+	local g=$1
+	[[ -n $g ]] || return 0
+	kill -TERM -- "-$g" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL -- "-$g" 2>/dev/null || true
+	wait "$g" 2>/dev/null || true
+	forget "$g"
+}
+nap() {
+	sleep "$1" &
+	local p=$!
+	wait "$p" || true
+}
+kv() { # kv FILE KEY
+	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1
+}
+free_port() { # a loopback port nobody listens on (checked, not reserved)
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 10000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	die "no free port found"
+}
+
+HB=$WORK/bin
+log "building helpers into $HB"
+go build -o "$HB/" ./bench/cmd/wsload ./bench/cmd/ratelines
+
+# --- servers -----------------------------------------------------------------
+SERVER_PID=
+SERVER_URL=
+start_tailcast() { # start_tailcast NAME FILE [FLAGS...]
+	local name=$1 file=$2
+	shift 2
+	mkdir -p "$WORK/$name.data"
+	spawn "$WORK/$name.out" "$WORK/$name.err" "$TAILCAST_BIN" run --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 \
+		--data-dir "$WORK/$name.data" --from-start --max-conns-per-ip 0 --log-level warn "$@" "$file"
+	SERVER_PID=$SPAWNED
+	local hp=
+	for _ in $(seq 300); do
+		hp=$(sed -n 's|^tailcast: viewer at http://\([^/]*\)/.*|\1|p' "$WORK/$name.out")
+		[[ -n $hp ]] && break
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[[ -n $hp ]] || die "tailcast run did not start; see $WORK/$name.err"
+	SERVER_URL=ws://$hp/ws
+	# /readyz: the consumer has joined, so the first lines are not waited for.
+	for _ in $(seq 300); do
+		curl -fs -o /dev/null --max-time 1 "http://$hp/readyz" && return 0
+		sleep 0.1
+	done
+	die "tailcast run not ready after 30 s; see $WORK/$name.err"
+}
+wait_http() { # wait_http PORT: until something answers HTTP there
+	for _ in $(seq 300); do
+		kill -0 "$SERVER_PID" 2>/dev/null || return 1
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+start_websocketd() { # start_websocketd NAME FILE
+	local port
+	port=$(free_port)
+	# One `tail` per client, by websocketd's design; -n0: only new lines.
+	spawn "$WORK/$1.out" "$WORK/$1.err" websocketd --address=127.0.0.1 --port="$port" --loglevel=error tail -n0 -F "$2"
+	SERVER_PID=$SPAWNED
+	wait_http "$port" || die "websocketd did not start; see $WORK/$1.err"
+	SERVER_URL=ws://127.0.0.1:$port/
+}
+start_frontail() { # start_frontail NAME FILE
+	local port
+	port=$(free_port)
+	spawn "$WORK/$1.out" "$WORK/$1.err" "$FRONTAIL" --host 127.0.0.1 --port "$port" -n 1 --disable-usage-stats "$2"
+	SERVER_PID=$SPAWNED
+	wait_http "$port" || die "frontail did not start; see $WORK/$1.err"
+	SERVER_URL=ws://127.0.0.1:$port/
+}
+
+# step NAME SERVER CLIENTS RATE [WSLOAD FLAGS...]: a fresh server on a fresh
+# file, CLIENTS connections, RATE lines/s; wsload's key=value line goes to
+# $WORK/NAME.kv.
+step() {
+	local name=$1 server=$2 clients=$3 rate=$4
+	shift 4
+	local file=$WORK/$name.log
+	: >"$file"
+	local extra=()
+	case $server in
+	tailcast) start_tailcast "$name" "$file" ;;
+	e2e) # shellcheck disable=SC2086 # E2E_FLAGS is a list of flags
+		start_tailcast "$name" "$file" $E2E_FLAGS ;;
+	websocketd)
+		start_websocketd "$name" "$file"
+		extra=(-proto websocketd)
+		;;
+	frontail)
+		start_frontail "$name" "$file"
+		extra=(-proto frontail -frontail-files "$file")
+		;;
+	esac
+	local lim=$((WARMUP + WINDOW + 90))
+	spawn "$WORK/$name.kv" "$WORK/$name.wsload.err" timeout -k 5 "$lim" "$HB/wsload" -url "$SERVER_URL" "${extra[@]}" \
+		-n "$clients" -sources 127.0.0.1-8 -pid "$SERVER_PID" -warmup "${WARMUP}s" -duration "${WINDOW}s" "$@" \
+		-- "$HB/ratelines" -o "$file" -rate "$rate"
+	local w=$SPAWNED rc=0
+	wait "$w" || rc=$?
+	forget "$w"
+	stop "$SERVER_PID"
+	[[ -s $WORK/$name.kv ]] || echo "status=failed exit=$rc" >"$WORK/$name.kv"
+	log "$name: $(<"$WORK/$name.kv")"
+}
+
+# saturated KVFILE OFFERED: a step that failed, lost clients, delivered less
+# than 90% of what was offered, or whose p99 exceeds MAX_P99_MS.
+saturated() {
+	local f=$1 offered=$2
+	[[ $(kv "$f" status) == ok ]] || return 0
+	[[ $(kv "$f" disconnects) == 0 ]] || return 0
+	awk -v d="$(kv "$f" deliveries_per_s)" -v o="$offered" -v p="$(kv "$f" p99_ms)" -v m="$MAX_P99_MS" \
+		'BEGIN {exit !(d < 0.9 * o || p > m || p < 0)}'
+}
+
+# sweep SERVER CLIENTS RATES...: steps up the rate until saturation; sets
+# BEST[SERVER] to the kv file of the last sustained step.
+declare -A BEST=() STEPS=()
+sweep() {
+	local server=$1 clients=$2 r f
+	shift 2
+	for r in "$@"; do
+		f=$WORK/$server.c$clients.r$r.kv
+		step "$server.c$clients.r$r" "$server" "$clients" "$r"
+		STEPS[$server.$clients]+="$r "
+		if saturated "$f" $((r * clients)); then
+			break
+		fi
+		BEST[$server.$clients]=$f
+	done
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average $LOAD_BEFORE; warm-up ${WARMUP}s, window ${WINDOW}s per step"
+
+# --- side by side: 100 clients, increasing rates ----------------------------------
+# shellcheck disable=SC2086 # the rate lists are word lists
+{
+	sweep tailcast "$PEER_CLIENTS" $TAILCAST_RATES
+	sweep websocketd "$PEER_CLIENTS" $WEBSOCKETD_RATES
+	sweep frontail "$PEER_CLIENTS" $FRONTAIL_RATES
+	# --- fan-out: 1,000 clients -----------------------------------------------------
+	sweep tailcast "$FANOUT_CLIENTS" $FANOUT_RATES
+}
+
+# --- idle connections ------------------------------------------------------------
+log "idle: $IDLE_STEPS × $IDLE_STEP connections"
+: >"$WORK/idle.log"
+start_tailcast idle "$WORK/idle.log"
+IDLE_PID=$SERVER_PID
+nap 2
+IDLE_LOADERS=()
+IDLE_OK=1
+for k in $(seq "$IDLE_STEPS"); do
+	# Each process has its own eight source addresses.
+	lo=$((k * 8 + 2))
+	ready=$WORK/idle.$k.kv
+	spawn "$WORK/idle.$k.out" "$WORK/idle.$k.err" "$HB/wsload" -idle -url "$SERVER_URL" -n "$IDLE_STEP" \
+		-sources "127.0.0.$lo-$((lo + 7))" -pid "$IDLE_PID" -settle 3s -duration 300s -ready-file "$ready"
+	IDLE_LOADERS+=("$SPAWNED")
+	for _ in $(seq 1200); do
+		[[ -s $ready ]] && break
+		kill -0 "$SPAWNED" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [[ ! -s $ready ]]; then
+		log "idle step $k failed: $(cat "$WORK/idle.$k.out" "$WORK/idle.$k.err" 2>/dev/null | tail -2 | tr '\n' ' ')"
+		IDLE_OK=0
+		break
+	fi
+	log "idle step $k: $(<"$ready")"
+done
+IDLE_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/$IDLE_PID/status" 2>/dev/null || echo '?')
+for g in "${IDLE_LOADERS[@]}"; do stop "$g"; done
+stop "$IDLE_PID"
+
+# --- end to end ------------------------------------------------------------------
+log "end to end: $E2E_RATE lines/s, $E2E_CLIENTS clients"
+SAVE_WINDOW=$WINDOW
+WINDOW=$E2E_WINDOW
+step e2e e2e "$E2E_CLIENTS" "$E2E_RATE" -sample 1
+WINDOW=$SAVE_WINDOW
+
+# --- Go benchmarks ---------------------------------------------------------------
+log "go test -bench . -benchmem -run '^\$' -benchtime $GO_BENCHTIME ./pusher/"
+GOBENCH_RC=0
+go test -bench . -benchmem -run '^$' -benchtime "$GO_BENCHTIME" ./pusher/ >"$WORK/gobench.txt" 2>&1 || GOBENCH_RC=$?
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- report ------------------------------------------------------------------------
+CMD="${SET_VARS}./bench/pusher.sh"
+[[ -z $SET_VARS ]] && CMD="make bench-pusher"
+KIND="Full run"
+[[ $QUICK == 1 || -n $SET_VARS ]] && KIND="**Smoke run (\`$CMD\`), not the full benchmark**"
+MACHINE="$(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -h | awk '/^Mem:/ {print $2}') RAM, $(uname -sr)"
+BUSY=
+if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN {exit !(l > n / 2)}'; then
+	BUSY="- **The machine was busy** (1-minute load ${LOAD_BEFORE%% *} on $(nproc) CPUs): other work competed for the CPUs with the servers and the load generator, so these figures are noisy lower bounds and the ratios only indicative."
+fi
+VERSIONS="tailcast $("$TAILCAST_BIN" --version 2>&1 | head -1 | sed 's/^tailcast //'); $(go version | sed 's/^go version //');"
+VERSIONS+=" websocketd $(websocketd --version 2>&1 | awk '{print $2, $3}' | head -1) with $(tail --version | head -1);"
+VERSIONS+=" frontail $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/frontail/package.json" | head -1)"
+VERSIONS+=" (socket.io $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/socket.io/package.json" | head -1), node $(node --version))."
+
+fmt_k() { awk -v x="$1" 'BEGIN {if (x == "") print "n/a"; else if (x >= 1e6) printf "%.2fM", x / 1e6; else printf "%.0fk", x / 1e3}'; }
+sweep_rows() { # sweep_rows SERVER CLIENTS LABEL
+	local server=$1 clients=$2 label=$3 r f
+	for r in ${STEPS[$server.$clients]:-}; do
+		f=$WORK/$server.c$clients.r$r.kv
+		local s="" offered=$((r * clients))
+		if [[ $(kv "$f" status) != ok ]]; then
+			echo "| $label | $clients | $r | $(fmt_k $offered) | failed: $(kv "$f" status) $(kv "$f" error) | | | | | | |"
+			continue
+		fi
+		saturated "$f" "$offered" && s=" (saturated)"
+		echo "| $label | $clients | $r | $(fmt_k $offered) | **$(fmt_k "$(kv "$f" deliveries_per_s)")**$s | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) | $(kv "$f" max_ms) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" wsload_cpu_pct) |"
+	done
+}
+best() { # best SERVER CLIENTS KEY
+	local f=${BEST[$1.$2]:-}
+	[[ -n $f ]] && kv "$f" "$3"
+}
+# lower_bound SERVER CLIENTS RATES: "≥ " when the best step is the last rate offered
+lower_bound() {
+	local last=${3##* }
+	[[ ${BEST[$1.$2]:-} == *".r$last.kv" ]] && echo "≥ "
+}
+ratio() {
+	local a b
+	a=$(best tailcast "$PEER_CLIENTS" deliveries_per_s)
+	b=$(best "$1" "$PEER_CLIENTS" deliveries_per_s)
+	[[ -n $a && -n $b ]] || { echo n/a; return; }
+	awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f×", a / b}'
+}
+verdict() { # verdict VALUE OP TARGET
+	[[ -n $1 && $1 != n/a ]] || { echo "not measured"; return; }
+	awk -v v="${1%×}" -v t="$3" -v op="$2" 'BEGIN {ok = (op == ">=") ? v >= t : v <= t; print ok ? "**pass**" : "**FAIL**"}'
+}
+
+# Fan-out verdict: the step with the most deliveries at p99 ≤ 50 ms.
+FAN_BEST=''
+FAN_BEST_D=0
+for r in ${STEPS[tailcast.$FANOUT_CLIENTS]:-}; do
+	f=$WORK/tailcast.c$FANOUT_CLIENTS.r$r.kv
+	[[ $(kv "$f" status) == ok && $(kv "$f" disconnects) == 0 ]] || continue
+	if awk -v p="$(kv "$f" p99_ms)" -v d="$(kv "$f" deliveries_per_s)" -v b="$FAN_BEST_D" 'BEGIN {exit !(p >= 0 && p <= 50 && d > b)}'; then
+		FAN_BEST=$f
+		FAN_BEST_D=$(kv "$f" deliveries_per_s)
+	fi
+done
+FAN_FIRST=$WORK/tailcast.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
+
+{
+	echo "$KIND, $(date -u '+%Y-%m-%d %H:%M UTC'), \`$CMD\`."
+	echo
+	echo "- Machine: $MACHINE. Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER."
+	[[ -n $BUSY ]] && echo "$BUSY"
+	echo "- Versions: $VERSIONS"
+	echo "- Load: \`ratelines\` appends ${WARMUP} s + ${WINDOW} s of 130-byte lines at each rate to a fresh file; every server tails it (fresh server per step); \`wsload\` holds the clients over 127.0.0.1–8 and counts for ${WINDOW} s after ${WARMUP} s of warm-up; a tenth of the clients measure latency from append to read. A step is saturated when it delivers < 90% of the offered rate, its p99 exceeds ${MAX_P99_MS} ms, or a client is disconnected; each sweep stops at its first saturated step."
+	echo
+	echo "### Side by side, $PEER_CLIENTS clients, and fan-out, $FANOUT_CLIENTS clients"
+	echo
+	echo "| server | clients | lines/s offered | deliveries/s offered | deliveries/s | p50 ms | p99 ms | max ms | dropped/disconnects | server CPU % | wsload CPU % |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+	sweep_rows tailcast "$PEER_CLIENTS" "tailcast run (file → collector → kfake → consumer → pusher)"
+	sweep_rows websocketd "$PEER_CLIENTS" "websocketd tail -n0 -F"
+	sweep_rows frontail "$PEER_CLIENTS" "frontail (socket.io)"
+	sweep_rows tailcast "$FANOUT_CLIENTS" "tailcast run, fan-out"
+	echo
+	echo "| spec (issue 4) | target | measured | |"
+	echo "|---|---|---|---|"
+	tc=$(best tailcast "$PEER_CLIENTS" deliveries_per_s)
+	for peer in websocketd frontail; do
+		want=5
+		[[ $peer == frontail ]] && want=10
+		r=$(ratio "$peer")
+		pv=$(best "$peer" "$PEER_CLIENTS" deliveries_per_s)
+		rates=${peer^^}_RATES
+		echo "| deliveries/s vs $peer, $PEER_CLIENTS clients, best sustained step | ≥ ${want}× | $r ($(lower_bound tailcast "$PEER_CLIENTS" "$TAILCAST_RATES")$(fmt_k "$tc")/s at p99 $(best tailcast "$PEER_CLIENTS" p99_ms) ms vs $(lower_bound "$peer" "$PEER_CLIENTS" "${!rates}")$(fmt_k "$pv")/s at p99 $(best "$peer" "$PEER_CLIENTS" p99_ms) ms) | $(verdict "$r" ">=" "$want") |"
+	done
+	if [[ -n $FAN_BEST ]]; then
+		echo "| fan-out, $FANOUT_CLIENTS clients: deliveries/s with p99 ≤ 50 ms | ≥ 1M/s | $(fmt_k "$FAN_BEST_D")/s at p99 $(kv "$FAN_BEST" p99_ms) ms | $(verdict "$FAN_BEST_D" ">=" 1000000) |"
+	else
+		echo "| fan-out, $FANOUT_CLIENTS clients: deliveries/s with p99 ≤ 50 ms | ≥ 1M/s | no step had p99 ≤ 50 ms (first step: $(fmt_k "$(kv "$FAN_FIRST" deliveries_per_s)")/s at p99 $(kv "$FAN_FIRST" p99_ms) ms) | **FAIL** |"
+	fi
+	if [[ $IDLE_OK == 1 ]]; then
+		last=$WORK/idle.$IDLE_STEPS.kv
+		base=$(kv "$WORK/idle.1.kv" server_rss_before_kib)
+		per=$(awk -v a="$(kv "$last" server_rss_after_kib)" -v b="$base" -v n=$((IDLE_STEP * IDLE_STEPS)) 'BEGIN {printf "%.2f", (a - b) / n}')
+		echo "| idle RSS per connection at $((IDLE_STEP * IDLE_STEPS)) | ≤ 5 KiB | $per KiB | $(verdict "$per" "<=" 5) |"
+	else
+		echo "| idle RSS per connection at $((IDLE_STEP * IDLE_STEPS)) | ≤ 5 KiB | failed (see above) | **FAIL** |"
+	fi
+	echo
+	echo "### Idle connections"
+	echo
+	echo "One \`tailcast run\` with no traffic; \`wsload -idle\` processes of $IDLE_STEP connections each (own eight 127.0.0.x sources each) are added one at a time; VmRSS of the server is read 3 s after each has connected."
+	echo
+	echo "| connections | server VmRSS MiB | KiB/conn (total since 0) | KiB/conn (this step) | server fds | disconnects |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+	prev=
+	for k in $(seq "$IDLE_STEPS"); do
+		f=$WORK/idle.$k.kv
+		[[ -s $f ]] || break
+		[[ -z $prev ]] && { prev=$(kv "$f" server_rss_before_kib); base=$prev; echo "| 0 | $(awk -v r="$base" 'BEGIN {printf "%.1f", r / 1024}') | | | | |"; }
+		a=$(kv "$f" server_rss_after_kib)
+		awk -v n=$((k * IDLE_STEP)) -v a="$a" -v b="$base" -v p="$prev" -v s="$IDLE_STEP" -v fd="$(kv "$f" server_fds)" -v d="$(kv "$f" disconnects)" \
+			'BEGIN {printf "| %d | %.1f | %.2f | %.2f | %s | %s |\n", n, a / 1024, (a - b) / n, (a - p) / s, fd, d}'
+		prev=$a
+	done
+	echo
+	echo "Server threads at the end: $IDLE_THREADS."
+	echo
+	echo "### Go benchmarks"
+	echo
+	echo "\`go test -bench . -benchmem -run '^\$' -benchtime $GO_BENCHTIME ./pusher/\` (exit $GOBENCH_RC), same run:"
+	echo
+	echo '```'
+	grep -E '^(goos|goarch|pkg|cpu|Benchmark|PASS|FAIL|ok|---)' "$WORK/gobench.txt" || tail -20 "$WORK/gobench.txt"
+	echo '```'
+} >"$WORK/report.md"
+
+E2E=$WORK/e2e.kv
+{
+	echo "$KIND, $(date -u '+%Y-%m-%d %H:%M UTC'), \`$CMD\`; machine and versions as in the Pusher block. Load average before the whole run: $LOAD_BEFORE, after: $LOAD_AFTER."
+	echo
+	if [[ $(kv "$E2E" status) == ok ]]; then
+		echo "| path | lines/s | clients | deliveries/s | p50 ms | p99 ms | max ms | latency samples | dropped/disconnects | server CPU % |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+		echo "| file append → \`tailcast run\` ${E2E_FLAGS:-(defaults: linger 2ms, fetch-wait 10ms)} → websocket read | $E2E_RATE | $E2E_CLIENTS | $(kv "$E2E" deliveries_per_s) | $(kv "$E2E" p50_ms) | $(kv "$E2E" p99_ms) | $(kv "$E2E" max_ms) | $(kv "$E2E" lat_samples) | $(kv "$E2E" dropped)/$(kv "$E2E" disconnects) | $(kv "$E2E" server_cpu_pct) |"
+		echo
+		echo "| spec (issue 4) | target | measured | |"
+		echo "|---|---|---|---|"
+		echo "| end-to-end p50 at $E2E_RATE lines/s | ≤ 10 ms | $(kv "$E2E" p50_ms) ms | $(verdict "$(kv "$E2E" p50_ms)" "<=" 10) |"
+		echo "| end-to-end p99 at $E2E_RATE lines/s | ≤ 30 ms | $(kv "$E2E" p99_ms) ms | $(verdict "$(kv "$E2E" p99_ms)" "<=" 30) |"
+	else
+		echo "End-to-end step failed: $(<"$E2E")"
+	fi
+} >"$WORK/e2e.md"
+cat "$WORK/report.md"
+echo
+cat "$WORK/e2e.md"
+
+# replace_block NAME FILE: the text between <!-- NAME:begin --> and end.
+replace_block() {
+	awk -v report="$2" -v b="<!-- $1:begin -->" -v e="<!-- $1:end -->" '
+		$0 == b { print; while ((getline l < report) > 0) print l; skip = 1; next }
+		$0 == e { skip = 0 }
+		!skip { print }
+	' "$DOC" >"$WORK/doc.md"
+	cat "$WORK/doc.md" >"$DOC"
+}
+if [[ $WRITE_DOC == 1 ]]; then
+	[[ -f $DOC ]] || printf '# Benchmarks\n' >"$DOC"
+	grep -q '<!-- bench-pusher:begin -->' "$DOC" ||
+		printf '\n## Pusher\n\n<!-- bench-pusher:begin -->\n<!-- bench-pusher:end -->\n' >>"$DOC"
+	grep -q '<!-- bench-e2e:begin -->' "$DOC" ||
+		printf '\n## End to end\n\n<!-- bench-e2e:begin -->\n<!-- bench-e2e:end -->\n' >>"$DOC"
+	replace_block bench-pusher "$WORK/report.md"
+	replace_block bench-e2e "$WORK/e2e.md"
+	log "results written to $DOC"
+fi
