@@ -97,7 +97,22 @@ func start(t *testing.T, server bool, args ...string) *started {
 	case <-time.After(waitFor):
 		t.Fatalf("tailcast %v: no URL within %v\n%s", args, waitFor, s.out)
 	}
-	return s
+	// Lines written before the consumer holds its partitions could fall
+	// before its start offset (with --warmup -1): wait for readiness.
+	deadline := time.Now().Add(waitFor)
+	for {
+		resp, err := http.Get(s.url + "readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tailcast %v: not ready within %v\n%s", args, waitFor, s.out)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
 }
 
 func appendLines(t *testing.T, path string, lines ...string) {
