@@ -55,7 +55,7 @@ proto:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
-	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./...
+	./scripts/vulncheck
 
 clean:
 	rm -rf bin tailcast-data demo-logs
