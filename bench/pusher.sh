@@ -18,8 +18,8 @@
 #   WINDOW [5]*                  seconds counted per step
 #   PEER_CLIENTS [100]           clients in the side-by-side sweep
 #   TAILCAST_RATES [2000 5000 10000 20000]*   lines/s offered, in order
-#   WEBSOCKETD_RATES [500 1000 2000 4000]*
-#   FRONTAIL_RATES [100 300 600 1200]*
+#   WEBSOCKETD_RATES [250 500 1000 2000 4000]*
+#   FRONTAIL_RATES [100 200 400 800 1600]*
 #   FANOUT_CLIENTS [1000]        clients of the fan-out test
 #   FANOUT_RATES [1000 2000 3000]*             lines/s offered, in order
 #   IDLE_STEP [5000]*            idle connections added per step (one wsload each)
@@ -46,7 +46,7 @@ if [[ $QUICK == 1 ]]; then
 	WARMUP=${WARMUP:-2}
 	WINDOW=${WINDOW:-3}
 	TAILCAST_RATES=${TAILCAST_RATES:-2000 10000}
-	WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-500 2000}
+	WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-250 1000}
 	FRONTAIL_RATES=${FRONTAIL_RATES:-100 400}
 	FANOUT_RATES=${FANOUT_RATES:-1000}
 	IDLE_STEP=${IDLE_STEP:-1000}
@@ -57,8 +57,8 @@ WARMUP=${WARMUP:-3}
 WINDOW=${WINDOW:-5}
 PEER_CLIENTS=${PEER_CLIENTS:-100}
 TAILCAST_RATES=${TAILCAST_RATES:-2000 5000 10000 20000}
-WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-500 1000 2000 4000}
-FRONTAIL_RATES=${FRONTAIL_RATES:-100 300 600 1200}
+WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-250 500 1000 2000 4000}
+FRONTAIL_RATES=${FRONTAIL_RATES:-100 200 400 800 1600}
 FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
 FANOUT_RATES=${FANOUT_RATES:-1000 2000 3000}
 IDLE_STEP=${IDLE_STEP:-5000}
@@ -368,7 +368,8 @@ if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN {exit !(l > n / 2)}'; th
 	BUSY="- **The machine was busy** (1-minute load ${LOAD_BEFORE%% *} on $(nproc) CPUs): other work competed for the CPUs with the servers and the load generator, so these figures are noisy lower bounds and the ratios only indicative."
 fi
 VERSIONS="tailcast $("$TAILCAST_BIN" --version 2>&1 | head -1 | sed 's/^tailcast //'); $(go version | sed 's/^go version //');"
-VERSIONS+=" websocketd $(websocketd --version 2>&1 | awk '{print $2, $3}' | head -1) with $(tail --version | head -1);"
+WSD_VERSION=$(dpkg-query -W -f '${Version}' websocketd 2>/dev/null || websocketd --version 2>&1 | head -1)
+VERSIONS+=" websocketd $WSD_VERSION with $(tail --version | head -1);"
 VERSIONS+=" frontail $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/frontail/package.json" | head -1)"
 VERSIONS+=" (socket.io $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/socket.io/package.json" | head -1), node $(node --version))."
 
@@ -386,14 +387,30 @@ sweep_rows() { # sweep_rows SERVER CLIENTS LABEL
 		echo "| $label | $clients | $r | $(fmt_k $offered) | **$(fmt_k "$(kv "$f" deliveries_per_s)")**$s | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) | $(kv "$f" max_ms) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" wsload_cpu_pct) |"
 	done
 }
-best() { # best SERVER CLIENTS KEY
-	local f=${BEST[$1.$2]:-}
-	[[ -n $f ]] && kv "$f" "$3"
+best_file() { # best_file SERVER CLIENTS: the last sustained step, else the first step
+	local f=${BEST[$1.$2]:-} first
+	if [[ -z $f ]]; then
+		first=${STEPS[$1.$2]:-}
+		first=${first%% *}
+		[[ -n $first ]] && f=$WORK/$1.c$2.r$first.kv
+	fi
+	echo "$f"
 }
-# lower_bound SERVER CLIENTS RATES: "≥ " when the best step is the last rate offered
-lower_bound() {
+best() { # best SERVER CLIENTS KEY
+	local f
+	f=$(best_file "$1" "$2")
+	if [[ -n $f && $(kv "$f" status) == ok ]]; then kv "$f" "$3"; fi
+}
+# qualifier SERVER CLIENTS RATES: "≥ " when the best step is the last rate
+# offered (not saturated), "saturated at the lowest rate: " when none was
+# sustained (the figure is then what it delivered while saturated).
+qualifier() {
 	local last=${3##* }
-	[[ ${BEST[$1.$2]:-} == *".r$last.kv" ]] && echo "≥ "
+	if [[ -z ${BEST[$1.$2]:-} ]]; then
+		echo "saturated at the lowest rate: "
+	elif [[ ${BEST[$1.$2]} == *".r$last.kv" ]]; then
+		echo "≥ "
+	fi
 }
 ratio() {
 	local a b
@@ -446,7 +463,7 @@ FAN_FIRST=$WORK/tailcast.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 		r=$(ratio "$peer")
 		pv=$(best "$peer" "$PEER_CLIENTS" deliveries_per_s)
 		rates=${peer^^}_RATES
-		echo "| deliveries/s vs $peer, $PEER_CLIENTS clients, best sustained step | ≥ ${want}× | $r ($(lower_bound tailcast "$PEER_CLIENTS" "$TAILCAST_RATES")$(fmt_k "$tc")/s at p99 $(best tailcast "$PEER_CLIENTS" p99_ms) ms vs $(lower_bound "$peer" "$PEER_CLIENTS" "${!rates}")$(fmt_k "$pv")/s at p99 $(best "$peer" "$PEER_CLIENTS" p99_ms) ms) | $(verdict "$r" ">=" "$want") |"
+		echo "| deliveries/s vs $peer, $PEER_CLIENTS clients, best sustained step | ≥ ${want}× | $r ($(qualifier tailcast "$PEER_CLIENTS" "$TAILCAST_RATES")$(fmt_k "$tc")/s at p99 $(best tailcast "$PEER_CLIENTS" p99_ms) ms vs $(qualifier "$peer" "$PEER_CLIENTS" "${!rates}")$(fmt_k "$pv")/s at p99 $(best "$peer" "$PEER_CLIENTS" p99_ms) ms) | $(verdict "$r" ">=" "$want") |"
 	done
 	if [[ -n $FAN_BEST ]]; then
 		echo "| fan-out, $FANOUT_CLIENTS clients: deliveries/s with p99 ≤ 50 ms | ≥ 1M/s | $(fmt_k "$FAN_BEST_D")/s at p99 $(kv "$FAN_BEST" p99_ms) ms | $(verdict "$FAN_BEST_D" ">=" 1000000) |"

@@ -279,7 +279,7 @@ func (c *Collector) scan() {
 			t.f.Close()
 			c.stats.filesWatched.Add(-1)
 			if len(c.byPath[t.path]) == 0 { // a rotated file shares its path's series with its successor
-				c.m.lag.DeleteLabelValues(t.path)
+				c.m.lag.DeleteLabelValues(t.source)
 			}
 		default:
 		}
@@ -323,12 +323,12 @@ func (c *Collector) open(k fileKey, m match, first bool) error {
 		return err
 	}
 	t := &tailFile{
-		c: c, in: m.in, key: k, path: m.path, service: m.in.serviceFor(m.path),
+		c: c, in: m.in, key: k, path: m.path, service: validUTF8(m.in.serviceFor(m.path)), source: validUTF8(m.path),
 		rkey:   sarama.ByteEncoder(c.cfg.Host + ":" + m.path), // no per-record []byte conversion
 		f:      f,
 		notify: make(chan struct{}, 1),
 		exited: make(chan struct{}),
-		lag:    c.m.lag.WithLabelValues(m.path),
+		lag:    c.m.lag.WithLabelValues(validUTF8(m.path)), // prometheus panics on invalid UTF-8
 		fpLen:  fpLen, fpSum: fpSum, prefix: prefix,
 	}
 	t.id = fmt.Sprintf("%x:%x:%016x", k.Dev, k.Ino, fpSum)
@@ -664,7 +664,7 @@ func (c *Collector) close() error {
 	c.mu.Lock()
 	for k, t := range c.files {
 		t.f.Close()
-		c.m.lag.DeleteLabelValues(t.path)
+		c.m.lag.DeleteLabelValues(t.source)
 		delete(c.files, k)
 	}
 	c.stats.filesWatched.Store(0)

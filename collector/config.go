@@ -66,6 +66,12 @@ type Config struct {
 	// FlushTimeout is the quiet period after which a pending multiline entry,
 	// or a last line without its newline, is sent. Default 500ms.
 	FlushTimeout time.Duration
+	// MultilineWait is how long an entry is held, once the file ends on a
+	// newline after it, for continuation lines of a stack trace written in
+	// several writes. It bounds the latency the joiner adds to a quiet
+	// file's last entry. Default 5ms; FlushTimeout or more waits as long as
+	// for an unterminated line.
+	MultilineWait time.Duration
 	// Linger is how long the producer waits to batch records. Default 5ms.
 	Linger time.Duration
 	// Compression is "none", "lz4", "zstd", "snappy" or "gzip". Default
@@ -111,6 +117,7 @@ func (c *Config) setDefaults() error {
 	if len(c.Kafka.Brokers) == 0 {
 		return fmt.Errorf("collector: no kafka brokers given")
 	}
+	c.Host = validUTF8(c.Host)
 	if c.Topic == "" {
 		c.Topic = "logs"
 	}
@@ -135,6 +142,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.FlushTimeout <= 0 {
 		c.FlushTimeout = 500 * time.Millisecond
+	}
+	if c.MultilineWait <= 0 {
+		c.MultilineWait = 5 * time.Millisecond
 	}
 	if c.Linger <= 0 {
 		c.Linger = 5 * time.Millisecond
@@ -183,7 +193,7 @@ func compileInput(in Input) (*compiledInput, error) {
 	sortFields(ci.fields)
 	ci.pbFields = make([]logpb.Field, len(ci.fields))
 	for i, f := range ci.fields {
-		ci.pbFields[i].Key, ci.pbFields[i].Value = f.key, f.value
+		ci.pbFields[i].Key, ci.pbFields[i].Value = validUTF8(f.key), validUTF8(f.value)
 	}
 	return ci, nil
 }

@@ -25,6 +25,19 @@
 // (app.log*), it is recognised by its first bytes and read from where the
 // original was left, otherwise they are lost, as logrotate documents.
 //
+// Multiline: an entry is held until the line that starts the next one, or,
+// when the file ends on a newline, for MultilineWait (5ms) in case the
+// writer is between two writes of one stack trace. An unterminated last line
+// (and the entry it may continue) waits for FlushTimeout.
+//
+// Record size: batches are capped at the topic's max.message.bytes (read at
+// Start; Kafka's default 1048588 when it cannot be read), so an
+// uncompressed batch is never refused whole; an entry that cannot fit a
+// record by itself has Raw and Message cut to fit and is marked Truncated.
+// With the default limit, lines over about 500 KiB are cut (Raw and Message
+// each hold the line): raise the topic's max.message.bytes to carry
+// MaxLineBytes lines whole.
+//
 // Known limits: a file created and moved out of every pattern within one
 // RescanInterval is never seen; a truncated file rewritten with the same
 // first bytes past the old offset is not noticed; after a producer gives up

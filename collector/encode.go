@@ -3,6 +3,7 @@ package collector
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
@@ -132,3 +133,8 @@ func appendEntry(b []byte, e *logpb.LogEntry, extra []logpb.Field) []byte {
 	}
 	return appendBool(b, tagTruncated, e.Truncated)
 }
+
+// validUTF8 replaces invalid bytes of s: protobuf strings must be UTF-8, and
+// appendEntry does not check. Paths, host and labels are sanitised once,
+// not per record.
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

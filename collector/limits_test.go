@@ -147,3 +147,24 @@ func TestBatchLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidUTF8Path: protobuf strings must be UTF-8, so a path with
+// invalid bytes is sanitised in Source and Service (the record key keeps the
+// bytes); its lines are not lost to a marshal error.
+func TestInvalidUTF8Path(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	r := readTopic(t, b.Addr(), "logs")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad\xffname.log")
+	appendFile(t, path, "")
+	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, "*.log")}))
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	appendFile(t, path, "hello\n")
+	rec := r.waitN(t, 1, 5*time.Second)[0]
+	if want := filepath.Join(dir, "bad\uFFFDname.log"); rec.e.Source != want || rec.e.Service != "bad\uFFFDname" {
+		t.Errorf("got source %q service %q, want %q and %q", rec.e.Source, rec.e.Service, want, "bad\uFFFDname")
+	}
+	if want := "testhost:" + path; rec.key != want {
+		t.Errorf("got key %q, want %q", rec.key, want)
+	}
+}

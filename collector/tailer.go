@@ -80,7 +80,8 @@ type tailFile struct {
 	key     fileKey
 	id      string
 	path    string
-	service string
+	service string // valid UTF-8, as appendEntry requires
+	source  string // path, valid UTF-8
 	rkey    sarama.Encoder
 	f       *os.File
 	notify  chan struct{}
@@ -294,6 +295,18 @@ func (t *tailFile) run(ctx context.Context) {
 			t.lag.Set(float64(size - t.off))
 		}
 		quiet := time.Since(t.lastData)
+		// The joiner holds the last entry until a line that starts another
+		// arrives. When the file ends on a newline, that entry is complete
+		// unless the writer is between writes of one event: loggers write a
+		// stack trace in one write, so a short wait is enough. A last line
+		// without its newline waits for FlushTimeout instead.
+		settled := !t.hasCarry && t.joiner.Pending()
+		if !t.flushed && settled && quiet >= c.cfg.MultilineWait {
+			if !t.flushPartial(ctx) {
+				return
+			}
+			t.flushed = true
+		}
 		if !t.flushed && quiet >= c.cfg.FlushTimeout {
 			if !t.flushPartial(ctx) {
 				return
@@ -310,6 +323,9 @@ func (t *tailFile) run(ctx context.Context) {
 		d := c.cfg.PollInterval
 		if !t.flushed {
 			d = min(d, c.cfg.FlushTimeout-quiet)
+			if settled {
+				d = min(d, c.cfg.MultilineWait-quiet)
+			}
 		}
 		if t.gone.Load() {
 			d = min(d, release-quiet)
@@ -438,7 +454,7 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	le := &t.le
 	le.Reset()
 	le.ReadTimeUnixNano = t.readTime
-	le.Service, le.Host, le.Source, le.FileId = t.service, c.cfg.Host, t.path, t.id
+	le.Service, le.Host, le.Source, le.FileId = t.service, c.cfg.Host, t.source, t.id
 	le.Offset, le.Raw, le.Truncated = e.Start, e.Data, trunc
 	parse.Into(le, e.Data)
 	if maxValue := c.maxRecord - t.rkey.Length(); !fit(le, t.in.pbFields, maxValue) {
@@ -472,19 +488,25 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	}
 }
 
-// slabBytes is the size of the blocks record values are carved from: one
-// allocation per few hundred records instead of one each. A block is freed
-// by the garbage collector once every record in it is acknowledged.
-const slabBytes = 64 << 10
+// Record values are carved from blocks: one allocation per few hundred
+// records instead of one each. A block is freed by the garbage collector
+// once every record in it is acknowledged. Blocks start small and double
+// while a file is being caught up, so a thousand files that get a line now
+// and then do not pin a large block each.
+const (
+	minSlab = 4 << 10
+	maxSlab = 64 << 10
+)
 
 // alloc returns an empty slice with room for n bytes, carved from the
 // file's current block.
 func (t *tailFile) alloc(n int) []byte {
-	if n > slabBytes/8 {
+	if n > maxSlab/8 {
 		return make([]byte, 0, n) // a large entry would waste most of a block
 	}
 	if cap(t.slab)-len(t.slab) < n {
-		t.slab = make([]byte, 0, slabBytes)
+		size := min(max(2*cap(t.slab), minSlab), maxSlab)
+		t.slab = make([]byte, 0, max(size, n))
 	}
 	l := len(t.slab)
 	t.slab = t.slab[:l+n]

@@ -434,7 +434,7 @@ func (c *tally) firstMissing(n int) int {
 // line, then exactly that many bytes, so binary (protobuf) values parse
 // exactly.
 func kcatArgs(addr, topic string, toEnd bool) []string {
-	a := []string{"-C", "-b", addr, "-t", topic, "-o", "beginning", "-q", "-f", `%S\n%s`}
+	a := []string{"-C", "-b", addr, "-t", topic, "-o", "beginning", "-q", "-u", "-f", `%S\n%s`}
 	if toEnd {
 		a = append(a, "-e")
 	}

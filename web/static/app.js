@@ -1,11 +1,13 @@
 // The tailcast viewer. It speaks docs/protocol.md and nothing else.
 //
-// Data flow: websocket frames are split and decoded as they arrive (conn.js)
-// and each entry goes straight into a bounded ring (ring.js), so memory is
-// bounded even when the tab is hidden and never paints. Painting happens at
-// most once per animation frame and touches only the rows on screen: a small
-// pool of row elements is repositioned and refilled, never one DOM operation
-// per incoming line.
+// Data flow: websocket frames are split and decoded as they arrive (conn.js),
+// in slices of a few milliseconds, and each entry goes straight into a
+// bounded ring (ring.js), so memory is bounded even when the tab is hidden
+// and never paints. Painting happens at most once per animation frame (every
+// 50-100 ms while following) and touches only the rows on screen: row
+// elements are keyed to entries, rows already shown are neither refilled nor
+// moved, and the view scrolls by translating one container (see drawRows).
+// Nothing reads layout after writing it in the same frame.
 //
 // Permalinks: a line's permalink is the page URL with the current filters,
 // since=<cursor of an entry about CONTEXT rows before it> and
@@ -33,7 +35,7 @@ const UNKNOWN = LEVEL_RANK.unknown;
 
 const $ = (id) => document.getElementById(id);
 const els = {
-  scroller: $('scroller'), rows: $('rows'), spacer: $('spacer'), live: $('live'), newCount: $('new-count'),
+  scroller: $('scroller'), rows: $('rows'), track: $('track'), spacer: $('spacer'), live: $('live'), newCount: $('new-count'),
   conn: $('conn'), connText: $('conn-text'), retry: $('retry'), counts: $('counts'), toast: $('toast'),
   form: $('filters'), q: $('f-q'), re: $('f-re'), level: $('f-level'), service: $('f-service'), host: $('f-host'),
   hl: $('f-hl'), tz: $('tz'), theme: $('theme'), download: $('download'), hist: $('hist'), filtersToggle: $('filters-toggle'),
@@ -64,7 +66,8 @@ let utc = pref('tz', 'local') === 'utc';
 let gen = 0; // bumped when every row must be refilled (time zone, highlight)
 let lastSetScrollTop = -1;
 let rafPending = false;
-let vh = 0;
+let vh = 0; // scroller height, from a ResizeObserver
+let scrollTop = 0; // the scroller's, as last set or seen
 
 // ---- connection -------------------------------------------------------------
 
@@ -262,16 +265,28 @@ els.filtersToggle.addEventListener('click', () => {
 
 // ---- painting -------------------------------------------------------------
 
-const pool = []; // row elements, reused
-let used = 0;
+// Row elements are keyed by seq: a row that stays on screen keeps its element,
+// its text is never written again, and only its position may change. Rows sit
+// at base-relative positions inside #track, and scrolling moves #track alone
+// (one transform, a composited layer): when following, the rows already on
+// screen do not move, relayout or repaint; only the new ones at the bottom are
+// filled, from elements recycled from rows that scrolled out.
+const onScreen = new Map(); // seq -> row element
+const spare = []; // row elements not showing a row
+let baseY = 0; // absolute position (ring.base + offset) of transform 0 in #track
+let trackY = NaN;
+let filledLast = 0; // rows filled by the last paint
+const REBASE_PX = 100_000; // keep transforms small: compositors use float32
 
 // schedule asks for a paint. urgent: the user did something, answer in this
-// frame; otherwise a follow-mode paint waits until FOLLOW_PAINT_MS after the
-// last one, since at thousands of lines a second nobody reads 60 screens a
-// second and each paint lays out every visible row anew.
+// frame; otherwise a follow-mode paint waits until followGap() after the last
+// one, since at thousands of lines a second nobody reads 60 screens a second.
 let urgent = true;
 let lastPaint = 0;
 const FOLLOW_PAINT_MS = 50;
+const FIREHOSE_PAINT_MS = 100; // when each paint replaces the whole screen
+let lastCountsAt = 0;
+const COUNTS_MS = 250;
 function schedule(now = false) {
   if (now) urgent = true;
   if (!rafPending) { rafPending = true; requestAnimationFrame(paint); }
@@ -285,25 +300,42 @@ function scrollGeometry() {
   return { content, spacerPx, scrollMax, virtMax };
 }
 
+let spacerSet = -1; // spacer height last written
+let pendingScroll = -1; // scrollTop to write at the start of the next paint
 function paint(frameTime) {
   const t0 = performance.now();
   rafPending = false;
-  if (following && !urgent && frameTime - lastPaint < FOLLOW_PAINT_MS) { schedule(); return; }
+  const gap = onScreen.size > 0 && filledLast >= onScreen.size ? FIREHOSE_PAINT_MS : FOLLOW_PAINT_MS;
+  if (following && !urgent && frameTime - lastPaint < gap) { schedule(); return; }
+  const wasUrgent = urgent;
   urgent = false;
   lastPaint = frameTime;
-  vh = els.scroller.clientHeight;
+  // The scroll position decided by the last paint is written now, before
+  // anything else: layout is still clean from the last frame, whereas writing
+  // it after the spacer's new height would force a synchronous layout. The
+  // rows do not depend on it (#rows is sticky and #track is translated), so
+  // only the scrollbar is one frame late. vh comes from a ResizeObserver for
+  // the same reason.
+  if (pendingScroll >= 0) {
+    els.scroller.scrollTop = pendingScroll;
+    lastSetScrollTop = pendingScroll;
+    pendingScroll = -1;
+  }
   const g = scrollGeometry();
-  els.spacer.style.height = Math.max(0, g.spacerPx - vh) + 'px';
+  const sp = Math.max(0, g.spacerPx - vh);
+  if (sp !== spacerSet) { spacerSet = sp; els.spacer.style.height = sp + "px"; }
   let top;
   if (following) {
     top = g.virtMax;
   } else if (ring.has(reveal)) {
-    // A row just expanded: scroll just enough to show all of it.
+    // A row just expanded: scroll just enough to show all of it, once its
+    // height is measured.
     const o = ring.offset(reveal), h = ring.height(reveal);
     top = virtualTop(g);
     if (o + h > top + vh) top = Math.min(o, o + h - vh);
     top = Math.min(Math.max(0, top), g.virtMax);
     setAnchor(top);
+    if (ring.get(reveal).measured) reveal = -1;
   } else if (ring.has(anchor.seq)) {
     top = anchor.delta === -1
       ? ring.offset(anchor.seq) - (vh - ring.height(anchor.seq)) / 2
@@ -314,20 +346,21 @@ function paint(frameTime) {
     top = Math.min(virtualTop(g), g.virtMax);
     setAnchor(top);
   }
+  top = Math.round(top);
   const st = g.virtMax > 0 ? Math.round(top * g.scrollMax / g.virtMax) : 0;
-  if (Math.abs(els.scroller.scrollTop - st) > 1) {
-    els.scroller.scrollTop = st;
-    lastSetScrollTop = els.scroller.scrollTop;
+  if (Math.abs(scrollTop - st) > 1) {
+    pendingScroll = st;
+    scrollTop = st;
+    schedule(true);
   }
-  if (!drawRows(top)) reveal = -1;
-  hist.draw(Date.now());
-  showCounts();
+  drawRows(top);
+  if (wasUrgent || frameTime - lastCountsAt >= COUNTS_MS) { lastCountsAt = frameTime; showCounts(); }
   const ms = performance.now() - t0;
   if (ms > stats.maxPaintMs) stats.maxPaintMs = ms;
 }
 
 function virtualTop(g) {
-  return g.scrollMax > 0 ? els.scroller.scrollTop * g.virtMax / g.scrollMax : 0;
+  return g.scrollMax > 0 ? scrollTop * g.virtMax / g.scrollMax : 0;
 }
 
 function setAnchor(top) {
@@ -335,67 +368,102 @@ function setAnchor(top) {
   anchor = { seq, delta: seq < 0 ? 0 : top - ring.offset(seq) };
 }
 
+const want = []; // seq, offset pairs of the rows on screen; reused
 function drawRows(top) {
-  let i = 0;
-  const remeasure = [];
+  want.length = 0;
   if (ring.size > 0 && ring.total > 0) {
     let seq = ring.at(top);
-    let y = ring.offset(seq) - top;
-    while (seq < ring.tail && y < vh) {
+    let y = ring.offset(seq);
+    const end = top + vh;
+    while (seq < ring.tail && y < end) {
       const h = ring.height(seq);
-      if (h > 0) {
-        const item = ring.get(seq);
-        const el = rowEl(i++);
-        if (el._seq !== seq || el._gen !== gen || el._item !== item || el._open !== item.open) fill(el, item, seq);
-        el.style.transform = `translateY(${y}px)`;
-        el.style.height = item.open ? '' : h + 'px';
-        if (item.open) remeasure.push([el, seq, item]);
-        y += h;
-      }
+      if (h > 0) { want.push(seq, y); y += h; }
       seq++;
     }
   }
-  for (let j = i; j < used; j++) {
-    const el = pool[j];
-    el.hidden = true;
-    el._seq = -1;
-    el.className = 'row';
-    const body = el.children[4];
-    while (body.childNodes.length > 1) body.lastChild.remove(); // an open row's fields
+  const abs = ring.base;
+  if (want.length > 0 && Math.abs(abs + want[1] - baseY) > REBASE_PX) {
+    baseY = abs + want[1];
+    for (const el of onScreen.values()) el._y = NaN;
   }
-  used = i;
-  // An open row wraps long lines and lists fields: its height is measured.
-  let changed = false;
-  for (const [el, seq, item] of remeasure) {
-    const h = Math.max(ROW_H, el.offsetHeight);
-    if (h !== ring.height(seq)) { item.measured = h; ring.setHeight(seq, h); changed = true; }
+  // Release rows that left the screen or whose content is stale.
+  for (const [seq, el] of onScreen) {
+    const item = ring.get(seq);
+    const y = ring.offset(seq);
+    if (!item || ring.height(seq) === 0 || y + ring.height(seq) <= top || y >= top + vh || !current(el, item, seq)) {
+      release(el);
+      onScreen.delete(seq);
+    }
   }
-  if (changed) schedule(true);
-  return changed;
+  let filled = 0;
+  for (let i = 0; i < want.length; i += 2) {
+    const seq = want[i];
+    const item = ring.get(seq);
+    let el = onScreen.get(seq);
+    if (!el) {
+      el = spare.pop() || newRow();
+      fill(el, item, seq);
+      onScreen.set(seq, el);
+      filled++;
+    }
+    const y = abs + want[i + 1] - baseY;
+    if (el._y !== y) { el._y = y; el.style.transform = `translateY(${y}px)`; }
+    const h = item.open ? '' : ring.height(seq) + 'px';
+    if (el._h !== h) { el._h = h; el.style.height = h; }
+    if (el.hidden) el.hidden = false;
+  }
+  for (const el of spare) {
+    if (!el.hidden) { el.hidden = true; el.children[4].firstChild.textContent = ''; }
+  }
+  filledLast = filled;
+  const ty = baseY - (abs + top);
+  if (ty !== trackY) { trackY = ty; els.track.style.transform = `translateY(${ty}px)`; }
 }
 
-function rowEl(i) {
-  let el = pool[i];
-  if (!el) {
-    el = document.createElement('div');
-    el.className = 'row';
-    el.innerHTML = '<span class="ts"><span class="d"></span><span class="t"></span></span><span class="lv"></span><span class="svc"></span><span class="host"></span>' +
-      '<div class="body"><div class="msg"></div></div><span class="badges"></span>' +
-      '<span class="acts"><button type="button" class="copy" title="Copy this line">copy</button>' +
-      '<a class="link" title="Permalink: this line with context">link</a></span>';
-    el._seq = -1;
-    pool[i] = el;
-    els.rows.appendChild(el);
+// current: the element still shows item as it should look now.
+function current(el, item, seq) {
+  return el._item === item && el._gen === gen && el._open === item.open && el._target === (seq === targetSeq);
+}
+
+function release(el) {
+  if (el._open) rowSizes.unobserve(el);
+  el._seq = -1; el._item = null; el._open = false;
+  if (el._fields) { el._fields.remove(); el._fields = null; }
+  spare.push(el);
+}
+
+// An open row wraps long lines and lists fields: its height is measured by a
+// ResizeObserver, after layout, so painting never forces a synchronous one.
+const rowSizes = new ResizeObserver((entries) => {
+  let changed = false;
+  for (const e of entries) {
+    const el = e.target;
+    const item = el._seq >= 0 ? ring.get(el._seq) : null;
+    if (!item || !item.open || item !== el._item) continue;
+    const box = e.borderBoxSize && e.borderBoxSize[0];
+    const h = Math.max(ROW_H, Math.ceil(box ? box.blockSize : el.offsetHeight));
+    item.measured = h;
+    if (h !== ring.height(el._seq)) { ring.setHeight(el._seq, h); changed = true; }
   }
-  el.hidden = false;
+  if (changed || reveal >= 0) schedule(true);
+});
+
+function newRow() {
+  const el = document.createElement('div');
+  el.className = 'row';
+  el.innerHTML = '<span class="ts"><span class="d"></span><span class="t"></span></span><span class="lv"></span><span class="svc"></span><span class="host"></span>' +
+    '<div class="body"><div class="msg"></div></div><span class="badges"></span>' +
+    '<span class="acts"><button type="button" class="copy" title="Copy this line">copy</button>' +
+    '<a class="link" title="Permalink: this line with context">link</a></span>';
+  el._seq = -1; el._y = NaN; el._h = '';
+  els.track.appendChild(el);
   return el;
 }
 
 function fill(el, item, seq) {
-  el._seq = seq; el._gen = gen; el._item = item; el._open = item.open;
+  el._seq = seq; el._gen = gen; el._item = item; el._open = item.open; el._target = seq === targetSeq;
   const [ts, lv, svc, host, body, badges] = el.children;
   const msgEl = body.firstChild;
-  while (body.childNodes.length > 1) body.lastChild.remove();
   if (item.k === 1) {
     el.className = 'row marker m-' + item.kind;
     ts.firstChild.textContent = ''; ts.lastChild.textContent = ''; lv.textContent = ''; svc.textContent = ''; host.textContent = ''; badges.textContent = '';
@@ -444,8 +512,10 @@ function fill(el, item, seq) {
       dl.append(dt, dd);
     }
     body.append(dl);
+    el._fields = dl;
   }
   el.className = cls;
+  if (item.open) rowSizes.observe(el);
 }
 
 function nthIndex(s, ch, n) {
@@ -475,7 +545,9 @@ els.scroller.addEventListener('wheel', (ev) => { if (ev.deltaY < 0) pause(); }, 
 els.scroller.addEventListener('touchmove', () => pause(), { passive: true });
 els.scroller.addEventListener('scroll', () => {
   const st = els.scroller.scrollTop;
+  scrollTop = st;
   if (Math.abs(st - lastSetScrollTop) <= 1) return; // our own
+  pendingScroll = -1; // the user's scroll wins
   lastSetScrollTop = -1;
   const g = scrollGeometry();
   if (st >= g.scrollMax - 2) {
@@ -487,7 +559,10 @@ els.scroller.addEventListener('scroll', () => {
   schedule(true);
 }, { passive: true });
 els.live.addEventListener('click', follow);
-new ResizeObserver(schedule).observe(els.scroller);
+new ResizeObserver(() => {
+  vh = els.scroller.clientHeight; // layout is clean in a ResizeObserver callback
+  schedule(true);
+}).observe(els.scroller);
 
 // Permalinks are built when a row's actions show, not on every fill.
 els.rows.addEventListener('pointerover', (ev) => {
@@ -639,6 +714,7 @@ function applyTheme() {
   const colors = { axis: cs.getPropertyValue('--muted').trim() };
   for (const l of LEVELS) colors[l] = cs.getPropertyValue('--lv-' + l).trim();
   hist.setColors(colors);
+  hist.draw(Date.now(), true);
   schedule(true);
 }
 
@@ -739,8 +815,9 @@ window.tailcast = {
   },
   // rows on screen (at least partly), top to bottom: the first line of each
   screen() {
+    const top = els.rows.getBoundingClientRect().top;
     return [...els.rows.querySelectorAll('.row:not([hidden])')]
-      .map((el) => ({ y: new DOMMatrix(el.style.transform).m42, el }))
+      .map((el) => ({ y: el.getBoundingClientRect().top - top, el }))
       .filter(({ y, el }) => y + el.offsetHeight > 0 && y < vh)
       .sort((a, b) => a.y - b.y)
       .map(({ el }) => el.querySelector('.msg').textContent.split('\n')[0]);

@@ -7,7 +7,7 @@ const BASE_MS = 500;
 const CAP_MS = 30000;
 // A connection that stays up this long resets the backoff.
 const STABLE_MS = 5000;
-const SLICE_MS = 8;
+const SLICE_MS = 5;
 const HIGH_WATER = 32 << 20; // queued bytes
 
 function stats(c, bytes) {
@@ -61,7 +61,7 @@ export class Conn {
         if (end < 0) end = text.length;
         if (end > f.pos) this.decode(text.slice(f.pos, end));
         f.pos = end + 1;
-        if ((++n & 63) === 0 && performance.now() - t0 > budgetMs) {
+        if ((++n & 15) === 0 && performance.now() - t0 > budgetMs) {
           this.scheduleDrain();
           return;
         }

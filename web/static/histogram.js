@@ -5,25 +5,22 @@
 // it, so a click on a bar can jump there.
 
 const KEEP_SECONDS = 600;
-const MIN_INTERVAL_MS = 250;
 
 export class Histogram {
   constructor(canvas, levels, { onPick } = {}) {
     this.canvas = canvas;
     this.levels = levels;
     this.buckets = new Map(); // second -> {counts, firstSeq, total}
-    this.dirty = true;
     this.colors = {};
     this.onPick = onPick || (() => {});
     this.barW = 4;
     this.gap = 1;
     this.lastDrawSec = 0;
-    this.lastDraw = 0;
     // Size from a ResizeObserver: reading clientWidth while drawing would
     // force a layout in the middle of every frame.
     this.w = 0;
     this.h = 0;
-    new ResizeObserver(() => { this.w = canvas.clientWidth; this.h = canvas.clientHeight; this.dirty = true; }).observe(canvas);
+    new ResizeObserver(() => { this.w = canvas.clientWidth; this.h = canvas.clientHeight; this.draw(Date.now(), true); }).observe(canvas);
     // Bottom to top: unknown, then trace … fatal.
     this.order = [levels.length - 1, ...levels.slice(0, -1).map((_, i) => i)];
     canvas.addEventListener('click', (ev) => {
@@ -49,12 +46,11 @@ export class Histogram {
     }
     b.counts[levelIdx]++;
     b.total++;
-    this.dirty = true;
   }
 
-  clear() { this.buckets.clear(); this.dirty = true; }
+  clear() { this.buckets.clear(); }
 
-  setColors(colors) { this.colors = colors; this.dirty = true; }
+  setColors(colors) { this.colors = colors; }
 
   bars() {
     const w = this.w;
@@ -70,14 +66,13 @@ export class Histogram {
     return this.buckets.get(nowSec - i) || null;
   }
 
-  // draw repaints when counts changed or a second went by, at most every
-  // MIN_INTERVAL_MS: the bars are per second, so more often shows nothing new.
-  draw(nowMs) {
+  // draw repaints once a second, when the bars move along (app.js calls it
+  // from a 1 s timer, never per animation frame), or when forced (theme,
+  // size): bars per second change nothing more often, and the canvas is then
+  // not part of the frames that paint the stream.
+  draw(nowMs, force = false) {
     const nowSec = Math.floor(nowMs / 1000);
-    if (!this.dirty && nowSec === this.lastDrawSec) return;
-    if (nowMs - this.lastDraw < MIN_INTERVAL_MS && nowSec === this.lastDrawSec) return;
-    this.lastDraw = nowMs;
-    this.dirty = false;
+    if (!force && nowSec === this.lastDrawSec) return;
     this.lastDrawSec = nowSec;
     const c = this.canvas;
     const dpr = window.devicePixelRatio || 1;

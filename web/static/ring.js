@@ -19,6 +19,10 @@ export class Ring {
     this.head = 0; // oldest seq held
     this.tail = 0; // next seq to assign
     this.total = 0; // sum of heights held
+    // base is the height of every row evicted so far (at its height when
+    // evicted), so base + offset(seq) is a position that stays put while
+    // rows leave the head: the view keeps row elements where they are.
+    this.base = 0;
     this.mask = 1;
     while (this.mask * 2 <= capacity) this.mask *= 2;
   }
@@ -34,6 +38,7 @@ export class Ring {
     let evicted;
     if (this.size === this.cap) {
       evicted = this.items[this.head % this.cap];
+      this.base += this.heights[this.head % this.cap];
       this.setHeightSlot(this.head % this.cap, 0);
       this.items[this.head % this.cap] = undefined;
       this.head++;
@@ -107,6 +112,7 @@ export class Ring {
     this.heights.fill(0);
     this.tree.fill(0);
     this.head = this.tail;
+    this.base += this.total;
     this.total = 0;
   }
 }

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestHistogramQuantiles(t *testing.T) {
+	tests := []struct {
+		name     string
+		values   []int64 // recorded once each, in ns
+		q        float64
+		want     int64
+		tolerant float64 // relative error allowed by the buckets
+	}{
+		{"small exact", []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.5, 5, 0},
+		{"uniform ms p50", seq(1, 1000, 1_000_000), 0.5, 500_000_000, 0.07},
+		{"uniform ms p99", seq(1, 1000, 1_000_000), 0.99, 990_000_000, 0.07},
+		{"outlier is max not p99", append(seq(1, 99, 1000), 5_000_000_000), 0.99, 99_000, 0.07},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h histogram
+			for _, v := range tt.values {
+				h.record(v)
+			}
+			got := h.quantile(tt.q)
+			if d := float64(got-tt.want) / float64(tt.want); d > tt.tolerant || d < -tt.tolerant {
+				t.Errorf("quantile(%v): got %d, want %d ±%.0f%%", tt.q, got, tt.want, tt.tolerant*100)
+			}
+		})
+	}
+	t.Run("buckets are ordered and cover their values", func(t *testing.T) {
+		for _, v := range []int64{0, 1, 15, 16, 17, 31, 32, 1000, 123456789, 1 << 50} {
+			i := bucket(v)
+			if lo, hi := lower(i), lower(i+1); v < lo || v >= hi {
+				t.Errorf("bucket(%d) = %d: got range [%d, %d), want it to hold %d", v, i, lo, hi, v)
+			}
+		}
+	})
+	t.Run("empty", func(t *testing.T) {
+		var h histogram
+		if got := h.quantile(0.5); got != -1 {
+			t.Errorf("got %d, want -1", got)
+		}
+	})
+}
+
+func seq(from, to, scale int64) []int64 {
+	var v []int64
+	for i := from; i <= to; i++ {
+		v = append(v, i*scale)
+	}
+	return v
+}
+
+func TestScanCountsAndSamples(t *testing.T) {
+	now := int64(1_800_000_000_000_000_000)
+	frame := []byte(fmt.Sprintf(`{"type":"entry","msg":"a @@%d x"}`+"\n"+`{"type":"entry","msg":"b @@%d y"}`+"\n"+`{"type":"dropped","count":17}`+"\n", now, now))
+	tests := []struct {
+		name     string
+		sampling bool
+		record   bool
+		wantN    int64
+		wantHist int64
+	}{
+		{"counting client", false, true, 2, 0},
+		{"sampler outside the window", true, false, 2, 0},
+		{"sampler in the window", true, true, 2, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &load{o: &options{marker: []byte("@@"), proto: "tailcast"}}
+			l.recording.Store(tt.record)
+			c := &conn{sampling: tt.sampling}
+			if got := l.scan(c, frame); got != tt.wantN {
+				t.Errorf("deliveries: got %d, want %d", got, tt.wantN)
+			}
+			if c.hist.n != tt.wantHist {
+				t.Errorf("latency samples: got %d, want %d", c.hist.n, tt.wantHist)
+			}
+		})
+	}
+	if got := countDropped(frame); got != 17 {
+		t.Errorf("dropped: got %d, want 17", got)
+	}
+}
+
+func TestParseSources(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int
+		wantErr bool
+	}{
+		{"127.0.0.1", 1, false},
+		{"127.0.0.1-8", 8, false},
+		{"127.0.0.2-3,127.0.0.9", 3, false},
+		{"10.0.0.1", 0, true},
+		{"127.0.0.5-2", 0, true},
+		{"localhost", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseSources(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error: got %v, want error %v", err, tt.wantErr)
+			}
+			if len(got) != tt.want {
+				t.Errorf("addresses: got %d (%v), want %d", len(got), got, tt.want)
+			}
+		})
+	}
+}
