@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,6 +96,7 @@ func newCollector(cfg config.Config, log *zap.Logger, reg prometheus.Registerer)
 		MaxLineBytes:     cfg.MaxLineBytes,
 		MaxBufferedBytes: cfg.MaxBufferedBytes,
 		FlushTimeout:     cfg.FlushTimeout,
+		MultilineWait:    cfg.MultilineWait,
 		Linger:           cfg.Linger,
 		Compression:      cfg.Compression,
 		Logger:           log.Named("collector"),
@@ -354,6 +356,7 @@ func runCollect(ctx context.Context, cfg config.Config, env Env) error {
 	if cfg.Positions == "" {
 		cfg.Positions = "tailcast-positions.json"
 	}
+	tuneGC(cfg.MaxBufferedBytes)
 	if err := ensureTopic(cfg); err != nil {
 		return err
 	}
@@ -368,6 +371,18 @@ func runCollect(ctx context.Context, cfg config.Config, env Env) error {
 	<-ctx.Done()
 	log.Info("shutting down: flushing and saving positions")
 	return col.Close()
+}
+
+// tuneGC trades a little memory for CPU in the collector agent, whose heap
+// is mostly short-lived line buffers, and caps the heap softly above what
+// backpressure lets it hold. Explicit GOGC or GOMEMLIMIT settings win.
+func tuneGC(maxBuffered int64) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(maxBuffered + 64<<20)
+	}
 }
 
 func runTail(ctx context.Context, cfg config.Config, env Env) error {

@@ -61,6 +61,7 @@ type Config struct {
 	MaxLineBytes     int           // max-line-bytes
 	MaxBufferedBytes int64         // max-buffered-bytes
 	FlushTimeout     time.Duration // flush-timeout
+	MultilineWait    time.Duration // multiline-wait
 	Linger           time.Duration // linger
 	Compression      string        // compression
 	Multiline        string        // multiline
@@ -119,6 +120,7 @@ func Default() Config {
 		MaxLineBytes:     1 << 20,
 		MaxBufferedBytes: 64 << 20,
 		FlushTimeout:     500 * time.Millisecond,
+		MultilineWait:    5 * time.Millisecond,
 		Linger:           2 * time.Millisecond,
 		Compression:      "lz4",
 		Listen:           "127.0.0.1:8080",
@@ -228,8 +230,8 @@ func (c *Config) Validate(cmd string) error {
 		default:
 			bad("compression %q: want none, lz4, zstd, snappy or gzip", c.Compression)
 		}
-		if c.Linger < 0 || c.Rescan <= 0 || c.FlushTimeout <= 0 {
-			bad("linger, rescan and flush-timeout must be positive durations")
+		if c.Linger < 0 || c.Rescan <= 0 || c.FlushTimeout <= 0 || c.MultilineWait <= 0 {
+			bad("linger, rescan, flush-timeout and multiline-wait must be positive durations")
 		}
 	}
 	if cmd == "run" || cmd == "serve" {

@@ -74,6 +74,7 @@ var options = []option{
 	{name: "max-line-bytes", usage: "longer lines are cut and marked truncated", cmds: collectors, ptr: func(c *Config) any { return &c.MaxLineBytes }},
 	{name: "max-buffered-bytes", usage: "unacknowledged bytes before reading pauses", cmds: collectors, ptr: func(c *Config) any { return &c.MaxBufferedBytes }},
 	{name: "flush-timeout", usage: "quiet period after which a pending multiline entry or unterminated last line is sent", cmds: collectors, ptr: func(c *Config) any { return &c.FlushTimeout }},
+	{name: "multiline-wait", usage: "how long an entry that ends the file is held for continuation lines", cmds: collectors, ptr: func(c *Config) any { return &c.MultilineWait }},
 	{name: "linger", usage: "producer batching delay", cmds: collectors, ptr: func(c *Config) any { return &c.Linger }},
 	{name: "compression", usage: "producer compression: none, lz4, zstd, snappy or gzip", cmds: collectors, ptr: func(c *Config) any { return &c.Compression }},
 	{name: "multiline", usage: "regexp matching the first line of an entry (default: built-in stack-trace rules)", cmds: collectors, ptr: func(c *Config) any { return &c.Multiline }},

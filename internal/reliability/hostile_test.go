@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -106,7 +107,9 @@ func rawHTTP(t testing.TB, addr string, req []byte) string {
 // process stays up with bounded memory and no leaked descriptors.
 func TestReliabilityHostile(t *testing.T) {
 	b := kafkatest.Start(t, "logs", 3)
-	s := startServe(t, b.Addr(), 0)
+	// A short slow-timeout bounds how long a peer that never reads its
+	// pongs may hold the server's writer.
+	s := startServe(t, b.Addr(), 0, "--slow-timeout", "2s")
 	s.waitReady(t)
 	alive := func(t *testing.T) {
 		t.Helper()
@@ -138,7 +141,7 @@ func TestReliabilityHostile(t *testing.T) {
 			{"short key", "GET /ws HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
 			{"wrong version", "GET /ws HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 8\r\n\r\n", "HTTP/1.1 4"},
 			{"POST", "POST /ws HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 4"},
-			{"HTTP/1.0", "GET /ws HTTP/1.0\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.0 4"},
+			{"HTTP/1.0", "GET /ws HTTP/1.0\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 505"},
 			{"bad filter", "GET /ws?re=%28 HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
 			{"bad cursor", "GET /ws?since=%00%ff HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
 			{"huge header", "GET /ws HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n", "HTTP/1.1 431"},
@@ -147,9 +150,11 @@ func TestReliabilityHostile(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				if got := rawHTTP(t, s.addr(), []byte(tt.req)); !strings.HasPrefix(got, tt.want) {
+				got := rawHTTP(t, s.addr(), []byte(tt.req))
+				if !strings.HasPrefix(got, tt.want) {
 					t.Errorf("got %q, want %q…", got, tt.want)
 				}
+				t.Logf("RESULT hostile handshake %q: %s", tt.name, got)
 				alive(t)
 			})
 		}
@@ -241,6 +246,49 @@ func TestReliabilityHostile(t *testing.T) {
 		t.Logf("RESULT hostile ping-flood: pings=%d pongs=%d end=%v", pings, pongs, rerr)
 		if pongs == 0 && rerr == nil {
 			t.Errorf("got no pong, want pongs or a clear close")
+		}
+		alive(t)
+	})
+
+	t.Run("ping flood never reading the pongs", func(t *testing.T) {
+		c := dialRaw(t, s.wsURL(), nil, nil)
+		if tc, ok := c.Conn.(*net.TCPConn); ok {
+			tc.SetReadBuffer(4 << 10)
+		}
+		batch := bytes.Repeat(frame(ws.OpPing, true, true, []byte("0123456789abcdef")), 1000)
+		sent := 0
+		start := time.Now()
+		var werr error
+		for sent < 2_000_000 && time.Since(start) < 30*time.Second {
+			c.SetWriteDeadline(time.Now().Add(time.Second))
+			if _, werr = c.Write(batch); werr != nil {
+				break
+			}
+			sent += 1000
+		}
+		// Still not reading: the server cannot write its pongs, so within
+		// its slow-timeout (2s) it must give up on this peer.
+		closedIn := time.Duration(-1)
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if s.metric(t, "tailcast_pusher_connections") == 0 {
+				closedIn = time.Since(start)
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, rerr := io.Copy(io.Discard, c.r)
+		t.Logf("RESULT hostile ping-flood-unread: pings-sent=%d write-end=%v closed-after=%v read-end=%v", sent, werr, closedIn.Round(time.Millisecond), rerr)
+		if werr == nil {
+			t.Errorf("the server took %d pings it could not answer without pushing back", sent)
+		}
+		if closedIn < 0 {
+			t.Errorf("the server still holds the connection 20s after it stopped being able to write, want it closed")
+		}
+		var ne net.Error
+		if errors.As(rerr, &ne) && ne.Timeout() {
+			t.Errorf("connection still open after draining it, want it closed by the server")
 		}
 		alive(t)
 	})

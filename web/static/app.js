@@ -28,6 +28,7 @@ import {
 
 const ROW_H = 20; // px; style.css --row-h must match
 const PREVIEW_LINES = 8; // a collapsed multi-line entry shows at most this many
+const PREVIEW_CHARS = 1200; // and at most this many characters
 const CONTEXT = 50; // permalink context rows before the line
 const MAX_SCROLL_PX = 15_000_000; // browsers cap element heights near 33M px
 const BOTTOM_PAD = 8;
@@ -305,11 +306,6 @@ let pendingScroll = -1; // scrollTop to write at the start of the next paint
 function paint(frameTime) {
   const t0 = performance.now();
   rafPending = false;
-  const gap = onScreen.size > 0 && filledLast >= onScreen.size ? FIREHOSE_PAINT_MS : FOLLOW_PAINT_MS;
-  if (following && !urgent && frameTime - lastPaint < gap) { schedule(); return; }
-  const wasUrgent = urgent;
-  urgent = false;
-  lastPaint = frameTime;
   // The scroll position decided by the last paint is written now, before
   // anything else: layout is still clean from the last frame, whereas writing
   // it after the spacer's new height would force a synchronous layout. The
@@ -321,6 +317,11 @@ function paint(frameTime) {
     lastSetScrollTop = pendingScroll;
     pendingScroll = -1;
   }
+  const gap = onScreen.size > 0 && filledLast >= onScreen.size ? FIREHOSE_PAINT_MS : FOLLOW_PAINT_MS;
+  if (following && !urgent && frameTime - lastPaint < gap) { schedule(); return; }
+  const wasUrgent = urgent;
+  urgent = false;
+  lastPaint = frameTime;
   const g = scrollGeometry();
   const sp = Math.max(0, g.spacerPx - vh);
   if (sp !== spacerSet) { spacerSet = sp; els.spacer.style.height = sp + "px"; }
@@ -351,7 +352,7 @@ function paint(frameTime) {
   if (Math.abs(scrollTop - st) > 1) {
     pendingScroll = st;
     scrollTop = st;
-    schedule(true);
+    schedule();
   }
   drawRows(top);
   if (wasUrgent || frameTime - lastCountsAt >= COUNTS_MS) { lastCountsAt = frameTime; showCounts(); }
@@ -492,7 +493,11 @@ function fill(el, item, seq) {
     const cut = nthIndex(text, '\n', PREVIEW_LINES - 1);
     text = text.slice(0, cut) + `\n… ${item.lines - PREVIEW_LINES + 1} more lines (click to expand)`;
   }
+  // A collapsed row shows what fits on a wide screen: laying out a 1 MB
+  // line to show its first 200 characters would be one long task.
+  if (!item.open && text.length > PREVIEW_CHARS) text = text.slice(0, PREVIEW_CHARS) + ' … (click to expand)';
   const m = match && match(text);
+  if (!m && match && text !== item.msg && match(item.msg)) cls += ' hit'; // beyond the preview
   if (m) {
     cls += ' hit';
     msgEl.textContent = '';
