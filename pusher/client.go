@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -56,10 +57,19 @@ type client struct {
 	floor       []vecEntry // live entries at or below are already delivered
 	nextPing    time.Time
 
+	// raw is the socket of a plain TCP connection, written by the writer
+	// pool without blocking; nil (TLS) means every write is a blocking one.
+	// Set before the client is first released to the flush loop.
+	raw      syscall.RawConn
+	writeNow func(fd uintptr) bool // c.writeRaw, bound once
+
 	// handed to the writer
 	job        *frame
+	jobOff     int // job.buf[jobOff:] is still to be written
 	closeAfter bool
 	closeWhy   string
+	wp         []byte // writeRaw: what is left to write
+	werr       error  // writeRaw: the write error
 
 	ctrlMu    sync.Mutex
 	ctrl      []byte // complete frames to send before data (pongs, errors, close)

@@ -5,10 +5,14 @@
 //
 // Each entry is encoded once at Publish; clients are positions in a shared,
 // arrival-ordered log, so a client costs no per-entry copies. A single flush
-// loop coalesces new entries into frames every FlushInterval, builds one
-// frame for all caught-up clients with the same filter, and hands frames to
-// a pool of writer goroutines that grows on demand (at most one writer per
-// connection at a time, as gobwas/ws requires). Clients that fall behind are
+// loop coalesces new entries into frames (the first entry after a quiet
+// spell at once, then at most one pass per FlushInterval), builds one frame
+// for all caught-up clients with the same filter, and hands frames to a
+// fixed pool of writers (one per CPU) that write without blocking and with
+// no deadline. What a full socket buffer does not take goes to a blocking
+// writer, started on demand, under the SlowTimeout deadline; TLS
+// connections always take that path. A connection has at most one writer at
+// a time, as gobwas/ws requires. Clients that fall behind are
 // skipped ahead (a "dropped" message) and, if they stay behind, closed with
 // 1008. Resume (since=cursor) replays from the in-memory rings, from Kafka
 // through the Fetcher when the rings no longer reach back, and reports a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
 )
 
 // frame is a ready-to-write byte run: control frames and/or one text frame
@@ -48,24 +49,60 @@ const headerRoom = ws.MaxHeaderSize
 // pingFrame is an empty server ping.
 var pingFrame = []byte{0x80 | byte(ws.OpPing), 0}
 
+// flushLoop runs the coalescing passes. A pass that delivers entries is
+// followed by at least FlushInterval of coalescing, so under load entries
+// go out in batches at that cadence; the first entry after a quiet spell is
+// flushed at once (Publish kicks the loop). Passes also run every
+// FlushInterval for pings, control frames and clients that were busy.
 func (s *Server) flushLoop() {
 	defer s.wg.Done()
-	t := time.NewTicker(s.cfg.FlushInterval)
+	t := time.NewTimer(s.cfg.FlushInterval)
 	defer t.Stop()
+	var lastData time.Time
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
-		case now := <-t.C:
-			s.flush(now)
+		case <-t.C:
+		case <-s.kick:
+			if time.Since(lastData) < s.cfg.FlushInterval {
+				// Coalesce: t fires FlushInterval after that pass.
+				select {
+				case <-s.ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
 		}
+		now := time.Now()
+		if s.flush(now) {
+			lastData = now
+		}
+		t.Reset(s.cfg.FlushInterval)
 	}
 }
 
-// flush is one coalescing pass: it skips clients that fell too far behind,
-// builds one frame per (filter, position) for caught-up clients, individual
-// frames for the rest, and hands them to writers. It never touches a socket.
-func (s *Server) flush(now time.Time) {
+// flush is one coalescing pass and reports whether it delivered entries.
+// Under the lock it skips clients that fell too far behind and builds one
+// frame per (filter, position) for caught-up clients and individual frames
+// for the rest; then, without the lock, it hands them to the writers. It
+// never touches a socket.
+func (s *Server) flush(now time.Time) bool {
+	delivered := s.collect(now)
+	for i, c := range s.batch {
+		select {
+		case s.fast <- c:
+		case <-s.ctx.Done(): // the pool has stopped; Close drops the clients
+		}
+		s.batch[i] = nil
+	}
+	s.batch = s.batch[:0]
+	return delivered > 0
+}
+
+// collect is flush's pass under the read lock: it returns the entries
+// delivered and leaves the pool's jobs in s.batch.
+func (s *Server) collect(now time.Time) int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	tail := s.hub.nextSeq
@@ -147,6 +184,7 @@ func (s *Server) flush(now time.Time) {
 	clear(s.shared)
 	s.m.deliveries.Add(float64(delivered))
 	s.m.queueBytes.Set(float64(backlog))
+	return delivered
 }
 
 // build fills fr with prefix (complete control frames) followed by one text
@@ -265,10 +303,21 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 }
 
 // dispatch hands fr to a writer for c. closeAfter closes the connection once
-// fr is written.
+// fr is written. A plain TCP data frame goes to the batch that flush hands
+// to the writer pool once it has released the lock; everything else (TLS,
+// close frames) to a blocking writer.
 func (s *Server) dispatch(c *client, fr *frame, closeAfter bool, label string) {
 	c.busy.Store(true)
-	c.job, c.closeAfter, c.closeWhy = fr, closeAfter, label
+	c.job, c.jobOff, c.closeAfter, c.closeWhy = fr, fr.start, closeAfter, label
+	if c.raw != nil && !closeAfter {
+		s.batch = append(s.batch, c)
+		return
+	}
+	s.dispatchSlow(c)
+}
+
+// dispatchSlow hands c's job to an idle blocking writer, or starts one.
+func (s *Server) dispatchSlow(c *client) {
 	select {
 	case s.jobs <- c:
 	default:
@@ -277,7 +326,69 @@ func (s *Server) dispatch(c *client, fr *frame, closeAfter bool, label string) {
 	}
 }
 
-// worker writes jobs; it exits after workerIdle without work.
+// writeLoop is one of the fixed pool of writers: it writes each job without
+// blocking and hands what the socket did not take to a blocking writer, so
+// that a stalled peer never holds the pool.
+func (s *Server) writeLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case c := <-s.fast:
+			s.writeFast(c)
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// writeFast writes as much of c's job as the socket buffer takes, in one
+// pass and with no deadline (nothing can block).
+func (s *Server) writeFast(c *client) {
+	c.wp = c.job.buf[c.jobOff:]
+	c.werr = nil
+	err := c.raw.Write(c.writeNow)
+	c.jobOff = len(c.job.buf) - len(c.wp)
+	c.wp = nil
+	if err == nil {
+		err = c.werr
+	}
+	switch {
+	case err != nil:
+		putFrame(c.job)
+		c.job = nil
+		s.drop(c, reasonError)
+	case c.jobOff < len(c.job.buf):
+		s.m.stalls.Inc()
+		s.dispatchSlow(c) // socket buffer full: wait for it with a deadline
+	default:
+		putFrame(c.job)
+		c.job = nil
+		c.busy.Store(false)
+	}
+}
+
+// writeRaw is c's syscall.RawConn write callback: it writes until the
+// socket would block and never asks to wait. It is bound once per client
+// (c.writeNow), so that a write does not allocate a closure.
+func (c *client) writeRaw(fd uintptr) bool {
+	for len(c.wp) > 0 {
+		n, err := unix.Write(int(fd), c.wp)
+		if n > 0 {
+			c.wp = c.wp[n:]
+		}
+		switch {
+		case err == unix.EINTR, err == nil && n > 0:
+		case err == nil, err == unix.EAGAIN:
+			return true
+		default:
+			c.werr = err
+			return true
+		}
+	}
+	return true
+}
+
+// worker writes jobs that may block; it exits after workerIdle without work.
 func (s *Server) worker(c *client) {
 	defer s.wg.Done()
 	t := time.NewTimer(workerIdle)
@@ -295,7 +406,8 @@ func (s *Server) worker(c *client) {
 	}
 }
 
-// write performs one job; it is the only writer of c's connection.
+// write performs the rest of a job, blocking under a deadline; it is the
+// only writer of c's connection.
 func (s *Server) write(c *client) {
 	fr, closeAfter, label := c.job, c.closeAfter, c.closeWhy
 	c.job = nil
@@ -307,13 +419,17 @@ func (s *Server) write(c *client) {
 	// The deadline is renewed per chunk: a client that reads slowly but
 	// steadily is handled by skipping and the 1008 close, only one that
 	// stops reading altogether times out here.
-	for p := fr.buf[fr.start:]; len(p) > 0 && err == nil; {
+	for p := fr.buf[c.jobOff:]; len(p) > 0 && err == nil; {
 		n := min(len(p), writeChunk)
 		c.conn.SetWriteDeadline(time.Now().Add(timeout))
 		_, err = c.conn.Write(p[:n])
 		p = p[n:]
 	}
 	putFrame(fr)
+	if err == nil && c.raw != nil {
+		// The pool's writes check the deadline before writing.
+		err = c.conn.SetWriteDeadline(time.Time{})
+	}
 	switch {
 	case closeAfter:
 		s.finishClose(c, label)

@@ -196,4 +196,8 @@ func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 		s.hub.evict(s.parts[h.part].popFront())
 	}
 	s.m.publish.Inc()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }

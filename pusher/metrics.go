@@ -21,6 +21,7 @@ type metrics struct {
 	connections prometheus.Gauge
 	deliveries  prometheus.Counter
 	drops       prometheus.Counter
+	stalls      prometheus.Counter
 	disconnects *prometheus.CounterVec
 	queueBytes  prometheus.Gauge
 	resume      *prometheus.CounterVec
@@ -33,6 +34,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tailcast_pusher_connections", Help: "Open websocket connections."}),
 		deliveries:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_deliveries_total", Help: "Entries written to clients."}),
 		drops:       prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_dropped_entries_total", Help: "Entries skipped for clients that read too slowly."}),
+		stalls:      prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_write_stalls_total", Help: "Frames a client's full socket buffer did not take at once, finished by a blocking writer."}),
 		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_disconnects_total", Help: "Closed connections by reason."}, []string{"reason"}),
 		queueBytes:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "tailcast_pusher_queue_bytes", Help: "Sum of the clients' backlogs in log bytes."}),
 		resume:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_resumes_total", Help: "since= resumes by where they were served from: ring, kafka, gap."}, []string{"result"}),
@@ -45,7 +47,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected} {
+	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.stalls, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

@@ -63,6 +63,7 @@ func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
 		return
 	}
 	c.lastRead.Store(time.Now().UnixNano())
+	s.enableRaw(c)
 	if s.poll != nil {
 		if fd, ok := connFD(src); ok {
 			c.fd, c.rd = fd, s.newReader(c, src)
@@ -77,6 +78,21 @@ func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
 	}
 	c.busy.Store(false)
 	s.readLoop(c, src)
+}
+
+// enableRaw lets the writer pool write c without blocking when it is a
+// plain TCP connection. The replay's write deadline is cleared, since a raw
+// write checks it first.
+func (s *Server) enableRaw(c *client) {
+	tc, ok := c.conn.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil || tc.SetWriteDeadline(time.Time{}) != nil {
+		return
+	}
+	c.raw, c.writeNow = raw, c.writeRaw
 }
 
 // waitBegin waits, up to BeginWait, until every partition of the cursor has

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -19,8 +20,17 @@ import (
 // the rest on the next flush.
 const maxFramePayload = 1 << 20
 
-// workerIdle is how long an idle writer goroutine lingers for more work.
+// workerIdle is how long an idle blocking writer or read worker lingers
+// for more work.
 const workerIdle = 30 * time.Second
+
+// fastQueue is the writer pool's queue length; a flush pass with more jobs
+// waits for the pool, which never blocks on a socket.
+const fastQueue = 4096
+
+// writers is the size of the writer pool: a write(2) to a socket costs
+// about the same kernel work whoever makes it, so one writer per CPU.
+func writers() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // Server is the websocket push server. Create it with New.
 type Server struct {
@@ -30,9 +40,11 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	jobs   chan *client // unbuffered: a send succeeds only to an idle writer
-	reads  chan *client // same, for read workers
-	poll   *poller      // nil: blocking reads, a goroutine per connection
+	jobs   chan *client  // blocking writes; unbuffered: a send succeeds only to an idle writer
+	fast   chan *client  // the writer pool's jobs (non-blocking writes)
+	kick   chan struct{} // Publish wakes an idle flush loop
+	reads  chan *client  // same, for read workers
+	poll   *poller       // nil: blocking reads, a goroutine per connection
 
 	mu      sync.RWMutex
 	closed  bool
@@ -48,6 +60,7 @@ type Server struct {
 	// Flush-loop scratch, reused across passes.
 	shared  map[sharedKey]sharedFrame
 	ctrlTmp []byte
+	batch   []*client // jobs for the writer pool
 
 	ipMu  sync.Mutex
 	perIP map[string]int
@@ -88,6 +101,8 @@ func New(cfg Config) (*Server, error) {
 		ctx:     ctx,
 		cancel:  cancel,
 		jobs:    make(chan *client),
+		fast:    make(chan *client, fastQueue),
+		kick:    make(chan struct{}, 1),
 		reads:   make(chan *client),
 		parts:   make(map[int32]*partState),
 		filters: make(map[string]*internedFilter),
@@ -102,6 +117,10 @@ func New(cfg Config) (*Server, error) {
 		s.poll = p
 		s.wg.Add(1)
 		go s.pollLoop()
+	}
+	for range writers() {
+		s.wg.Add(1)
+		go s.writeLoop()
 	}
 	s.wg.Add(1)
 	go s.flushLoop()

@@ -186,4 +186,9 @@ publish:
 	if got := counterValue(s.m.drops); got == 0 {
 		t.Errorf("dropped entries metric: got 0, want > 0")
 	}
+	// The never-reading client filled its socket buffer: the pool handed
+	// its frame to a blocking writer, whose deadline closed it.
+	if got := counterValue(s.m.stalls); got == 0 {
+		t.Errorf("write stalls metric: got 0, want > 0")
+	}
 }
