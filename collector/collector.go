@@ -45,7 +45,6 @@ type Collector struct {
 	watcher  *fsnotify.Watcher
 	ghosts   []ghost         // files recently truncated, for copytruncate
 	deferred map[fileKey]int // scans a possible copy in progress was put off
-	ghostOff int64           // result of copiedFrom
 	released map[fileKey]releasedFile
 
 	readCtx    context.Context
@@ -270,8 +269,7 @@ func (c *Collector) scan() {
 					c.saved = map[fileKey]position{}
 				}
 				c.saved[k] = t.position()
-			}
-			if !present {
+			} else {
 				c.remember(k, t.position())
 			}
 			delete(c.files, k)
@@ -317,11 +315,11 @@ func (c *Collector) open(k fileKey, m match, first bool) error {
 	}
 	size := fi.Size()
 	prefix, fpSum, err := fingerprint(f, size)
-	fpLen := len(prefix)
 	if err != nil {
 		f.Close()
 		return err
 	}
+	fpLen := len(prefix)
 	t := &tailFile{
 		c: c, in: m.in, key: k, path: m.path, service: validUTF8(m.in.serviceFor(m.path)), source: validUTF8(m.path),
 		rkey:   sarama.ByteEncoder(c.cfg.Host + ":" + m.path), // no per-record []byte conversion
@@ -346,13 +344,13 @@ func (c *Collector) open(k fileKey, m match, first bool) error {
 				start, t.id = p.Offset, p.ID
 			}
 		}
-	} else if cp := c.copiedFrom(m.path, prefix); cp != copyNone {
+	} else if cp, ghostOff := c.copiedFrom(m.path, prefix); cp != copyNone {
 		switch {
 		case cp == copyGhost:
 			// copytruncate: the copy of a file read up to ghostOff before its
 			// truncation. The copy may still be being written: wait for it
 			// to reach that offset rather than take it for truncated.
-			start, copying = c.ghostOff, c.ghostOff > size
+			start, copying = ghostOff, ghostOff > size
 		case c.deferred[k] < maxDefer:
 			// A copy still being written, or of a file about to be
 			// truncated: look again at the next scan.
@@ -719,7 +717,6 @@ func (c *Collector) addGhost(g ghost) {
 		}
 	}
 	c.ghosts = append(kept, g)
-
 }
 
 type copyKind int
@@ -728,17 +725,18 @@ const (
 	copyNone    copyKind = iota
 	copyPartial          // agrees with a file's first bytes so far: maybe a copy in progress
 	copyLive             // same first bytes as a file still being read
-	copyGhost            // same first bytes as a file read up to c.ghostOff, then truncated
+	copyGhost            // same first bytes as a file read up to some offset, then truncated
 )
 
 // copiedFrom tells whether a new file at path whose first bytes are prefix
 // is a copy of a file being read or read before its truncation
 // (copytruncate). Only a copy whose name extends the original's (app.log.1,
 // app.log-20260102) in the same directory counts, so unrelated files sharing
-// a header are not skipped. Called with c.mu held; sets c.ghostOff.
-func (c *Collector) copiedFrom(path string, prefix []byte) copyKind {
+// a header are not skipped. For copyGhost, off is how far the original was
+// read. Called with c.mu held.
+func (c *Collector) copiedFrom(path string, prefix []byte) (kind copyKind, off int64) {
 	if len(prefix) == 0 {
-		return copyNone
+		return copyNone, 0
 	}
 	isCopy := func(orig string) bool {
 		return orig != path && filepath.Dir(orig) == filepath.Dir(path) &&
@@ -749,10 +747,9 @@ func (c *Collector) copiedFrom(path string, prefix []byte) copyKind {
 		g := c.ghosts[i]
 		if isCopy(g.path) && time.Since(g.at) < ghostTTL && bytes.HasPrefix(g.prefix, prefix) {
 			if !full {
-				return copyPartial
+				return copyPartial, 0
 			}
-			c.ghostOff = g.off
-			return copyGhost
+			return copyGhost, g.off
 		}
 	}
 	for _, t := range c.files {
@@ -764,12 +761,12 @@ func (c *Collector) copiedFrom(path string, prefix []byte) copyKind {
 		t.mu.Unlock()
 		if len(tp) == fingerprintBytes && bytes.HasPrefix(tp, prefix) {
 			if !full {
-				return copyPartial
+				return copyPartial, 0
 			}
-			return copyLive
+			return copyLive, 0
 		}
 	}
-	return copyNone
+	return copyNone, 0
 }
 
 // releasedFile is a file that left every pattern and was closed. Should it

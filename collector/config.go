@@ -2,9 +2,11 @@ package collector
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,18 +106,15 @@ type compiledInput struct {
 	root     string   // directory to walk for recursive patterns
 	segments []string // pattern split on "/", relative to root
 	start    *regexp.Regexp
-	fields   []labelField
-	pbFields []logpb.Field // fields as protobuf, shared read-only by every entry
+	pbFields []logpb.Field // Labels sorted by key, shared read-only by every entry
 }
-
-type labelField struct{ key, value string }
 
 func (c *Config) setDefaults() error {
 	if len(c.Inputs) == 0 {
 		return ErrNoInputs
 	}
 	if len(c.Kafka.Brokers) == 0 {
-		return fmt.Errorf("collector: no kafka brokers given")
+		return fmt.Errorf("collector: %w", kafkaconf.ErrNoBrokers)
 	}
 	c.Host = validUTF8(c.Host)
 	if c.Topic == "" {
@@ -187,13 +186,8 @@ func compileInput(in Input) (*compiledInput, error) {
 		}
 		ci.start = re
 	}
-	for k, v := range in.Labels {
-		ci.fields = append(ci.fields, labelField{k, v})
-	}
-	sortFields(ci.fields)
-	ci.pbFields = make([]logpb.Field, len(ci.fields))
-	for i, f := range ci.fields {
-		ci.pbFields[i].Key, ci.pbFields[i].Value = validUTF8(f.key), validUTF8(f.value)
+	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {
+		ci.pbFields = append(ci.pbFields, logpb.Field{Key: validUTF8(k), Value: validUTF8(in.Labels[k])})
 	}
 	return ci, nil
 }

@@ -101,7 +101,3 @@ func (ci *compiledInput) expand() []string {
 	sort.Strings(out)
 	return out
 }
-
-func sortFields(f []labelField) {
-	sort.Slice(f, func(i, j int) bool { return f[i].key < f[j].key })
-}

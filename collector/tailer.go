@@ -221,7 +221,8 @@ func (t *tailFile) resetTo(off int64) {
 	t.mu.Unlock()
 	t.off = off
 	t.readOff.Store(off)
-	t.hasCarry, t.carry, t.carryTrunc, t.pendTrunc = false, t.carry[:0], false, false
+	t.dropCarry()
+	t.pendTrunc = false
 	t.joiner = t.c.newJoiner(t.in)
 }
 
@@ -313,10 +314,7 @@ func (t *tailFile) run(ctx context.Context) {
 			}
 			t.flushed = true
 		}
-		release := c.cfg.FlushTimeout
-		if c.cfg.RescanInterval > release {
-			release = c.cfg.RescanInterval
-		}
+		release := max(c.cfg.FlushTimeout, c.cfg.RescanInterval)
 		if t.gone.Load() && t.flushed && quiet >= release {
 			return // renamed away or deleted, and read to its end
 		}
@@ -330,19 +328,14 @@ func (t *tailFile) run(ctx context.Context) {
 		if t.gone.Load() {
 			d = min(d, release-quiet)
 		}
-		d = max(d, time.Millisecond)
-		wait.Reset(d)
+		// Since Go 1.23 Reset discards a stale expiry, so the timer needs
+		// no draining after a wake-up by notify.
+		wait.Reset(max(d, time.Millisecond))
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.notify:
 		case <-wait.C:
-		}
-		if !wait.Stop() {
-			select {
-			case <-wait.C:
-			default:
-			}
 		}
 	}
 }
@@ -360,7 +353,7 @@ func (t *tailFile) consume(ctx context.Context, data []byte, base int64) bool {
 		if t.hasCarry {
 			t.appendCarry(data[:i], base)
 			ok := t.emit(ctx, t.carry, t.carryStart, end, t.carryTrunc)
-			t.hasCarry, t.carry, t.carryTrunc = false, t.carry[:0], false
+			t.dropCarry()
 			if !ok {
 				return false
 			}
@@ -389,8 +382,17 @@ func (t *tailFile) appendCarry(seg []byte, base int64) {
 		t.carryTrunc = true
 	}
 	t.carry = append(t.carry, seg...)
-	if cap(t.carry) > readChunk && len(t.carry) == 0 {
+}
+
+// dropCarry empties the carry once its line was emitted, keeping the buffer
+// for the next partial line unless a huge line grew it: a file that once
+// had a long line does not pin MaxLineBytes for good.
+func (t *tailFile) dropCarry() {
+	t.hasCarry, t.carryTrunc = false, false
+	if cap(t.carry) > readChunk {
 		t.carry = nil
+	} else {
+		t.carry = t.carry[:0]
 	}
 }
 
@@ -400,12 +402,7 @@ func (t *tailFile) flushPartial(ctx context.Context) bool {
 	t.readTime = time.Now().UnixNano()
 	if t.hasCarry {
 		ok := t.emit(ctx, t.carry, t.carryStart, t.off, t.carryTrunc)
-		t.hasCarry, t.carryTrunc = false, false
-		if cap(t.carry) > readChunk {
-			t.carry = nil
-		} else {
-			t.carry = t.carry[:0]
-		}
+		t.dropCarry()
 		if !ok {
 			return false
 		}

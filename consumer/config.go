@@ -95,7 +95,7 @@ func (c *Config) validate() error {
 		return ErrNoSink
 	}
 	if len(c.Kafka.Brokers) == 0 {
-		return fmt.Errorf("consumer: no kafka brokers given")
+		return fmt.Errorf("consumer: %w", kafkaconf.ErrNoBrokers)
 	}
 	return nil
 }

@@ -31,13 +31,9 @@ func (h *handler) Setup(sess sarama.ConsumerGroupSession) error {
 		return err
 	}
 	for _, p := range parts {
-		oldest, err := c.client.GetOffset(c.cfg.Topic, p, sarama.OffsetOldest)
+		oldest, newest, err := bounds(c.client, c.cfg.Topic, p)
 		if err != nil {
-			return fmt.Errorf("oldest offset of %s/%d: %w", c.cfg.Topic, p, err)
-		}
-		newest, err := c.client.GetOffset(c.cfg.Topic, p, sarama.OffsetNewest)
-		if err != nil {
-			return fmt.Errorf("newest offset of %s/%d: %w", c.cfg.Topic, p, err)
+			return err
 		}
 		off, ok := committed[p]
 		if !ok {
@@ -165,12 +161,13 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 	lag := c.m.lag.WithLabelValues(strconv.Itoa(int(p)))
 
 	next := claim.InitialOffset()
+	setLag := func() { lag.Set(float64(max(0, claim.HighWaterMarkOffset()-next))) }
 	// A sentinel means sarama reset an out-of-range offset after Setup
 	// (retention raced us); the first record tells where it landed.
 	begun := next >= 0
 	if begun {
 		sink.Begin(p, next)
-		lag.Set(float64(max(0, claim.HighWaterMarkOffset()-next)))
+		setLag()
 	}
 	c.claimStarted()
 	defer func() {
@@ -202,10 +199,10 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 			sink.Publish(p, msg.Offset, e)
 			sess.MarkMessage(msg, "")
 			next = msg.Offset + 1
-			lag.Set(float64(max(0, claim.HighWaterMarkOffset()-next)))
+			setLag()
 		case <-tick.C:
 			if begun {
-				lag.Set(float64(max(0, claim.HighWaterMarkOffset()-next)))
+				setLag()
 			}
 		case <-done:
 			return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // Config configures the embedded broker.
@@ -26,7 +27,8 @@ type Config struct {
 	RetentionBytes int64
 	// RetentionAge bounds how long records are kept. Default 24h.
 	RetentionAge time.Duration
-	// Logger receives broker errors. Default: no logging.
+	// Logger receives the broker's errors and warnings (its request-level
+	// messages at debug). Default nil: no logging.
 	Logger *zap.Logger
 }
 
@@ -48,6 +50,24 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
+	}
+}
+
+// kfakeLogger adapts a zap.Logger to kfake.Logger.
+type kfakeLogger struct{ l *zap.Logger }
+
+func (k kfakeLogger) Logf(level kfake.LogLevel, format string, args ...any) {
+	lvl := zapcore.DebugLevel // kfake logs every group join at info
+	switch level {
+	case kfake.LogLevelNone:
+		return
+	case kfake.LogLevelError:
+		lvl = zapcore.ErrorLevel
+	case kfake.LogLevelWarn:
+		lvl = zapcore.WarnLevel
+	}
+	if k.l.Core().Enabled(lvl) { // format only what is written
+		k.l.Log(lvl, fmt.Sprintf(format, args...))
 	}
 }
 
@@ -74,6 +94,7 @@ func Start(cfg Config) (*Broker, error) {
 		kfake.NumBrokers(1),
 		kfake.ListenFn(listen),
 		kfake.ClusterID("tailcast"),
+		kfake.WithLogger(kfakeLogger{cfg.Logger}),
 		kfake.DefaultNumPartitions(int(cfg.Partitions)),
 		kfake.AllowAutoTopicCreation(),
 		kfake.SeedTopics(cfg.Partitions, cfg.Topic),

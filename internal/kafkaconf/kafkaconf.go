@@ -1,6 +1,3 @@
-// Package kafkaconf turns tailcast's Kafka options (brokers, SASL, TLS) into
-// sarama configuration, and checks or creates the topic. Functions are safe to
-// call concurrently; the returned sarama.Config belongs to the caller.
 package kafkaconf
 
 import (
@@ -15,10 +12,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/xdg-go/scram"
 )
-
-// ErrTopicMissing is returned by EnsureTopic when the topic does not exist and
-// creating it was not allowed.
-var ErrTopicMissing = errors.New("topic does not exist")
 
 // Config holds the options every Kafka client of tailcast shares.
 type Config struct {
@@ -62,7 +55,7 @@ type TLS struct {
 // left to the caller.
 func (c Config) Sarama() (*sarama.Config, error) {
 	if len(c.Brokers) == 0 {
-		return nil, errors.New("no kafka brokers given")
+		return nil, ErrNoBrokers
 	}
 	sc := sarama.NewConfig()
 	sc.ClientID = "tailcast"

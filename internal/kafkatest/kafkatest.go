@@ -1,6 +1,3 @@
-// Package kafkatest starts real in-process Kafka brokers (kfake) on loopback
-// for tests. Every helper registers cleanup with t, so callers never close
-// anything themselves.
 package kafkatest
 
 import (

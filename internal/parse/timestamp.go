@@ -175,12 +175,8 @@ func iso(s string) (ns int64, n int, ok bool) {
 	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') {
 		return 0, 0, false
 	}
-	var c civil
-	var ok1, ok2, ok3 bool
-	c.y, ok1 = num(s, 0, 4)
-	c.mo, ok2 = num(s, 5, 2)
-	c.d, ok3 = num(s, 8, 2)
-	if !ok1 || !ok2 || !ok3 {
+	c, ok := ymd(s)
+	if !ok {
 		return 0, 0, false
 	}
 	i, ok := clock(s, 11, &c)
@@ -196,18 +192,24 @@ func iso(s string) (ns int64, n int, ok bool) {
 	return ns, i, ok
 }
 
+// ymd reads the date of "YYYY?MM?DD" at the start of s; the caller checked
+// the separators and that s is long enough.
+func ymd(s string) (c civil, ok bool) {
+	var ok1, ok2, ok3 bool
+	c.y, ok1 = num(s, 0, 4)
+	c.mo, ok2 = num(s, 5, 2)
+	c.d, ok3 = num(s, 8, 2)
+	return c, ok1 && ok2 && ok3
+}
+
 // goLog parses Go's log package date "YYYY/MM/DD hh:mm:ss[.frac]" (local
 // time, read as UTC).
 func goLog(s string) (int64, int, bool) {
 	if len(s) < 19 || s[4] != '/' || s[7] != '/' || s[10] != ' ' {
 		return 0, 0, false
 	}
-	var c civil
-	var ok1, ok2, ok3 bool
-	c.y, ok1 = num(s, 0, 4)
-	c.mo, ok2 = num(s, 5, 2)
-	c.d, ok3 = num(s, 8, 2)
-	if !ok1 || !ok2 || !ok3 {
+	c, ok := ymd(s)
+	if !ok {
 		return 0, 0, false
 	}
 	i, ok := clock(s, 11, &c)

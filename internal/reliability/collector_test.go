@@ -167,26 +167,7 @@ func TestReliabilityCollectorKill9(t *testing.T) {
 	wg.Wait()
 
 	t.Logf("writer done: %d lines, %d rotations, after %v", w.next.Load(), w.rot, time.Since(began).Round(time.Millisecond))
-	end := time.Now().Add(deadline)
-	for topic.firstMissing(total) >= 0 {
-		if col.exited() {
-			t.Fatalf("collector exited by itself (%v); log:\n%s", col.err, col.logTail())
-		}
-		if time.Now().After(end) {
-			pos, _ := os.ReadFile(filepath.Join(dir, "positions.json"))
-			files, _ := filepath.Glob(filepath.Join(logDir, "*"))
-			var sizes []string
-			for _, f := range files {
-				if fi, err := os.Stat(f); err == nil {
-					sizes = append(sizes, fmt.Sprintf("%s=%d", filepath.Base(f), fi.Size()))
-				}
-			}
-			missing, _, _ := topic.summary(total)
-			t.Fatalf("after %v: %d of %d lines still missing on the topic (first %d; %d records seen)\nfiles: %v\npositions: %s\ncollector log:\n%s",
-				deadline, missing, total, topic.firstMissing(total), topic.records, sizes, pos, col.logTail())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitTopic(t, func() *tally { return topic }, total, col, deadline, dir)
 	col.stop(t)
 
 	final := kcatCount(t, addr, "logs")
@@ -204,5 +185,42 @@ func TestReliabilityCollectorKill9(t *testing.T) {
 	// well under 2s of the stream.
 	if bound := kills * 2 * rate; dups > bound {
 		t.Errorf("got %d duplicates, want at most %d (2s of the stream per kill)", dups, bound)
+	}
+}
+
+// waitTopic waits until read (kcat) has seen every line of [0, total), failing
+// with what is missing, the files, the positions and the collector's log.
+func waitTopic(t testing.TB, read func() *tally, total int, col *proc, d time.Duration, dir string) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for topic := read(); topic.firstMissing(total) >= 0; topic = read() {
+		if col.exited() {
+			t.Fatalf("collector exited by itself (%v); log:\n%s", col.err, col.logTail())
+		}
+		if time.Now().After(end) {
+			pos, _ := os.ReadFile(filepath.Join(dir, "positions.json"))
+			files, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
+			var sizes []string
+			for _, f := range files {
+				if fi, err := os.Stat(f); err == nil {
+					sizes = append(sizes, fmt.Sprintf("%s=%d", filepath.Base(f), fi.Size()))
+				}
+			}
+			missing, _, _ := topic.summary(total)
+			var ranges []string
+			for i := 0; i < total && len(ranges) < 10; i++ {
+				if topic.count(i) == 0 {
+					j := i
+					for j+1 < total && topic.count(j+1) == 0 {
+						j++
+					}
+					ranges = append(ranges, fmt.Sprintf("%d-%d", i, j))
+					i = j
+				}
+			}
+			t.Fatalf("after %v: %d of %d lines missing on the topic (ranges %v; %d records seen)\nfiles: %v\npositions: %s\ncollector log:\n%s",
+				d, missing, total, ranges, topic.records, sizes, pos, col.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

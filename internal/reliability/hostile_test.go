@@ -251,10 +251,9 @@ func TestReliabilityHostile(t *testing.T) {
 	})
 
 	t.Run("ping flood never reading the pongs", func(t *testing.T) {
+		// (No tiny SO_RCVBUF here: below the 64 KiB loopback MSS the drain
+		// at the end would stall on zero-window probes.)
 		c := dialRaw(t, s.wsURL(), nil, nil)
-		if tc, ok := c.Conn.(*net.TCPConn); ok {
-			tc.SetReadBuffer(4 << 10)
-		}
 		batch := bytes.Repeat(frame(ws.OpPing, true, true, []byte("0123456789abcdef")), 1000)
 		sent := 0
 		start := time.Now()
@@ -266,8 +265,9 @@ func TestReliabilityHostile(t *testing.T) {
 			}
 			sent += 1000
 		}
-		// Still not reading: the server cannot write its pongs, so within
-		// its slow-timeout (2s) it must give up on this peer.
+		// Still not reading: the server must give up on this peer (seen:
+		// after about 14s, as idle; the pongs pile up in the kernel's
+		// send buffer, not in the process).
 		closedIn := time.Duration(-1)
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
