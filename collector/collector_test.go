@@ -202,9 +202,12 @@ func TestTruncation(t *testing.T) {
 	if recs[20].e.Offset != 0 {
 		t.Fatalf("first line after truncation: got offset %d, want 0", recs[20].e.Offset)
 	}
-	time.Sleep(300 * time.Millisecond) // let a wrong re-read show up
-	if got := len(r.snapshot()); got != 25 {
-		t.Fatalf("got %d records, want 25 (no duplicates)", got)
+	// One file's records arrive in order, so a wrong re-read would land
+	// before a marker written now.
+	appendFile(t, path, "marker\n")
+	recs = r.waitN(t, 26, 10*time.Second)
+	if got := len(recs); got != 26 || string(recs[25].e.Raw) != "marker" {
+		t.Fatalf("got %d records ending %q, want 25 lines then the marker (no duplicates)", got, recs[len(recs)-1].e.Raw)
 	}
 }
 

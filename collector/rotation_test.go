@@ -136,7 +136,7 @@ func TestRotationDuringStream(t *testing.T) {
 				w.lines(base+next, base+next+100)
 				next += 100
 				want := next
-				r.wait(t, 10*time.Second, "lines before the next rotation", func(rs []record) bool {
+				r.wait(t, 30*time.Second, "lines before the next rotation", func(rs []record) bool {
 					return len(missing(numbered(rs), base, base+want-1)) == 0
 				})
 			}
@@ -270,8 +270,10 @@ func TestMovedOutAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitN(t, 3, 10*time.Second)
-	time.Sleep(200 * time.Millisecond) // room for a wrong re-read to show
-	if got := raws(r.snapshot()); len(got) != 3 || got[2] != "seq=2" {
-		t.Fatalf("got %q, want seq=0 seq=1 seq=2 once each", got)
+	// A wrong re-read would land before a marker written now.
+	appendFile(t, path, "marker\n")
+	r.waitN(t, 4, 10*time.Second)
+	if got := raws(r.snapshot()); len(got) != 4 || got[2] != "seq=2" || got[3] != "marker" {
+		t.Fatalf("got %q, want seq=0 seq=1 seq=2 once each, then the marker", got)
 	}
 }

@@ -95,7 +95,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 	defer c.mu.Unlock()
 	switch c.state {
 	case stateStarted:
-		return errors.New("consumer: already started")
+		return ErrStarted
 	case stateClosed:
 		return ErrClosed
 	}

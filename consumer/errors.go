@@ -8,6 +8,8 @@ var (
 	ErrNoSink = errors.New("consumer: no sink configured")
 	// ErrUnreachable: no broker answered when Start connected.
 	ErrUnreachable = errors.New("kafka unreachable")
+	// ErrStarted: Start was called twice.
+	ErrStarted = errors.New("consumer: already started")
 	// ErrNotStarted: Fetch was called before Start.
 	ErrNotStarted = errors.New("consumer: not started")
 	// ErrClosed: the consumer was closed.

@@ -122,6 +122,8 @@ type server struct {
 	log  *zap.Logger
 	tls  bool
 	cfg  config.Config
+	// served is closed when the HTTP serve loop has returned.
+	served chan struct{}
 }
 
 func newServer(cfg config.Config, log *zap.Logger, reg *prometheus.Registry) (*server, error) {
@@ -214,7 +216,9 @@ func (s *server) start(ctx context.Context, errc chan<- error) error {
 	if err := s.cons.Start(ctx); err != nil {
 		return fmt.Errorf("start consumer: %w", err)
 	}
+	s.served = make(chan struct{})
 	go func() {
+		defer close(s.served)
 		var err error
 		if s.tls {
 			err = s.http.ServeTLS(s.ln, s.cfg.TLSCert, s.cfg.TLSKey)
@@ -238,6 +242,9 @@ func (s *server) stop(grace time.Duration) {
 	}
 	if err := s.http.Shutdown(ctx); err != nil {
 		s.log.Warn("http shutdown", zap.Error(err))
+	}
+	if s.served != nil {
+		<-s.served
 	}
 	if err := s.cons.Close(); err != nil {
 		s.log.Warn("close consumer", zap.Error(err))
@@ -412,6 +419,7 @@ func runDemo(ctx context.Context, cfg config.Config, env Env) error {
 	if err != nil {
 		return err
 	}
+	defer log.Sync() //nolint:errcheck // nothing to do about a failed log flush
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return fmt.Errorf("create demo dir: %w", err)
 	}
