@@ -16,7 +16,9 @@
 // it; the viewer starts paused, scrolls the line to the middle and marks it.
 // Cursors are Kafka positions, so the link works on any replica for as long
 // as Kafka retains the line. When the line is the oldest loaded there is no
-// earlier cursor and the link falls back to the server's backfill.
+// earlier cursor and the link falls back to the server's backfill. A line
+// that is gone (retention, or out of the server's memory) is reported in a
+// notice, and the view opens at the nearest line after it (watchTarget).
 
 import { Ring } from './ring.js';
 import { Conn } from './conn.js';
@@ -32,12 +34,13 @@ const PREVIEW_CHARS = 1200; // and at most this many characters
 const CONTEXT = 50; // permalink context rows before the line
 const MAX_SCROLL_PX = 15_000_000; // browsers cap element heights near 33M px
 const BOTTOM_PAD = 8;
+const PAUSED_PAD = 52; // room below the last row for the floating "back to live" button
 const UNKNOWN = LEVEL_RANK.unknown;
 
 const $ = (id) => document.getElementById(id);
 const els = {
   scroller: $('scroller'), rows: $('rows'), track: $('track'), spacer: $('spacer'), live: $('live'), newCount: $('new-count'),
-  conn: $('conn'), connText: $('conn-text'), retry: $('retry'), counts: $('counts'), toast: $('toast'),
+  notice: $('notice'), conn: $('conn'), connText: $('conn-text'), retry: $('retry'), counts: $('counts'), toast: $('toast'),
   form: $('filters'), q: $('f-q'), re: $('f-re'), level: $('f-level'), service: $('f-service'), host: $('f-host'),
   hl: $('f-hl'), tz: $('tz'), theme: $('theme'), download: $('download'), hist: $('hist'), filtersToggle: $('filters-toggle'),
 };
@@ -90,7 +93,7 @@ function onObject(o) {
       break;
     case 'dropped':
       stats.dropped++; stats.droppedCount += o.count | 0;
-      addMarker('dropped', `dropped: the server skipped ${fmtInt(o.count | 0)} entries because this viewer read too slowly`);
+      addDropped(o.count | 0);
       break;
     case 'error':
       stats.errors++;
@@ -101,6 +104,7 @@ function onObject(o) {
       break;
     case 'hello':
       stats.helloCount++;
+      if (targetPending && stats.helloCount === 1) { helloAt = performance.now(); watchTarget(); }
       if (stats.helloCount > 1) addMarker('info', `reconnected at ${fmtTime(Date.now(), true)}; resumed after the last line received`);
       sentFilter = serverFilter(filter);
       break;
@@ -123,19 +127,93 @@ function addEntry(o) {
   const seq = push(item);
   bySeq.set(o.cursor, seq);
   hist.add(lv, seq, Date.now());
-  if (targetPending && o.cursor === target) {
-    targetPending = false;
-    targetSeq = seq;
-    item.hidden = false;
-    ring.setHeight(seq, heightOf(item));
-    following = false;
-    anchor = { seq, delta: -1 }; // -1: centre it on the next paint
+  if (target) {
+    lastEntryAt = performance.now();
+    if (firstSeq < 0) firstSeq = seq;
+    if (o.cursor === target && targetSeq < 0) {
+      // Found, possibly after the viewer gave up on it (a slow replay): show
+      // it unless the user has gone elsewhere since.
+      const jump = targetPending || (!following && anchor.seq === firstSeq);
+      targetPending = false;
+      targetSeq = seq;
+      item.hidden = false;
+      ring.setHeight(seq, heightOf(item));
+      notice('');
+      if (jump) {
+        following = false;
+        anchor = { seq, delta: -1 }; // -1: centre it on the next paint
+      }
+    }
   }
   schedule();
 }
 
-function addMarker(kind, text) {
-  push({ k: 1, kind, text, open: false, hidden: false });
+// ---- permalink target ---------------------------------------------------
+
+// The server replays from the link's since, so the linked line comes among
+// the first entries. When the replay is over (nothing more for TARGET_IDLE_MS)
+// or TARGET_GIVE_UP_MS went by without it, the line is no longer held (Kafka
+// retention, or the server's memory for a link without since): say so and
+// show the nearest line after it, instead of waiting for ever.
+const TARGET_IDLE_MS = 1500;
+const TARGET_GIVE_UP_MS = 8000;
+let firstSeq = -1; // first entry received since the page opened
+let lastEntryAt = 0;
+let helloAt = 0;
+let targetTimer = 0;
+
+function watchTarget() {
+  clearTimeout(targetTimer);
+  if (!targetPending) return;
+  const now = performance.now();
+  const idle = lastEntryAt ? now - lastEntryAt : now - helloAt;
+  if (idle < TARGET_IDLE_MS && now - helloAt < TARGET_GIVE_UP_MS) {
+    targetTimer = setTimeout(watchTarget, 250);
+    return;
+  }
+  targetPending = false;
+  const why = stats.missed > 0 ? 'Kafka no longer has it' : 'the server no longer holds it';
+  if (ring.has(firstSeq)) {
+    notice(`The linked line is no longer available (${why}): showing from the nearest line after it.`);
+    following = false;
+    anchor = { seq: firstSeq, delta: 0 };
+  } else {
+    follow();
+    notice(`The linked line is no longer available (${why}), nor anything after it: following live.`);
+  }
+  schedule(true);
+}
+
+function notice(text) {
+  els.notice.textContent = text;
+  els.notice.hidden = !text;
+}
+
+// addDropped adds to the dropped marker just before, when no entry came in
+// between: a viewer that stays slow gets one growing count, not a screenful
+// of markers.
+function addDropped(n) {
+  const last = ring.get(ring.tail - 1);
+  if (last && last.k === 1 && last.kind === 'dropped') {
+    last.count += n;
+    last.v++;
+  } else {
+    addMarker('dropped', '', { count: n, v: 0 });
+    return;
+  }
+  last.text = droppedText(last.count);
+  schedule();
+}
+
+function droppedText(n) {
+  return `dropped: the server skipped ${fmtInt(n)} entries because this viewer read too slowly`;
+}
+
+function addMarker(kind, text, extra) {
+  if (kind === 'dropped') text = droppedText(extra.count);
+  const seq = push({ k: 1, kind, text, open: false, hidden: false, ...extra });
+  // A gap before the linked line explains where it went: show it first.
+  if (targetPending && kind === 'gap' && firstSeq < 0) firstSeq = seq;
   schedule();
 }
 
@@ -200,6 +278,7 @@ function setFilter(f, { send = true } = {}) {
   // A changed view makes a permalink's since/#cursor stale.
   since = '';
   target = ''; targetPending = false; targetSeq = -1;
+  notice('');
   syncURL();
   const sf = serverFilter(f);
   if (send && JSON.stringify(sf) !== before) {
@@ -287,14 +366,33 @@ let lastPaint = 0;
 const FOLLOW_PAINT_MS = 50;
 const FIREHOSE_PAINT_MS = 100; // when each paint replaces the whole screen
 let lastCountsAt = 0;
+let countsTimer = 0;
 const COUNTS_MS = 250;
+// A paint that is not due yet waits on a timer, not in requestAnimationFrame:
+// every animation frame requested costs a pass through the rendering
+// pipeline even when paint() has nothing to do.
+let paintTimer = 0;
 function schedule(now = false) {
-  if (now) urgent = true;
-  if (!rafPending) { rafPending = true; requestAnimationFrame(paint); }
+  if (now) {
+    urgent = true;
+    if (paintTimer) { clearTimeout(paintTimer); paintTimer = 0; rafPending = false; }
+  }
+  if (rafPending) return;
+  rafPending = true;
+  const wait = following && !urgent ? lastPaint + paintGap() - performance.now() : 0;
+  if (wait > 1) {
+    paintTimer = setTimeout(() => { paintTimer = 0; requestAnimationFrame(paint); }, wait);
+  } else {
+    requestAnimationFrame(paint);
+  }
+}
+
+function paintGap() {
+  return onScreen.size > 0 && filledLast >= onScreen.size ? FIREHOSE_PAINT_MS : FOLLOW_PAINT_MS;
 }
 
 function scrollGeometry() {
-  const content = ring.total + BOTTOM_PAD;
+  const content = ring.total + (following ? BOTTOM_PAD : PAUSED_PAD);
   const spacerPx = Math.min(content, MAX_SCROLL_PX);
   const scrollMax = Math.max(0, spacerPx - vh);
   const virtMax = Math.max(0, content - vh);
@@ -314,11 +412,12 @@ function paint(frameTime) {
   // the same reason.
   if (pendingScroll >= 0) {
     els.scroller.scrollTop = pendingScroll;
-    lastSetScrollTop = pendingScroll;
+    // Read back (cheap: nothing is dirty yet): the browser may have clamped
+    // it, and the scroll event must still know it for ours.
+    lastSetScrollTop = scrollTop = els.scroller.scrollTop;
     pendingScroll = -1;
   }
-  const gap = onScreen.size > 0 && filledLast >= onScreen.size ? FIREHOSE_PAINT_MS : FOLLOW_PAINT_MS;
-  if (following && !urgent && frameTime - lastPaint < gap) { schedule(); return; }
+  if (following && !urgent && frameTime - lastPaint < paintGap() - 2) { schedule(); return; }
   const wasUrgent = urgent;
   urgent = false;
   lastPaint = frameTime;
@@ -333,7 +432,8 @@ function paint(frameTime) {
     // height is measured.
     const o = ring.offset(reveal), h = ring.height(reveal);
     top = virtualTop(g);
-    if (o + h > top + vh) top = Math.min(o, o + h - vh);
+    const room = vh - PAUSED_PAD; // not under the "back to live" button
+    if (o + h > top + room) top = Math.min(o, o + h - room);
     top = Math.min(Math.max(0, top), g.virtMax);
     setAnchor(top);
     if (ring.get(reveal).measured) reveal = -1;
@@ -355,7 +455,16 @@ function paint(frameTime) {
     schedule();
   }
   drawRows(top);
-  if (wasUrgent || frameTime - lastCountsAt >= COUNTS_MS) { lastCountsAt = frameTime; showCounts(); }
+  hist.draw(Date.now());
+  // The counters change with every line: they are written a few times a
+  // second, and the last change is never left out.
+  if (wasUrgent || frameTime - lastCountsAt >= COUNTS_MS) {
+    lastCountsAt = frameTime;
+    clearTimeout(countsTimer); countsTimer = 0;
+    showCounts();
+  } else if (!countsTimer) {
+    countsTimer = setTimeout(() => { countsTimer = 0; lastCountsAt = performance.now(); showCounts(); }, COUNTS_MS);
+  }
   const ms = performance.now() - t0;
   if (ms > stats.maxPaintMs) stats.maxPaintMs = ms;
 }
@@ -414,7 +523,7 @@ function drawRows(top) {
     if (el.hidden) el.hidden = false;
   }
   for (const el of spare) {
-    if (!el.hidden) { el.hidden = true; el.children[4].firstChild.textContent = ''; }
+    if (!el.hidden) { el.hidden = true; el.children[4].textContent = ''; }
   }
   filledLast = filled;
   const ty = baseY - (abs + top);
@@ -423,7 +532,7 @@ function drawRows(top) {
 
 // current: the element still shows item as it should look now.
 function current(el, item, seq) {
-  return el._item === item && el._gen === gen && el._open === item.open && el._target === (seq === targetSeq);
+  return el._item === item && el._gen === gen && el._open === item.open && el._target === (seq === targetSeq) && el._v === item.v;
 }
 
 function release(el) {
@@ -452,42 +561,45 @@ const rowSizes = new ResizeObserver((entries) => {
 function newRow() {
   const el = document.createElement('div');
   el.className = 'row';
-  el.innerHTML = '<span class="ts"><span class="d"></span><span class="t"></span></span><span class="lv"></span><span class="svc"></span><span class="host"></span>' +
-    '<div class="body"><div class="msg"></div></div><span class="badges"></span>' +
-    '<span class="acts"><button type="button" class="copy" title="Copy this line">copy</button>' +
-    '<a class="link" title="Permalink: this line with context">link</a></span>';
+  el.innerHTML = '<span class="ts"></span><span class="lv"></span>' +
+    '<span class="svc"></span><span class="host"></span><span class="msg"></span><span class="badges"></span>';
   el._seq = -1; el._y = NaN; el._h = '';
   els.track.appendChild(el);
   return el;
 }
 
+// A row is one line of inline text: a few spans in a monospace font, padded
+// to fixed widths, so laying it out is shaping a handful of text runs (a flex
+// row of a dozen boxes cost several times more, on every row of every paint
+// while following a fast stream). Multi-line and open rows use flex, so that
+// continuation lines and fields line up under the message.
 function fill(el, item, seq) {
-  el._seq = seq; el._gen = gen; el._item = item; el._open = item.open; el._target = seq === targetSeq;
-  const [ts, lv, svc, host, body, badges] = el.children;
-  const msgEl = body.firstChild;
+  el._seq = seq; el._gen = gen; el._item = item; el._open = item.open; el._target = seq === targetSeq; el._v = item.v;
+  el._link = -1;
+  if (acts.parentNode === el) acts.remove();
+  const [ts, lv, svc, host, msgEl, badges] = el.children;
   if (item.k === 1) {
     el.className = 'row marker m-' + item.kind;
-    ts.firstChild.textContent = ''; ts.lastChild.textContent = ''; lv.textContent = ''; svc.textContent = ''; host.textContent = ''; badges.textContent = '';
+    ts.textContent = ''; lv.textContent = ''; svc.textContent = ''; host.textContent = ''; badges.textContent = '';
     msgEl.textContent = item.text;
     return;
   }
   let cls = 'row lv-' + LEVELS[item.level];
   if (item.open) cls += ' open';
+  else if (item.lines > 1) cls += ' multi';
   if (seq === targetSeq) cls += ' target';
+  // Tooltips (full time, names, source) are set when the pointer comes
+  // (showActs): writing them for every row of every paint is wasted work.
   const ms = Date.parse(item.ts);
-  ts.firstChild.textContent = Number.isNaN(ms) ? '' : fmtDate(ms) + ' ';
-  ts.lastChild.textContent = Number.isNaN(ms) ? item.ts : fmtTime(ms, true);
-  ts.title = item.ts;
-  lv.textContent = item.level === UNKNOWN ? '-' : LEVELS[item.level].toUpperCase();
-  lv.title = LEVELS[item.level];
-  svc.textContent = item.service; svc.title = item.service;
-  host.textContent = item.host; host.title = item.host + (item.source ? ' ' + item.source : '');
+  ts.textContent = Number.isNaN(ms) ? fit(item.ts, narrow ? 12 : 18) : narrow ? fmtTime(ms, true) : fmtDate(ms) + ' ' + fmtTime(ms, true);
+  lv.textContent = narrow ? LEVEL_LETTER[item.level] : LEVEL_LABEL[item.level];
+  svc.textContent = fit(item.service, narrow ? 8 : 12);
+  if (!narrow) host.textContent = fit(item.host, 12);
   let b = '';
   if (item.lines > 1) b += `+${item.lines - 1}↵ `;
   if (item.fields) b += `{${fieldCount(item)}} `;
   if (item.truncated) b += '✂';
   badges.textContent = b.trim();
-  badges.title = [item.lines > 1 ? `${item.lines} lines` : '', item.fields ? `${fieldCount(item)} fields` : '', item.truncated ? 'cut by the collector' : ''].filter(Boolean).join(', ');
   let text = item.msg;
   if (!item.open && item.lines > PREVIEW_LINES) {
     const cut = nthIndex(text, '\n', PREVIEW_LINES - 1);
@@ -516,12 +628,51 @@ function fill(el, item, seq) {
       const dd = document.createElement('dd'); dd.textContent = typeof v === 'string' ? v : JSON.stringify(v);
       dl.append(dt, dd);
     }
-    body.append(dl);
+    msgEl.append(dl);
     el._fields = dl;
   }
   el.className = cls;
-  if (item.open) rowSizes.observe(el);
+  if (item.open) {
+    rowSizes.observe(el);
+    showActs(el); // touch screens have no hover: an open row keeps its actions
+  }
 }
+
+const LEVEL_LABEL = LEVELS.map((l, i) => (i === UNKNOWN ? '-' : l.toUpperCase()).padEnd(5));
+const LEVEL_LETTER = LEVELS.map((l, i) => (i === UNKNOWN ? '-' : l[0].toUpperCase()));
+
+// fit pads or cuts s to exactly n characters (columns line up in a monospace
+// font).
+function fit(s, n) {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n);
+}
+
+// One set of row actions (copy, permalink) moves to the row under the
+// pointer, instead of a hidden copy in every row.
+const acts = document.createElement('span');
+acts.className = 'acts';
+acts.innerHTML = '<button type="button" class="copy" title="Copy this line">copy</button>' +
+  '<a class="link" title="Permalink: this line with context">link</a>';
+
+function showActs(row) {
+  if (acts.parentNode !== row) row.append(acts);
+  if (row._link === row._seq) return;
+  row._link = row._seq;
+  acts.lastChild.href = permalink(row._seq);
+  const item = ring.get(row._seq);
+  const [ts, lv, svc, host, , badges] = row.children;
+  ts.title = item.ts;
+  lv.title = LEVELS[item.level];
+  svc.title = item.service;
+  host.title = item.host + (item.source ? ' ' + item.source : '');
+  badges.title = [item.lines > 1 ? `${item.lines} lines` : '', item.fields ? `${fieldCount(item)} fields` : '', item.truncated ? 'cut by the collector' : ''].filter(Boolean).join(', ');
+}
+
+let narrow = false;
+const narrowMQ = matchMedia('(max-width: 700px)');
+function setNarrow() { narrow = narrowMQ.matches; gen++; schedule(true); }
+narrowMQ.addEventListener('change', setNarrow);
+narrow = narrowMQ.matches;
 
 function nthIndex(s, ch, n) {
   let i = -1;
@@ -534,6 +685,7 @@ function nthIndex(s, ch, n) {
 function follow() {
   following = true;
   newWhilePaused = 0;
+  if (!targetPending) notice('');
   els.live.hidden = true;
   schedule(true);
 }
@@ -572,10 +724,7 @@ new ResizeObserver(() => {
 // Permalinks are built when a row's actions show, not on every fill.
 els.rows.addEventListener('pointerover', (ev) => {
   const row = ev.target.closest('.row');
-  if (row && row._seq >= 0 && row._link !== row._seq && ring.get(row._seq)?.k === 0) {
-    row.lastChild.lastChild.href = permalink(row._seq);
-    row._link = row._seq;
-  }
+  if (row && row._seq >= 0 && ring.get(row._seq)?.k === 0) showActs(row);
 });
 
 els.rows.addEventListener('click', (ev) => {
@@ -810,14 +959,16 @@ window.tailcast = {
   // entries held, oldest first; visible: only those the filter shows
   entries({ visible: vis = false } = {}) {
     const out = [];
-    ring.forEach((it) => { if (it.k === 0 && (!vis || !it.hidden)) out.push({ cursor: it.cursor, msg: it.msg, level: LEVELS[it.level], service: it.service, host: it.host, ts: it.ts }); });
+    ring.forEach((it, seq) => { if (it.k === 0 && (!vis || !it.hidden)) out.push({ cursor: it.cursor, msg: it.msg, level: LEVELS[it.level], service: it.service, host: it.host, ts: it.ts, seq }); });
     return out;
   },
   markers() {
     const out = [];
-    ring.forEach((it) => { if (it.k === 1) out.push({ kind: it.kind, text: it.text }); });
+    ring.forEach((it, seq) => { if (it.k === 1) out.push({ kind: it.kind, text: it.text, seq }); });
     return out;
   },
+  // show pauses with row seq at the top.
+  show(seq) { following = false; anchor = { seq, delta: 0 }; schedule(true); },
   // rows on screen (at least partly), top to bottom: the first line of each
   screen() {
     const top = els.rows.getBoundingClientRect().top;
@@ -839,10 +990,11 @@ window.tailcast = {
 
 // ---- start ----------------------------------------------------------------
 
+vh = els.scroller.clientHeight;
 writeInputs(filter);
 showTZ();
 applyTheme();
 syncURL();
-if (target) { els.live.hidden = false; toast('Opening linked line…'); }
+if (target) { els.live.hidden = false; notice('Opening the linked line…'); }
 conn.start();
 setInterval(() => hist.draw(Date.now()), 1000);

@@ -16,6 +16,7 @@ export class Histogram {
     this.barW = 4;
     this.gap = 1;
     this.lastDrawSec = 0;
+    this.newBucket = false;
     // Size from a ResizeObserver: reading clientWidth while drawing would
     // force a layout in the middle of every frame.
     this.w = 0;
@@ -40,6 +41,7 @@ export class Histogram {
     if (!b) {
       b = { sec, counts: new Uint32Array(this.levels.length), firstSeq: seq, total: 0 };
       this.buckets.set(sec, b);
+      this.newBucket = true;
       if (this.buckets.size > KEEP_SECONDS) {
         for (const k of this.buckets.keys()) { if (k < sec - KEEP_SECONDS) this.buckets.delete(k); else break; }
       }
@@ -66,13 +68,14 @@ export class Histogram {
     return this.buckets.get(nowSec - i) || null;
   }
 
-  // draw repaints once a second, when the bars move along (app.js calls it
-  // from a 1 s timer, never per animation frame), or when forced (theme,
-  // size): bars per second change nothing more often, and the canvas is then
-  // not part of the frames that paint the stream.
+  // draw repaints when the bars move along (a new second), when a bucket
+  // was added since the last draw, or when forced (theme, size): at most
+  // about once a second while lines flow, since per-second bars change
+  // nothing more often. app.js calls it from its paints and from a 1 s timer.
   draw(nowMs, force = false) {
     const nowSec = Math.floor(nowMs / 1000);
-    if (!force && nowSec === this.lastDrawSec) return;
+    if (!force && nowSec === this.lastDrawSec && !this.newBucket) return;
+    this.newBucket = false;
     this.lastDrawSec = nowSec;
     const c = this.canvas;
     const dpr = window.devicePixelRatio || 1;

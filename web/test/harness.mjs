@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,19 +31,22 @@ export function tempDir(prefix) {
 }
 
 // Server is one `tailcast run` process over the *.log files of logDir.
+// extraArgs are more flags for `tailcast run` (e.g. a small --queue-bytes).
 export class Server {
-  constructor({ logDir, dataDir, listen = '127.0.0.1:0' }) {
+  constructor({ logDir, dataDir, listen = '127.0.0.1:0', extraArgs = [] }) {
     this.logDir = logDir;
     this.dataDir = dataDir;
     this.listen = listen;
+    this.extraArgs = extraArgs;
     this.proc = null;
     this.url = '';
+    this.kafka = ''; // the embedded broker's host:port
     this.output = '';
   }
 
   async start(timeoutMs = 30000) {
     const args = ['run', '--listen', this.listen, '--kafka-listen', '127.0.0.1:0', '--data-dir', this.dataDir,
-      '--from-start', path.join(this.logDir, '*.log')];
+      ...this.extraArgs, '--from-start', path.join(this.logDir, '*.log')];
     const proc = spawn(tailcastBin(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', (code, sig) => resolve({ code, sig })));
@@ -61,8 +65,19 @@ export class Server {
       check();
     });
     this.url = url.endsWith('/') ? url : url + '/';
+    this.kafka = out.match(/kafka broker at (\S+)/)?.[1] || '';
     this.listen = new URL(this.url).host; // a restart reuses the same port
     return this;
+  }
+
+  // metric returns the sum of a Prometheus counter or gauge from /metrics.
+  async metric(name) {
+    const text = await (await fetch(new URL('/metrics', this.url))).text();
+    let sum = 0;
+    for (const l of text.split('\n')) {
+      if (l.startsWith(name + ' ') || l.startsWith(name + '{')) sum += Number(l.slice(l.lastIndexOf(' ') + 1));
+    }
+    return sum;
   }
 
   // stop sends SIGTERM (a clean shutdown: clients get close 1001) and waits;
@@ -147,4 +162,47 @@ export function loghub(name, n) {
   const file = path.join(root, `${name}_2k.log`);
   if (!fs.existsSync(file)) return null;
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, n);
+}
+
+// deleteRecords sends Kafka DeleteRecords (API key 21, v0) to the broker at
+// addr: every record of the given partitions of topic below the high
+// watermark is deleted, so the log start moves past them, as retention does.
+// It speaks the wire protocol itself: the tests need no Kafka library. It
+// returns the new log start offset of each partition.
+export async function deleteRecords(addr, topic, partitions) {
+  const [host, port] = [addr.slice(0, addr.lastIndexOf(':')), +addr.slice(addr.lastIndexOf(':') + 1)];
+  const str = (v) => { const b = Buffer.from(v); const h = Buffer.alloc(2); h.writeInt16BE(b.length); return Buffer.concat([h, b]); };
+  const i16 = (v) => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
+  const i32 = (v) => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
+  const i64 = (v) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(v)); return b; };
+  const body = Buffer.concat([
+    i16(21), i16(0), i32(7), str('tailcast-web-test'), // request header v1
+    i32(1), str(topic), i32(partitions.length),
+    ...partitions.flatMap((p) => [i32(p), i64(-1)]), // -1: up to the high watermark
+    i32(10000), // timeout ms
+  ]);
+  const resp = await new Promise((resolve, reject) => {
+    const sock = net.connect(port, host);
+    let buf = Buffer.alloc(0);
+    sock.setTimeout(10000, () => { sock.destroy(); reject(new Error(`DeleteRecords to ${addr}: timed out`)); });
+    sock.on('error', reject);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) { sock.end(); resolve(buf.subarray(4, 4 + buf.readInt32BE(0))); }
+    });
+    sock.write(Buffer.concat([i32(body.length), body]));
+  });
+  // correlation id, throttle ms, [topic [partition, low watermark, error]]
+  let o = 8;
+  const out = {};
+  for (let t = resp.readInt32BE(o), i = (o += 4, 0); i < t; i++) {
+    o += 2 + resp.readInt16BE(o);
+    for (let n = resp.readInt32BE(o), j = (o += 4, 0); j < n; j++) {
+      const p = resp.readInt32BE(o), low = Number(resp.readBigInt64BE(o + 4)), err = resp.readInt16BE(o + 12);
+      o += 14;
+      if (err !== 0) throw new Error(`DeleteRecords ${topic}/${p}: Kafka error code ${err}`);
+      out[p] = low;
+    }
+  }
+  return out;
 }

@@ -66,6 +66,31 @@ test('hidden rows (height 0) are skipped and heights change in place', () => {
   assert.equal(r.total, 0);
 });
 
+test('base + offset of a row stays put while older rows are evicted', () => {
+  const tests = [
+    { cap: 1, n: 6 },
+    { cap: 5, n: 40 },
+    { cap: 64, n: 300 },
+  ];
+  for (const { cap, n } of tests) {
+    const r = new Ring(cap);
+    const abs = new Map(); // seq -> absolute position when pushed
+    let y = 0;
+    for (let i = 0; i < n; i++) {
+      const h = i % 4 === 0 ? 0 : 20 * (1 + (i % 3)); // some hidden
+      const [seq] = r.push({ i }, h);
+      abs.set(seq, y);
+      y += h;
+      for (let s = r.head; s < r.tail; s++) {
+        assert.equal(r.base + r.offset(s), abs.get(s), `cap ${cap}, after push ${i}: position of ${s}`);
+      }
+    }
+    assert.equal(r.base + r.total, y, `cap ${cap}: base + total`);
+    r.clear();
+    assert.equal(r.base, y, `cap ${cap}: clear keeps positions monotonic`);
+  }
+});
+
 test('bad capacity is refused', () => {
   for (const c of [0, -1, 1.5, NaN]) assert.throws(() => new Ring(c), RangeError);
 });

@@ -36,11 +36,20 @@ async function open(query = '', opts) {
 
 // sentinel appends a line that passes the filter under test and waits for it:
 // lines of the same file stay in order, so anything appended before it that
-// the filter should have let through has arrived by then.
-async function sentinel(page, level = 'error') {
+// the filter should have let through has arrived by then. The protocol does
+// not acknowledge a filter message, so a sentinel can overtake the filter it
+// tests on a loaded machine: it is appended again until one arrives.
+async function sentinel(page, level = 'error', text = '') {
   const t = tok('sentinel');
-  appendLines(logFile, [line(level, t)]);
-  await until(page, (m) => tailcast.entries().some((e) => e.msg.includes(m)), t, { what: `sentinel ${t}` });
+  for (let i = 0; ; i++) {
+    appendLines(logFile, [line(level, `${text} ${t}-${i}`.trim())]);
+    try {
+      await until(page, (m) => tailcast.entries().some((e) => e.msg.includes(m)), t, { what: `sentinel ${t}`, timeout: 2000 });
+      return;
+    } catch (e) {
+      if (i >= 9) throw e;
+    }
+  }
 }
 
 function noProblems(page) {
@@ -111,6 +120,7 @@ test('filters from the UI: sent as a filter message, kept in the URL', async () 
   assert.ok(!vis.some((m) => m.includes(before1)), 'old info row still visible after level=warn');
   assert.ok((await page.evaluate(() => tailcast.markers())).some((m) => m.kind === 'info' && m.text.includes('level≥warn')), 'filter marker');
 
+  await sentinel(page, 'warn'); // the server applies level=warn from here on
   const infoA = tok('infoA'), warnB = tok('warnB');
   appendLines(logFile, [line('info', infoA), line('warn', warnB)]);
   await sentinel(page, 'warn');
@@ -126,6 +136,7 @@ test('filters from the UI: sent as a filter message, kept in the URL', async () 
   await page.keyboard.type(word);
   await page.keyboard.press('Enter');
   await until(page, (w) => tailcast.stats.filtersSent === 2 && new URLSearchParams(location.search).get('q') === w, word, { what: 'q in URL' });
+  await sentinel(page, 'warn', word); // the server applies q from here on
   const hit = `warn ${word} yes`, miss = `warn ${tok('miss')} no`;
   appendLines(logFile, [line('warn', miss), line('warn', hit), line('error', `${word} sentinel`)]);
   await until(page, (w) => tailcast.entries().some((e) => e.msg.includes(w + ' sentinel')), word, { what: 'q sentinel' });
@@ -223,6 +234,40 @@ test('pause on scroll up, count new lines, back to live', async () => {
   // Only the visible rows are in the DOM.
   const { rendered, size } = await page.evaluate(() => ({ rendered: tailcast.rendered, size: tailcast.size }));
   assert.ok(size > 150 && rendered < 60, `rendered ${rendered} rows for ${size} entries`);
+  noProblems(page);
+  await page.close();
+});
+
+test('following: a new line fills one row and leaves the others alone', async () => {
+  const page = await open();
+  const fill = Array.from({ length: 60 }, () => tok('keyed'));
+  appendLines(logFile, fill.map((t) => line('info', t)));
+  await until(page, (t) => tailcast.screen().some((s) => s.includes(t)), fill.at(-1), { what: 'a full screen' });
+  // Record every change to the rows from here on.
+  await page.evaluate(() => {
+    window.__changed = new Set();
+    window.__moved = new Set();
+    const track = document.getElementById('track');
+    new MutationObserver((ms) => {
+      for (const m of ms) {
+        const row = (m.target.nodeType === 1 ? m.target : m.target.parentElement).closest('.row');
+        if (!row) continue;
+        if (m.type === 'attributes' && m.target === row && m.attributeName === 'style') window.__moved.add(row);
+        else window.__changed.add(row);
+      }
+    }).observe(track, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['style', 'class'] });
+  });
+  const one = tok('one');
+  appendLines(logFile, [line('warn', one)]);
+  await until(page, (t) => tailcast.screen().at(-1).includes(t), one, { what: 'the new line at the bottom' });
+  const got = await page.evaluate(() => ({
+    changed: [...window.__changed].map((r) => r.querySelector('.msg').textContent),
+    moved: window.__moved.size, rows: tailcast.rendered,
+  }));
+  assert.ok(got.rows > 20, `got ${got.rows} rows on screen`);
+  assert.equal(got.changed.length, 1, `rows refilled: ${JSON.stringify(got.changed)}`);
+  assert.ok(got.changed[0].includes(one), `got ${got.changed[0]} refilled, want the new line`);
+  assert.ok(got.moved <= 1, `got ${got.moved} rows moved, want only the new one (the container scrolls)`);
   noProblems(page);
   await page.close();
 });
