@@ -27,6 +27,10 @@ type Config struct {
 	RetentionBytes int64
 	// RetentionAge bounds how long records are kept. Default 24h.
 	RetentionAge time.Duration
+	// RetentionCheck is how often retention is enforced. Default 1m. kfake
+	// only enforces it on its own for topics with retention set per topic,
+	// and then hourly.
+	RetentionCheck time.Duration
 	// Logger receives the broker's errors and warnings (its request-level
 	// messages at debug). Default nil: no logging.
 	Logger *zap.Logger
@@ -47,6 +51,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RetentionAge <= 0 {
 		c.RetentionAge = 24 * time.Hour
+	}
+	if c.RetentionCheck <= 0 {
+		c.RetentionCheck = time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
@@ -76,6 +83,8 @@ type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
 	once    sync.Once
+	stop    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // Start starts a single-node broker and creates the topic.
@@ -120,7 +129,24 @@ func Start(cfg Config) (*Broker, error) {
 		_, port, _ := net.SplitHostPort(addr)
 		addr = net.JoinHostPort("127.0.0.1", port)
 	}
-	return &Broker{cluster: c, addr: addr}, nil
+	b := &Broker{cluster: c, addr: addr, stop: make(chan struct{})}
+	b.wg.Add(1)
+	go b.enforceRetention(cfg.RetentionCheck)
+	return b, nil
+}
+
+func (b *Broker) enforceRetention(every time.Duration) {
+	defer b.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			b.cluster.ApplyRetention()
+		}
+	}
 }
 
 // Addr is the host:port clients bootstrap from.
@@ -131,5 +157,9 @@ func (b *Broker) Cluster() *kfake.Cluster { return b.cluster }
 
 // Close stops the broker and flushes its data dir. Safe to call twice.
 func (b *Broker) Close() {
-	b.once.Do(b.cluster.Close)
+	b.once.Do(func() {
+		close(b.stop)
+		b.wg.Wait()
+		b.cluster.Close()
+	})
 }

@@ -2,6 +2,9 @@ package broker
 
 import (
 	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
@@ -51,5 +54,49 @@ func TestKfakeLoggerSkipsDisabledLevels(t *testing.T) {
 	kfakeLogger{zap.New(core)}.Logf(kfake.LogLevelInfo, "join %s", "g")
 	if got := logs.Len(); got != 0 {
 		t.Fatalf("got %d entries at info, want 0: kfake's info is debug", got)
+	}
+}
+
+// Retention bounds the log by bytes on a running broker, without anyone
+// calling kfake's ApplyRetention by hand.
+func TestRetentionIsEnforced(t *testing.T) {
+	b, err := Start(Config{Listen: "127.0.0.1:0", Partitions: 1, RetentionBytes: 4096, RetentionCheck: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	sc := sarama.NewConfig()
+	sc.Producer.Return.Successes = true
+	sc.Producer.Flush.MaxMessages = 1 // one batch per record, so retention can drop some
+	p, err := sarama.NewSyncProducer([]string{b.Addr()}, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	value := sarama.ByteEncoder(make([]byte, 500))
+	for i := 0; i < 50; i++ {
+		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "logs", Value: value}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client, err := sarama.NewClient([]string{b.Addr()}, sarama.NewConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		oldest, err := client.GetOffset("logs", 0, sarama.OffsetOldest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 4 KiB holds at most 8 of these 500-byte records.
+		if oldest >= 42 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log start: got %d, want at least 42: retention not enforced", oldest)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
 	}
 }
