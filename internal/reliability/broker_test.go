@@ -126,7 +126,7 @@ func TestReliabilityBrokerOutage(t *testing.T) {
 	s := startServe(t, addr, 0)
 	s.waitReady(t)
 	px := startProxy(t, s.addr())
-	v, _ := startViewer(t, "viewer", client.Options{URL: px.url()})
+	v := startViewer(t, "viewer", client.Options{URL: px.url()})
 	v.unordered = true // rotated files are keyed apart, so lines span partitions
 	eventually(t, 10*time.Second, "viewer connected", func() bool { h, _ := v.stats(); return h == 1 })
 
@@ -217,7 +217,7 @@ func TestReliabilityBrokerOutage(t *testing.T) {
 	if missing != 0 {
 		t.Errorf("got %d of %d lines missing on the topic (first %d), want 0", missing, total, final.firstMissing(total))
 	}
-	eventually(t, time.Minute, "the viewer caught up", func() bool { return v.got.firstMissing(total) < 0 })
+	v.waitCaughtUp(t, total, time.Minute, s)
 	v.check(t, total, final.count)
 	hellos, disc := v.stats()
 	t.Logf("RESULT broker-outage: lines=%d outages=%d×%v produce-faults=%d slow-produce=30×300ms records=%d missing=%d duplicates=%d max-copies=%d viewer-connections=%d viewer-disconnects=%d",

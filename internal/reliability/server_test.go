@@ -25,7 +25,7 @@ func TestReliabilityServerRestart(t *testing.T) {
 	filters := []client.Filter{{}, {Level: "info"}, {Query: "SEQ=", Service: []string{"rel"}}}
 	var vs []*viewer
 	for i, f := range filters {
-		v, _ := startViewer(t, fmt.Sprintf("viewer %d", i), client.Options{URL: s.url, Filter: f})
+		v := startViewer(t, fmt.Sprintf("viewer %d", i), client.Options{URL: s.url, Filter: f})
 		vs = append(vs, v)
 	}
 	for _, v := range vs {
@@ -75,7 +75,7 @@ func TestReliabilityServerRestart(t *testing.T) {
 		t.Fatalf("topic: got %d missing, %d duplicates, want every record once", missing, dups)
 	}
 	for _, v := range vs {
-		eventually(t, time.Minute, v.name+" caught up", func() bool { return v.got.firstMissing(total) < 0 })
+		v.waitCaughtUp(t, total, time.Minute, s)
 	}
 	for _, v := range vs {
 		v.check(t, total, func(int) int { return 1 })

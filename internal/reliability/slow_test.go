@@ -70,7 +70,7 @@ func TestReliabilitySlowClients(t *testing.T) {
 
 	var vs []*viewer
 	for i := range 3 {
-		v, _ := startViewer(t, fmt.Sprintf("healthy %d", i), client.Options{URL: s.url})
+		v := startViewer(t, fmt.Sprintf("healthy %d", i), client.Options{URL: s.url})
 		vs = append(vs, v)
 	}
 	for _, v := range vs {
@@ -300,5 +300,39 @@ func TestReliabilitySlowClients(t *testing.T) {
 			t.Errorf("%s: gap %d, disconnects %v: want none", v.name, v.gaps, v.disconnects)
 		}
 		v.mu.Unlock()
+	}
+}
+
+// TestReliabilityDeadPeer leaves a half-open connection (it neither reads
+// nor writes, and no entries flow to fill its buffers) on a real server: only
+// the keepalive can find it, after 2× the 30s ping interval, which the
+// command line does not shorten. Soak only (about 65s); the pusher's own
+// tests cover the same path with a short interval in-process.
+func TestReliabilityDeadPeer(t *testing.T) {
+	if !soak() {
+		t.Skip("takes over a minute: runs at TAILCAST_RELIABILITY_SCALE>=10 (make test-reliability)")
+	}
+	b := kafkatest.Start(t, "logs", 3)
+	s := startServe(t, b.Addr(), 0)
+	s.waitReady(t)
+	live := startViewer(t, "live", client.Options{URL: s.url})
+	eventually(t, 10*time.Second, "live viewer connected", func() bool { h, _ := live.stats(); return h == 1 })
+	dead := dialRaw(t, s.wsURL(), nil, nil)
+	start := time.Now()
+	eventually(t, 90*time.Second, "the dead peer closed", func() bool {
+		return s.metric(t, `tailcast_pusher_disconnects_total{reason="idle"}`) >= 1
+	})
+	took := time.Since(start)
+	how := endOf(dead)
+	hellos, disc := live.stats()
+	t.Logf("RESULT dead-peer: closed after %v (%s); live viewer connections=%d disconnects=%d", took.Round(time.Second), how, hellos, len(disc))
+	if took > 75*time.Second {
+		t.Errorf("dead peer closed after %v, want within 2×30s plus a ping", took)
+	}
+	if hellos != 1 || len(disc) != 0 {
+		t.Errorf("live viewer: got %d connections, disconnects %v; want it untouched (it answers pings)", hellos, disc)
+	}
+	if !strings.HasPrefix(how, "close ") && !strings.Contains(how, "EOF") && !strings.Contains(how, "reset") {
+		t.Errorf("dead peer: got %q, want the connection closed", how)
 	}
 }

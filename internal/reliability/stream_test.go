@@ -97,7 +97,8 @@ type viewer struct {
 	done        chan struct{}
 }
 
-func startViewer(t testing.TB, name string, opts client.Options) (*viewer, context.CancelFunc) {
+// startViewer follows opts.URL until the test ends.
+func startViewer(t testing.TB, name string, opts client.Options) *viewer {
 	v := &viewer{name: name, got: newTally(), last: [3]int{-1, -1, -1}, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	opts.Reconnect = true
@@ -140,9 +141,8 @@ func startViewer(t testing.TB, name string, opts client.Options) (*viewer, conte
 			v.err = err
 		}
 	}()
-	stop := func() { cancel(); <-v.done }
-	t.Cleanup(stop)
-	return v, stop
+	t.Cleanup(func() { cancel(); <-v.done })
+	return v
 }
 
 // check asserts the viewer saw each of [0, n) exactly want(seq) times.
@@ -186,4 +186,32 @@ func (v *viewer) stats() (hellos int, disconnects []string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.hellos, slices.Clone(v.disconnects)
+}
+
+// waitCaughtUp waits until v has seen every seq of [0, total), failing with
+// what it misses, how its connections ended and the server's log.
+func (v *viewer) waitCaughtUp(t testing.TB, total int, d time.Duration, s *server) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for v.got.firstMissing(total) >= 0 {
+		if time.Now().After(end) {
+			missing, _, _ := v.got.summary(total)
+			var ranges []string
+			for i := 0; i < total && len(ranges) < 10; i++ {
+				if v.got.count(i) == 0 {
+					j := i
+					for j+1 < total && v.got.count(j+1) == 0 {
+						j++
+					}
+					ranges = append(ranges, fmt.Sprintf("%d-%d", i, j))
+					i = j
+				}
+			}
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			t.Fatalf("%s: after %v, %d of %d missing (ranges %v); %d entries seen, hellos %d, gap %d, dropped %d, disconnects %q\nserver log:\n%s",
+				v.name, d, missing, total, ranges, v.got.records, v.hellos, v.gaps, v.dropped, v.disconnects, s.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
