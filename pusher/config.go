@@ -31,6 +31,10 @@ type Config struct {
 	// a client may fall behind before it is skipped ahead and sent
 	// "dropped". Default 4 MiB.
 	QueueBytes int64
+	// SendBuffer caps each connection's kernel send buffer, so that a slow
+	// reader's backlog is counted against QueueBytes rather than hidden in
+	// the kernel. Default 256 KiB.
+	SendBuffer int
 	// SlowTimeout is how long a client may stay behind (skipped, and not
 	// caught up since) before it is closed with 1008. It is also the write
 	// deadline of each frame. Default 10s.
@@ -78,6 +82,9 @@ func (c *Config) fill() error {
 	}
 	if c.QueueBytes == 0 {
 		c.QueueBytes = 4 << 20
+	}
+	if c.SendBuffer <= 0 {
+		c.SendBuffer = 256 << 10
 	}
 	if c.SlowTimeout == 0 {
 		c.SlowTimeout = 10 * time.Second

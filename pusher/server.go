@@ -3,6 +3,7 @@ package pusher
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -236,6 +237,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket upgrade failed", zap.String("remote", r.RemoteAddr), zap.Error(err))
 		return
 	}
+	limitSendBuffer(conn, s.cfg.SendBuffer)
 	c := newClient(s, conn, ip)
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
@@ -253,6 +255,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		src = &prefixConn{Conn: conn, r: rw.Reader}
 	}
 	s.serve(c, src, f, req)
+}
+
+// limitSendBuffer caps the kernel's send buffer. Left alone, Linux grows it
+// to megabytes, which hides a slow reader's backlog from QueueBytes: the
+// server would see a caught-up client until a write blocked, then could
+// only cut the connection mid-frame instead of skipping entries and, if it
+// stays slow, closing it with 1008.
+func limitSendBuffer(conn net.Conn, n int) {
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn()
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(n) // best effort: the limits still hold, later
+	}
 }
 
 func (s *Server) reject(w http.ResponseWriter, status int, msg string) {
