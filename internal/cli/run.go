@@ -86,21 +86,22 @@ func newCollector(cfg config.Config, log *zap.Logger, reg prometheus.Registerer)
 		inputs = append(inputs, collector.Input{Pattern: in.Path, Service: in.Service, Labels: in.Labels, Multiline: in.Multiline})
 	}
 	return collector.New(collector.Config{
-		Inputs:           inputs,
-		Kafka:            kafkaConfig(cfg),
-		Topic:            cfg.Topic,
-		Host:             cfg.Host,
-		PositionsFile:    cfg.Positions,
-		FromStart:        cfg.FromStart,
-		RescanInterval:   cfg.Rescan,
-		MaxLineBytes:     cfg.MaxLineBytes,
-		MaxBufferedBytes: cfg.MaxBufferedBytes,
-		FlushTimeout:     cfg.FlushTimeout,
-		MultilineWait:    cfg.MultilineWait,
-		Linger:           cfg.Linger,
-		Compression:      cfg.Compression,
-		Logger:           log.Named("collector"),
-		Registerer:       reg,
+		Inputs:            inputs,
+		Kafka:             kafkaConfig(cfg),
+		Topic:             cfg.Topic,
+		Host:              cfg.Host,
+		PositionsFile:     cfg.Positions,
+		PositionsInterval: cfg.PositionsEvery,
+		FromStart:         cfg.FromStart,
+		RescanInterval:    cfg.Rescan,
+		MaxLineBytes:      cfg.MaxLineBytes,
+		MaxBufferedBytes:  cfg.MaxBufferedBytes,
+		FlushTimeout:      cfg.FlushTimeout,
+		MultilineWait:     cfg.MultilineWait,
+		Linger:            cfg.Linger,
+		Compression:       cfg.Compression,
+		Logger:            log.Named("collector"),
+		Registerer:        reg,
 	})
 }
 

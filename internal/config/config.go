@@ -56,6 +56,7 @@ type Config struct {
 	Service          string        // service
 	Host             string        // host
 	Positions        string        // positions
+	PositionsEvery   time.Duration // positions-interval
 	FromStart        bool          // from-start
 	Rescan           time.Duration // rescan
 	MaxLineBytes     int           // max-line-bytes
@@ -117,6 +118,7 @@ func Default() Config {
 		RetentionBytes:   1 << 30,
 		RetentionAge:     24 * time.Hour,
 		Rescan:           time.Second,
+		PositionsEvery:   100 * time.Millisecond,
 		MaxLineBytes:     1 << 20,
 		MaxBufferedBytes: 64 << 20,
 		FlushTimeout:     500 * time.Millisecond,
@@ -230,8 +232,8 @@ func (c *Config) Validate(cmd string) error {
 		default:
 			bad("compression %q: want none, lz4, zstd, snappy or gzip", c.Compression)
 		}
-		if c.Linger < 0 || c.Rescan <= 0 || c.FlushTimeout <= 0 || c.MultilineWait <= 0 {
-			bad("linger, rescan, flush-timeout and multiline-wait must be positive durations")
+		if c.Linger < 0 || c.Rescan <= 0 || c.FlushTimeout <= 0 || c.MultilineWait <= 0 || c.PositionsEvery <= 0 {
+			bad("linger, rescan, flush-timeout, multiline-wait and positions-interval must be positive durations")
 		}
 	}
 	if cmd == "run" || cmd == "serve" {

@@ -69,6 +69,7 @@ var options = []option{
 	{name: "service", usage: "service name of tailed files (default: the file's base name); tail: only these services", cmds: "run collect tail", ptr: func(c *Config) any { return &c.Service }},
 	{name: "host", usage: "host name stamped on entries (default: this machine's); tail: only these hosts", cmds: "run collect tail", ptr: func(c *Config) any { return &c.Host }},
 	{name: "positions", usage: "positions file (default: <data-dir>/positions.json for run, ./tailcast-positions.json for collect)", cmds: collectors, ptr: func(c *Config) any { return &c.Positions }},
+	{name: "positions-interval", usage: "how often changed positions are saved (bounds what a crash sends again)", cmds: collectors, ptr: func(c *Config) any { return &c.PositionsEvery }},
 	{name: "from-start", usage: "read files present at start-up from the beginning (default: from their end)", cmds: collectors, ptr: func(c *Config) any { return &c.FromStart }},
 	{name: "rescan", usage: "how often globs are expanded again", cmds: collectors, ptr: func(c *Config) any { return &c.Rescan }},
 	{name: "max-line-bytes", usage: "longer lines are cut and marked truncated", cmds: collectors, ptr: func(c *Config) any { return &c.MaxLineBytes }},
