@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -364,7 +365,6 @@ func runCollect(ctx context.Context, cfg config.Config, env Env) error {
 	if cfg.Positions == "" {
 		cfg.Positions = "tailcast-positions.json"
 	}
-	tuneGC(cfg.MaxBufferedBytes)
 	if err := ensureTopic(cfg); err != nil {
 		return err
 	}
@@ -376,20 +376,34 @@ func runCollect(ctx context.Context, cfg config.Config, env Env) error {
 		return fmt.Errorf("start collector: %w", err)
 	}
 	log.Info("collecting", zap.Int("inputs", len(cfg.Inputs)), zap.Strings("brokers", cfg.Brokers))
-	<-ctx.Done()
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		tuneGC(ctx, col)
+	} else {
+		<-ctx.Done()
+	}
 	log.Info("shutting down: flushing and saving positions")
 	return col.Close()
 }
 
-// tuneGC trades a little memory for CPU in the collector agent, whose heap
-// is mostly short-lived line buffers, and caps the heap softly above what
-// backpressure lets it hold. Explicit GOGC or GOMEMLIMIT settings win.
-func tuneGC(maxBuffered int64) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(maxBuffered + 64<<20)
+// tuneGC keeps the agent small on the hosts it shares, until ctx is done.
+// Its heap is mostly short-lived line buffers plus the unacknowledged
+// backlog, so a soft memory limit that follows the backlog (two copies of it
+// plus a fixed base) returns memory to the system when Kafka keeps up, and
+// lets the heap grow, rather than thrash, while Kafka is slow. GOGC 200
+// trades some of that headroom for less GC CPU.
+func tuneGC(ctx context.Context, col *collector.Collector) {
+	const base = 24 << 20
+	debug.SetGCPercent(200)
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		debug.SetMemoryLimit(base + 2*col.Stats().BufferedBytes)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 
