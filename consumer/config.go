@@ -32,6 +32,11 @@ type Config struct {
 	// replica is its own group and consumes every partition. Replicas that
 	// share a group split the partitions between them instead.
 	Group string
+	// InstanceID turns on static group membership (KIP-345): a restarted
+	// member with the same id takes its predecessor's place at once instead
+	// of waiting for the dead member's session to time out. Members of one
+	// group need distinct ids. Default "": dynamic membership.
+	InstanceID string
 	// Warmup: each partition starts at least this many records before the
 	// newest (bounded by the oldest record Kafka holds), even when the
 	// group committed a later offset, so a restarted server has history for

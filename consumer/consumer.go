@@ -68,6 +68,7 @@ func New(cfg Config) (*Consumer, error) {
 	sc.Consumer.Offsets.Initial = sarama.OffsetNewest // only after a reset race; Setup picks starts
 	sc.Consumer.Offsets.AutoCommit.Enable = true
 	sc.Consumer.Offsets.AutoCommit.Interval = cfg.CommitInterval
+	sc.Consumer.Group.InstanceId = cfg.InstanceID
 	sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{
 		sarama.NewBalanceStrategySticky(),
 		sarama.NewBalanceStrategyRoundRobin(),

@@ -605,3 +605,34 @@ func TestRestartRewindsToWarmHistory(t *testing.T) {
 		t.Errorf("offsets: got %s, want %s", got, want)
 	}
 }
+
+// With static membership a replacement member takes the partitions at once:
+// the member it replaces is still in the group (as a crashed process would
+// be until its 10 s session timed out), yet the new one is consuming well
+// before that.
+func TestStaticMemberTakesOver(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 3)
+	newMember := func(sink *recSink) *Consumer {
+		c, err := New(Config{Kafka: kafkaconf.Config{Brokers: []string{b.Addr()}}, Group: "static", InstanceID: "host-a", Sink: sink})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	first := newMember(newRecSink())
+	waitFor(t, 15*time.Second, "first member ready", first.Ready)
+
+	sink := newRecSink()
+	second := newMember(sink)
+	waitFor(t, 5*time.Second, "replacement ready before the old session times out", second.Ready)
+	// It replaced the first member rather than sharing the group with it.
+	for p := int32(0); p < 3; p++ {
+		waitFor(t, 5*time.Second, fmt.Sprintf("partition %d claimed by the replacement", p), func() bool { return len(sink.beginsOf(p)) > 0 })
+	}
+	produce(t, b.Addr(), textMsg(0, "after takeover"))
+	waitFor(t, 10*time.Second, "record delivered to the replacement", func() bool { return sink.count(0) >= 1 })
+}

@@ -146,10 +146,17 @@ func newServer(cfg config.Config, log *zap.Logger, reg *prometheus.Registry) (*s
 	if err != nil {
 		return nil, err
 	}
+	// The default group is this replica's own, so its hostname is a unique
+	// static member id: after a crash the new process takes over at once.
+	var instance string
+	if cfg.Group == "" {
+		instance, _ = os.Hostname()
+	}
 	cons, err := consumer.New(consumer.Config{
 		Kafka:      kafkaConfig(cfg),
 		Topic:      cfg.Topic,
 		Group:      cfg.Group,
+		InstanceID: instance,
 		Warmup:     cfg.Warmup,
 		FetchWait:  cfg.FetchWait,
 		Sink:       push,
