@@ -20,16 +20,7 @@ func TestBackpressurePausesReading(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
 	appendFile(t, path, "")
-	blocked := make(chan struct{})
-	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		b.Cluster().KeepControl()
-		select {
-		case <-blocked:
-			return nil, nil, false
-		default:
-			return nil, errTest, true
-		}
-	})
+	allowProduce := refuseProduce(b)
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.MaxBufferedBytes = maxBuffered
 	c := startCollector(t, cfg)
@@ -50,7 +41,7 @@ func TestBackpressurePausesReading(t *testing.T) {
 	if read >= total/2 {
 		t.Fatalf("got %d of %d lines read while Kafka refuses, want reading paused near %d bytes", read, total, maxBuffered)
 	}
-	close(blocked)
+	allowProduce()
 	r := readTopic(t, b.Addr(), "logs")
 	r.wait(t, 30*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, total-1)) == 0 })
 	eventually(t, 5*time.Second, "buffer drained", func() bool { return c.Stats().BufferedBytes == 0 })
@@ -199,16 +190,7 @@ func TestProducerGivesUpThenRecovers(t *testing.T) {
 	path := filepath.Join(dir, "app.log")
 	posFile := filepath.Join(dir, "positions.json")
 	appendFile(t, path, "")
-	blocked := make(chan struct{})
-	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		b.Cluster().KeepControl()
-		select {
-		case <-blocked:
-			return nil, nil, false
-		default:
-			return nil, errTest, true
-		}
-	})
+	allowProduce := refuseProduce(b)
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.PositionsFile = posFile
 	cfg.producerRetries = 1
@@ -220,7 +202,7 @@ func TestProducerGivesUpThenRecovers(t *testing.T) {
 	if got := readPositions(t, posFile)[path].Offset; got != 0 {
 		t.Fatalf("got checkpoint %d with nothing acknowledged, want 0", got)
 	}
-	close(blocked)
+	allowProduce()
 	r := readTopic(t, b.Addr(), "logs")
 	r.wait(t, 30*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, total-1)) == 0 })
 	fi, err := os.Stat(path)

@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
 )
@@ -79,19 +77,7 @@ func TestPositionsAdvanceOnlyAfterAck(t *testing.T) {
 	posFile := filepath.Join(dir, "positions.json")
 	appendFile(t, path, "")
 
-	// Refuse every produce request (the connection is dropped) while blocked.
-	var blocked = make(chan struct{})
-	var refused int
-	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		b.Cluster().KeepControl()
-		select {
-		case <-blocked:
-			return nil, nil, false
-		default:
-			refused++
-			return nil, errTest, true
-		}
-	})
+	allowProduce := refuseProduce(b)
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.PositionsFile = posFile
 	c := startCollector(t, cfg)
@@ -116,7 +102,7 @@ func TestPositionsAdvanceOnlyAfterAck(t *testing.T) {
 	if s := c.Stats(); s.EntriesAcked != 0 {
 		t.Fatalf("got %d acked while the broker refuses, want 0", s.EntriesAcked)
 	}
-	close(blocked)
+	allowProduce()
 	eventually(t, 20*time.Second, "position at end of file", func() bool { return readPositions(t, posFile)[path].Offset == want })
 	r := readTopic(t, b.Addr(), "logs")
 	seen := numbered(r.waitN(t, 50, 10*time.Second))

@@ -16,6 +16,9 @@ import (
 	"github.com/IBM/sarama"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/tailcast/tailcast/internal/broker"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
@@ -251,3 +254,19 @@ func missing(seen map[int]int, from, to int) []int {
 }
 
 var errTest = errors.New("test: injected")
+
+// refuseProduce makes the broker drop every produce request (and with it the
+// connection) until the returned func is called.
+func refuseProduce(b *broker.Broker) (allow func()) {
+	allowed := make(chan struct{})
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		select {
+		case <-allowed:
+			return nil, nil, false
+		default:
+			return nil, errTest, true
+		}
+	})
+	return func() { close(allowed) }
+}
