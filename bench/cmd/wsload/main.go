@@ -2,8 +2,9 @@
 // (bench/pusher.sh). It opens N client connections to one websocket server,
 // spread over several 127.0.0.x source addresses so that more than one
 // address's worth of ephemeral ports is available, and reads every frame
-// without allocating: headers are parsed by hand from a per-connection
-// bufio.Reader and payloads are scanned in place with bytes.Count/Index.
+// without allocating: a few threads wait in epoll for every socket (poll.go),
+// headers are parsed by hand from a per-connection buffer and payloads are
+// scanned in place.
 //
 // It counts deliveries as occurrences of a marker (default "@@") that the
 // publisher (bench/cmd/ratelines) writes once per line, followed by the
@@ -24,7 +25,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -74,6 +75,7 @@ type options struct {
 	bufSize    int
 	marker     []byte
 	parallel   int
+	readers    int
 	dialTO     time.Duration
 	frontailNS string
 }
@@ -94,6 +96,7 @@ func run() (int, error) {
 	flag.StringVar(&o.readyFile, "ready-file", "", "idle mode: also write the results here (atomically) once measured")
 	flag.IntVar(&o.bufSize, "buf", 0, "read buffer per connection (default 32 KiB, idle mode 1 KiB)")
 	flag.StringVar(&marker, "marker", "@@", "delivery marker, followed by the append time in unix nanoseconds")
+	flag.IntVar(&o.readers, "readers", 1, "threads reading the connections (each waits in epoll for its share)")
 	flag.IntVar(&o.parallel, "parallel", 64, "concurrent connection attempts")
 	flag.DurationVar(&o.dialTO, "dial-timeout", 10*time.Second, "timeout of one connection attempt (TCP, upgrade and first message)")
 	flag.StringVar(&frontailFiles, "frontail-files", "", "frontail: the file arguments given to frontail (its socket.io namespace is their md5)")
@@ -106,6 +109,8 @@ func run() (int, error) {
 		return 2, fmt.Errorf("-n %d: want at least 1", o.n)
 	case o.sample < 0 || o.sample > 1:
 		return 2, fmt.Errorf("-sample %v: want a fraction in [0, 1]", o.sample)
+	case o.readers < 1:
+		return 2, fmt.Errorf("-readers %d: want at least 1", o.readers)
 	case o.parallel < 1:
 		return 2, fmt.Errorf("-parallel %d: want at least 1", o.parallel)
 	case marker == "":
@@ -181,18 +186,28 @@ func parseSources(s string) ([]net.IP, error) {
 	return ips, nil
 }
 
-// conn is one client. The counters are read by the main goroutine; hist is
-// only touched under mu, and only on sampling clients.
+// conn is one client. Its socket is read only by its poller's thread (see
+// poll.go); the counters are read by the main goroutine; hist is only
+// touched under mu, and only on sampling clients.
 type conn struct {
 	id       int
-	nc       net.Conn
-	br       *bufio.Reader
+	fd       int // a duplicate of the dialled socket, owned by wsload
 	sampling bool
 	ready    chan struct{} // closed when the server's first message arrived
 
 	delivered atomic.Int64
 	dropped   atomic.Int64
 	_         [40]byte // keep hot counters of neighbours on separate cache lines
+
+	// Read state, touched only by the poller: buf[r:w] is unparsed input,
+	// remain the payload bytes of the current data frame still to come.
+	buf      []byte
+	r, w     int
+	remain   int64
+	textMsg  bool
+	isReady  bool
+	dead     bool
+	lastPing time.Time
 
 	mu   sync.Mutex
 	hist histogram
@@ -205,7 +220,8 @@ type load struct {
 	disc      atomic.Int64
 	discMu    sync.Mutex
 	discWhy   string
-	wg        sync.WaitGroup
+	pollers   []*poller
+	conns     []atomic.Pointer[conn] // by file descriptor
 }
 
 func (l *load) disconnected(err error) {
@@ -228,6 +244,11 @@ func loadOrIdle(ctx context.Context, o *options, cmdArgs []string) (int, error) 
 	res.add("conns", o.n)
 	res.add("sources", len(o.sources))
 
+	if err := l.startPollers(); err != nil {
+		res.set("status", "failed")
+		res.print(os.Stdout)
+		return 1, err
+	}
 	rssBefore := rssKiB(o.pid)
 	t0 := time.Now()
 	conns, err := l.connectAll(ctx)
@@ -235,10 +256,12 @@ func loadOrIdle(ctx context.Context, o *options, cmdArgs []string) (int, error) 
 	res.add("connect_s", fmt.Sprintf("%.2f", time.Since(t0).Seconds()))
 	defer func() {
 		l.closing.Store(true)
+		l.stopPollers()
 		for _, c := range conns {
-			c.nc.Close()
+			if !c.dead {
+				unix.Close(c.fd)
+			}
 		}
-		l.wg.Wait()
 	}()
 	if err != nil {
 		res.set("status", "connect-failed")
@@ -318,12 +341,6 @@ func (l *load) dial(ctx context.Context, i int, sampling bool) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{id: i, nc: nc, sampling: sampling, ready: make(chan struct{})}
-	if br != nil { // frames that came with the handshake: read them first
-		c.br = bufio.NewReaderSize(io.MultiReader(br, nc), o.bufSize)
-	} else {
-		c.br = bufio.NewReaderSize(nc, o.bufSize)
-	}
 	if o.proto == "frontail" {
 		// socket.io 2: join the namespace frontail emits lines on.
 		if err := writeClientText(nc, []byte("40"+o.frontailNS+",")); err != nil {
@@ -331,13 +348,30 @@ func (l *load) dial(ctx context.Context, i int, sampling bool) (*conn, error) {
 			return nil, fmt.Errorf("frontail namespace: %w", err)
 		}
 	}
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		if err := l.read(c); err != nil {
-			l.disconnected(err)
+	c := &conn{id: i, sampling: sampling, ready: make(chan struct{}), buf: make([]byte, o.bufSize), lastPing: time.Now()}
+	if br != nil && br.Buffered() > 0 { // frames that came with the handshake
+		if br.Buffered() > len(c.buf) {
+			nc.Close()
+			return nil, fmt.Errorf("%d bytes came with the handshake, more than -buf", br.Buffered())
 		}
-	}()
+		c.w, _ = br.Read(c.buf) // only buffered bytes: never blocks
+	}
+	// The poller reads a duplicate of the socket; closing nc takes the
+	// original out of Go's netpoll, which would otherwise wake for every
+	// frame too.
+	if c.fd, err = dupSocket(nc); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	nc.Close()
+	if err := l.feed(c); err != nil {
+		unix.Close(c.fd)
+		return nil, err
+	}
+	if err := l.pollers[i%len(l.pollers)].add(c); err != nil {
+		unix.Close(c.fd)
+		return nil, err
+	}
 	if o.proto == "websocketd" {
 		close(c.ready) // websocketd sends nothing until a line arrives
 		return c, nil
@@ -348,114 +382,127 @@ func (l *load) dial(ctx context.Context, i int, sampling bool) (*conn, error) {
 	case <-c.ready:
 		return c, nil
 	case <-t.C:
-		nc.Close()
+		l.forget(c)
 		return nil, errors.New("no first message from the server in time")
 	case <-ctx.Done():
-		nc.Close()
+		l.forget(c)
 		return nil, ctx.Err()
 	}
 }
 
 var (
-	helloKey   = []byte(`"type":"hello"`)
-	droppedKey = []byte(`"type":"dropped","count":`)
+	helloKey    = []byte(`"type":"hello"`)
+	droppedLine = []byte(`{"type":"dropped","count":`)
 )
 
-// read is a connection's only reader. It parses frame headers by hand and
-// scans payloads inside the bufio.Reader's buffer: no allocation per frame.
-func (l *load) read(c *conn) error {
+// feed parses what c's buffer holds: frame headers by hand, payloads
+// scanned in place, no allocation per frame. A data frame longer than what
+// is buffered is scanned up to its last complete line; a control frame
+// waits until it is whole.
+func (l *load) feed(c *conn) error {
 	o := l.o
-	br := c.br
-	var hdr [8]byte
-	var ctrl [125]byte
-	ready := false
-	textMsg := false
-	lastPing := time.Now()
 	for {
-		if _, err := io.ReadFull(br, hdr[:2]); err != nil {
-			return fmt.Errorf("read: %w", err)
-		}
-		op := ws.OpCode(hdr[0] & 0x0f)
-		if hdr[1]&0x80 != 0 {
-			return errors.New("masked frame from the server")
-		}
-		n := int64(hdr[1] & 0x7f)
-		switch n {
-		case 126:
-			if _, err := io.ReadFull(br, hdr[:2]); err != nil {
-				return fmt.Errorf("read: %w", err)
+		in := c.buf[c.r:c.w]
+		if c.remain == 0 {
+			if len(in) < 2 {
+				break
 			}
-			n = int64(binary.BigEndian.Uint16(hdr[:2]))
-		case 127:
-			if _, err := io.ReadFull(br, hdr[:8]); err != nil {
-				return fmt.Errorf("read: %w", err)
+			op := ws.OpCode(in[0] & 0x0f)
+			if in[1]&0x80 != 0 {
+				return errors.New("masked frame from the server")
 			}
-			n = int64(binary.BigEndian.Uint64(hdr[:8]))
-		}
-		if op.IsControl() {
-			if n > int64(len(ctrl)) {
-				return fmt.Errorf("control frame of %d bytes", n)
-			}
-			p := ctrl[:n]
-			if _, err := io.ReadFull(br, p); err != nil {
-				return fmt.Errorf("read: %w", err)
-			}
-			switch op {
-			case ws.OpPing:
-				if err := writeClientFrame(c.nc, ws.OpPong, p); err != nil {
-					return fmt.Errorf("pong: %w", err)
+			n, hl := int64(in[1]&0x7f), 2
+			switch n {
+			case 126:
+				if len(in) < 4 {
+					return l.compact(c)
 				}
-			case ws.OpClose:
-				code := 1005
-				if len(p) >= 2 {
-					code = int(binary.BigEndian.Uint16(p))
+				n, hl = int64(binary.BigEndian.Uint16(in[2:4])), 4
+			case 127:
+				if len(in) < 10 {
+					return l.compact(c)
 				}
-				return fmt.Errorf("closed by the server with %d %q", code, p[min(2, len(p)):])
+				n, hl = int64(binary.BigEndian.Uint64(in[2:10])), 10
 			}
-			continue
-		}
-		if op != ws.OpContinuation {
-			textMsg = op == ws.OpText
-		}
-		var delivered, dropped int64
-		for n > 0 {
-			p, err := br.Peek(int(min(n, int64(br.Size()))))
-			if err != nil {
-				return fmt.Errorf("read: %w", err)
+			if op.IsControl() {
+				if n > 125 {
+					return fmt.Errorf("control frame of %d bytes", n)
+				}
+				if int64(len(in)) < int64(hl)+n {
+					break
+				}
+				p := in[hl : int64(hl)+n]
+				c.r += hl + int(n)
+				switch op {
+				case ws.OpPing:
+					if err := writeClientFrame(fdWriter(c.fd), ws.OpPong, p); err != nil {
+						return fmt.Errorf("pong: %w", err)
+					}
+				case ws.OpClose:
+					code := 1005
+					if len(p) >= 2 {
+						code = int(binary.BigEndian.Uint16(p))
+					}
+					return fmt.Errorf("closed by the server with %d %q", code, p[min(2, len(p)):])
+				}
+				continue
 			}
-			if int64(len(p)) < n {
-				// Stop at a line end so that no marker is split; a line
-				// longer than the buffer is scanned in pieces.
-				if i := bytes.LastIndexByte(p, '\n'); i >= 0 {
-					p = p[:i+1]
+			if op != ws.OpContinuation {
+				c.textMsg = op == ws.OpText
+			}
+			c.r += hl
+			c.remain = n
+			if n == 0 {
+				continue
+			}
+			in = in[hl:]
+		}
+		p := in[:min(int64(len(in)), c.remain)]
+		if int64(len(p)) < c.remain {
+			// Stop at a line end so that no marker is split; a line longer
+			// than the whole buffer is scanned in pieces.
+			if i := bytes.LastIndexByte(p, '\n'); i >= 0 {
+				p = p[:i+1]
+			} else if c.r > 0 || c.w < len(c.buf) {
+				break
+			}
+		}
+		if len(p) == 0 {
+			break
+		}
+		if c.textMsg {
+			if !c.isReady {
+				c.isReady = l.isReady(c, p)
+			}
+			if d := l.scan(c, p); d > 0 {
+				c.delivered.Add(d)
+			}
+			if o.proto == "tailcast" {
+				if d := countDropped(p); d > 0 {
+					c.dropped.Add(d)
 				}
 			}
-			if textMsg {
-				if !ready {
-					ready = l.isReady(c, p)
-				}
-				delivered += l.scan(c, p)
-				if o.proto == "tailcast" {
-					dropped += countDropped(p)
-				}
-			}
-			br.Discard(len(p))
-			n -= int64(len(p))
 		}
-		if delivered > 0 {
-			c.delivered.Add(delivered)
-		}
-		if dropped > 0 {
-			c.dropped.Add(dropped)
-		}
-		if o.proto == "frontail" && time.Since(lastPing) > 20*time.Second {
+		c.r += len(p)
+		c.remain -= int64(len(p))
+		if o.proto == "frontail" && time.Since(c.lastPing) > 20*time.Second {
 			// engine.io 3: the client pings (pingInterval is 25 s).
-			lastPing = time.Now()
-			if err := writeClientText(c.nc, []byte("2")); err != nil {
+			c.lastPing = time.Now()
+			if err := writeClientText(fdWriter(c.fd), []byte("2")); err != nil {
 				return fmt.Errorf("engine.io ping: %w", err)
 			}
 		}
 	}
+	return l.compact(c)
+}
+
+// compact moves the unparsed input to the front of c's buffer.
+func (l *load) compact(c *conn) error {
+	if c.r > 0 {
+		c.w = copy(c.buf, c.buf[c.r:c.w])
+		c.r = 0
+	}
+	return nil
 }
 
 // isReady reports whether p is the message that makes a connection live.
@@ -488,7 +535,7 @@ func (l *load) scan(c *conn, p []byte) int64 {
 	var count int64
 	c.mu.Lock()
 	for {
-		i := bytes.Index(p, m)
+		i := indexMarker(p, m)
 		if i < 0 {
 			break
 		}
@@ -508,23 +555,44 @@ func (l *load) scan(c *conn, p []byte) int64 {
 	return count
 }
 
-// countDropped sums the counts of tailcast "dropped" messages in p.
+// indexMarker is bytes.Index for a marker whose first byte is rare in log
+// lines: IndexByte's vector loop, where bytes.Index on a two-byte pattern
+// took a fifth of wsload's CPU at 1M deliveries/s.
+func indexMarker(p, m []byte) int {
+	for off := 0; ; {
+		i := bytes.IndexByte(p[off:], m[0])
+		if i < 0 {
+			return -1
+		}
+		off += i
+		if bytes.HasPrefix(p[off:], m) {
+			return off
+		}
+		off++
+	}
+}
+
+// countDropped sums the counts of tailcast "dropped" messages in p. They
+// are lines of their own, so only line starts are compared: searching the
+// whole payload for the key cost a seventh of wsload's CPU.
 func countDropped(p []byte) int64 {
 	var sum int64
-	for {
-		i := bytes.Index(p, droppedKey)
+	for len(p) > 0 {
+		if bytes.HasPrefix(p, droppedLine) {
+			q := p[len(droppedLine):]
+			var v int64
+			for j := 0; j < len(q) && q[j] >= '0' && q[j] <= '9'; j++ {
+				v = v*10 + int64(q[j]-'0')
+			}
+			sum += v
+		}
+		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			return sum
+			break
 		}
-		p = p[i+len(droppedKey):]
-		var v int64
-		j := 0
-		for ; j < len(p) && p[j] >= '0' && p[j] <= '9'; j++ {
-			v = v*10 + int64(p[j]-'0')
-		}
-		sum += v
-		p = p[j:]
+		p = p[i+1:]
 	}
+	return sum
 }
 
 func writeClientText(w io.Writer, p []byte) error { return writeClientFrame(w, ws.OpText, p) }

@@ -2,7 +2,11 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
 )
 
 func TestHistogramQuantiles(t *testing.T) {
@@ -107,6 +111,101 @@ func TestParseSources(t *testing.T) {
 			}
 			if len(got) != tt.want {
 				t.Errorf("addresses: got %d (%v), want %d", len(got), got, tt.want)
+			}
+		})
+	}
+}
+
+// serverFrame is an unmasked frame as a server sends it.
+func serverFrame(op ws.OpCode, p []byte) []byte {
+	b, err := ws.CompileFrame(ws.NewFrame(op, true, p))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// TestFeedSplitAnywhere feeds one stream of frames in pieces of every size
+// given, through buffers of several sizes, and checks that each piece
+// size finds the same deliveries and dropped counts and answers the ping.
+func TestFeedSplitAnywhere(t *testing.T) {
+	var stream []byte
+	wantN := int64(0)
+	entries := func(n, pad int) []byte {
+		var b []byte
+		for i := range n {
+			b = fmt.Appendf(b, `{"type":"entry","msg":"%d @@1800000000000000000 %s"}`+"\n", i, strings.Repeat("x", pad))
+		}
+		wantN += int64(n)
+		return b
+	}
+	stream = append(stream, serverFrame(ws.OpText, []byte(`{"type":"hello","version":1}`+"\n"))...)
+	stream = append(stream, serverFrame(ws.OpText, entries(3, 10))...)   // 7-bit length
+	stream = append(stream, serverFrame(ws.OpPing, []byte("abc"))...)    // needs a pong
+	stream = append(stream, serverFrame(ws.OpText, entries(40, 60))...)  // 16-bit length
+	stream = append(stream, serverFrame(ws.OpText, entries(900, 70))...) // 64-bit length, larger than any buffer
+	stream = append(stream, serverFrame(ws.OpText, []byte(`{"type":"dropped","count":17}`+"\n"))...)
+	stream = append(stream, serverFrame(ws.OpBinary, []byte("@@ not counted"))...)
+
+	for _, bufSize := range []int{256, 1024, 32 << 10} {
+		for _, piece := range []int{1, 7, 300, 4096, len(stream)} {
+			t.Run(fmt.Sprintf("buf=%d/piece=%d", bufSize, piece), func(t *testing.T) {
+				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer unix.Close(fds[0])
+				defer unix.Close(fds[1])
+				l := &load{o: &options{marker: []byte("@@"), proto: "tailcast"}}
+				c := &conn{fd: fds[0], buf: make([]byte, bufSize), ready: make(chan struct{})}
+				for off := 0; off < len(stream); {
+					n := copy(c.buf[c.w:], stream[off:min(off+piece, len(stream))])
+					c.w += n
+					off += n
+					if err := l.feed(c); err != nil {
+						t.Fatalf("feed at %d: %v", off, err)
+					}
+				}
+				if got := c.delivered.Load(); got != wantN {
+					t.Errorf("deliveries: got %d, want %d", got, wantN)
+				}
+				if got := c.dropped.Load(); got != 17 {
+					t.Errorf("dropped: got %d, want 17", got)
+				}
+				if !c.isReady {
+					t.Error("hello not seen")
+				}
+				pong := make([]byte, 64)
+				n, err := unix.Read(fds[1], pong)
+				if err != nil {
+					t.Fatalf("read pong: %v", err)
+				}
+				if n < 2 || ws.OpCode(pong[0]&0x0f) != ws.OpPong || pong[1]&0x80 == 0 || int(pong[1]&0x7f) != 3 {
+					t.Errorf("pong: got % x, want a masked pong of 3 bytes", pong[:n])
+				}
+			})
+		}
+	}
+}
+
+func TestFeedErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		input []byte
+		want  string
+	}{
+		{"close frame", serverFrame(ws.OpClose, append([]byte{0x03, 0xe9}, "going away"...)), "closed by the server with 1001"},
+		{"masked frame", []byte{0x81, 0x81, 1, 2, 3, 4, 'x'}, "masked frame"},
+		{"oversized control frame", []byte{0x89, 126, 0, 200}, "control frame of 200 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &load{o: &options{marker: []byte("@@"), proto: "tailcast"}}
+			c := &conn{fd: -1, buf: make([]byte, 1024), ready: make(chan struct{})}
+			c.w = copy(c.buf, tt.input)
+			err := l.feed(c)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
 	}
