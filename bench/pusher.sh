@@ -11,7 +11,10 @@
 # Every load is the same: bench/cmd/ratelines appends fixed-size lines
 # stamped with their append time to a file at a steady rate; each server
 # tails that file; bench/cmd/wsload holds the clients, counts deliveries and
-# samples latency (append to client read) on a tenth of them.
+# samples latency (append to client read) on a tenth of them. The fan-out
+# target of issue 4 is publish to client read, so it is also measured on
+# the pusher alone: bench/cmd/pushserve publishes the same lines, stamped
+# just before Publish, with no collector, broker or consumer in front.
 #
 # Environment (defaults in brackets; QUICK=1 changes the ones marked *):
 #   WARMUP [3]*                  seconds of load before counting
@@ -20,8 +23,9 @@
 #   TAILCAST_RATES [2000 5000 10000 20000]*   lines/s offered, in order
 #   WEBSOCKETD_RATES [250 500 1000 2000 4000]*
 #   FRONTAIL_RATES [100 200 400 800 1600]*
-#   FANOUT_CLIENTS [1000]        clients of the fan-out test
-#   FANOUT_RATES [1000 2000 3000]*             lines/s offered, in order
+#   FANOUT_CLIENTS [1000]        clients of the fan-out tests
+#   FANOUT_RATES [1000 2000 3000]*             entries/s published to the pusher alone, in order
+#   PIPELINE_FANOUT_RATES [1000 2000]*         lines/s through `tailcast run` to as many clients
 #   IDLE_STEP [5000]*            idle connections added per step (one wsload each)
 #   IDLE_STEPS [3]               steps (IDLE_STEP × IDLE_STEPS connections at the end)
 #   E2E_RATE [10000]             lines/s of the end-to-end test
@@ -37,7 +41,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SET_VARS=
-for v in QUICK WARMUP WINDOW PEER_CLIENTS TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_CLIENTS FANOUT_RATES \
+for v in QUICK WARMUP WINDOW PEER_CLIENTS TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_CLIENTS FANOUT_RATES PIPELINE_FANOUT_RATES \
 	IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW E2E_FLAGS MAX_P99_MS GO_BENCHTIME TAILCAST_BIN; do
 	[[ -n ${!v+x} ]] && SET_VARS+="$v=${!v@Q} "
 done
@@ -49,6 +53,7 @@ if [[ $QUICK == 1 ]]; then
 	WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-250 1000}
 	FRONTAIL_RATES=${FRONTAIL_RATES:-100 400}
 	FANOUT_RATES=${FANOUT_RATES:-1000}
+	PIPELINE_FANOUT_RATES=${PIPELINE_FANOUT_RATES:-1000}
 	IDLE_STEP=${IDLE_STEP:-1000}
 	E2E_WINDOW=${E2E_WINDOW:-5}
 	GO_BENCHTIME=${GO_BENCHTIME:-200ms}
@@ -61,6 +66,7 @@ WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-250 500 1000 2000 4000}
 FRONTAIL_RATES=${FRONTAIL_RATES:-100 200 400 800 1600}
 FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
 FANOUT_RATES=${FANOUT_RATES:-1000 2000 3000}
+PIPELINE_FANOUT_RATES=${PIPELINE_FANOUT_RATES:-1000 2000}
 IDLE_STEP=${IDLE_STEP:-5000}
 IDLE_STEPS=${IDLE_STEPS:-3}
 E2E_RATE=${E2E_RATE:-10000}
@@ -82,7 +88,7 @@ posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 for v in WARMUP WINDOW PEER_CLIENTS FANOUT_CLIENTS IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW MAX_P99_MS; do
 	posint "${!v}" || die "$v=${!v}: want a positive integer"
 done
-for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_RATES; do
+for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_RATES PIPELINE_FANOUT_RATES; do
 	[[ -n ${!v// /} ]] || die "$v is empty"
 	for r in ${!v}; do posint "$r" || die "$v: $r is not a positive integer"; done
 done
@@ -185,7 +191,7 @@ free_port() { # a loopback port nobody listens on (checked, not reserved)
 
 HB=$WORK/bin
 log "building helpers into $HB"
-go build -o "$HB/" ./bench/cmd/wsload ./bench/cmd/ratelines
+go build -o "$HB/" ./bench/cmd/wsload ./bench/cmd/ratelines ./bench/cmd/pushserve
 
 # --- servers -----------------------------------------------------------------
 SERVER_PID=
@@ -212,6 +218,18 @@ start_tailcast() { # start_tailcast NAME FILE [FLAGS...]
 		sleep 0.1
 	done
 	die "tailcast run not ready after 30 s; see $WORK/$name.err"
+}
+start_pushserve() { # start_pushserve NAME
+	spawn "$WORK/$1.out" "$WORK/$1.err" "$HB/pushserve" -listen 127.0.0.1:0
+	SERVER_PID=$SPAWNED
+	SERVER_URL=
+	for _ in $(seq 300); do
+		SERVER_URL=$(sed -n 's|^pushserve: \(ws://.*\)|\1|p' "$WORK/$1.out")
+		[[ -n $SERVER_URL ]] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "pushserve did not start; see $WORK/$1.err"
 }
 wait_http() { # wait_http PORT: until something answers HTTP there
 	for _ in $(seq 300); do
@@ -247,9 +265,14 @@ step() {
 	shift 4
 	local file=$WORK/$name.log
 	: >"$file"
-	local extra=()
+	local extra=() pub=("$HB/ratelines" -o "$file" -rate "$rate")
 	case $server in
 	tailcast) start_tailcast "$name" "$file" ;;
+	pusher)
+		start_pushserve "$name"
+		local hp=${SERVER_URL#ws://}
+		pub=(curl -sN "http://${hp%/ws}/publish?rate=$rate")
+		;;
 	e2e) # shellcheck disable=SC2086 # E2E_FLAGS is a list of flags
 		start_tailcast "$name" "$file" $E2E_FLAGS ;;
 	websocketd)
@@ -264,7 +287,7 @@ step() {
 	local lim=$((WARMUP + WINDOW + 90))
 	spawn "$WORK/$name.kv" "$WORK/$name.wsload.err" timeout -k 5 "$lim" "$HB/wsload" -url "$SERVER_URL" "${extra[@]}" \
 		-n "$clients" -sources 127.0.0.1-8 -pid "$SERVER_PID" -warmup "${WARMUP}s" -duration "${WINDOW}s" "$@" \
-		-- "$HB/ratelines" -o "$file" -rate "$rate"
+		-- "${pub[@]}"
 	local w=$SPAWNED rc=0
 	wait "$w" || rc=$?
 	forget "$w"
@@ -309,8 +332,9 @@ log "load average $LOAD_BEFORE; warm-up ${WARMUP}s, window ${WINDOW}s per step"
 	sweep tailcast "$PEER_CLIENTS" $TAILCAST_RATES
 	sweep websocketd "$PEER_CLIENTS" $WEBSOCKETD_RATES
 	sweep frontail "$PEER_CLIENTS" $FRONTAIL_RATES
-	# --- fan-out: 1,000 clients -----------------------------------------------------
-	sweep tailcast "$FANOUT_CLIENTS" $FANOUT_RATES
+	# --- fan-out: 1,000 clients, the pusher alone and the whole pipeline -------------
+	sweep pusher "$FANOUT_CLIENTS" $FANOUT_RATES
+	sweep tailcast "$FANOUT_CLIENTS" $PIPELINE_FANOUT_RATES
 }
 
 # --- idle connections ------------------------------------------------------------
@@ -427,15 +451,15 @@ verdict() { # verdict VALUE OP TARGET
 # Fan-out verdict: the step with the most deliveries at p99 ≤ 50 ms.
 FAN_BEST=''
 FAN_BEST_D=0
-for r in ${STEPS[tailcast.$FANOUT_CLIENTS]:-}; do
-	f=$WORK/tailcast.c$FANOUT_CLIENTS.r$r.kv
+for r in ${STEPS[pusher.$FANOUT_CLIENTS]:-}; do
+	f=$WORK/pusher.c$FANOUT_CLIENTS.r$r.kv
 	[[ $(kv "$f" status) == ok && $(kv "$f" disconnects) == 0 ]] || continue
 	if awk -v p="$(kv "$f" p99_ms)" -v d="$(kv "$f" deliveries_per_s)" -v b="$FAN_BEST_D" 'BEGIN {exit !(p >= 0 && p <= 50 && d > b)}'; then
 		FAN_BEST=$f
 		FAN_BEST_D=$(kv "$f" deliveries_per_s)
 	fi
 done
-FAN_FIRST=$WORK/tailcast.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
+FAN_FIRST=$WORK/pusher.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 
 {
 	echo "$KIND, $(date -u '+%Y-%m-%d %H:%M UTC'), \`$CMD\`."
@@ -443,7 +467,7 @@ FAN_FIRST=$WORK/tailcast.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	echo "- Machine: $MACHINE. Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER."
 	[[ -n $BUSY ]] && echo "$BUSY"
 	echo "- Versions: $VERSIONS"
-	echo "- Load: \`ratelines\` appends ${WARMUP} s + ${WINDOW} s of 130-byte lines at each rate to a fresh file; every server tails it (fresh server per step); \`wsload\` holds the clients over 127.0.0.1–8 and counts for ${WINDOW} s after ${WARMUP} s of warm-up; a tenth of the clients measure latency from append to read. A step is saturated when it delivers < 90% of the offered rate, its p99 exceeds ${MAX_P99_MS} ms, or a client is disconnected; each sweep stops at its first saturated step."
+	echo "- Load: \`ratelines\` appends ${WARMUP} s + ${WINDOW} s of 130-byte lines at each rate to a fresh file; every server tails it (fresh server per step); \`wsload\` holds the clients over 127.0.0.1–8 and counts for ${WINDOW} s after ${WARMUP} s of warm-up; a tenth of the clients measure latency from append to read. The pusher-alone rows replace the file by \`pushserve\`, which publishes the same lines straight into a \`pusher.Server\`, stamped just before \`Publish\` (latency from publish to read: the fan-out target). A step is saturated when it delivers < 90% of the offered rate, its p99 exceeds ${MAX_P99_MS} ms, or a client is disconnected; each sweep stops at its first saturated step."
 	echo
 	echo "### Side by side, $PEER_CLIENTS clients, and fan-out, $FANOUT_CLIENTS clients"
 	echo
@@ -452,7 +476,8 @@ FAN_FIRST=$WORK/tailcast.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	sweep_rows tailcast "$PEER_CLIENTS" "tailcast run (file → collector → kfake → consumer → pusher)"
 	sweep_rows websocketd "$PEER_CLIENTS" "websocketd tail -n0 -F"
 	sweep_rows frontail "$PEER_CLIENTS" "frontail (socket.io)"
-	sweep_rows tailcast "$FANOUT_CLIENTS" "tailcast run, fan-out"
+	sweep_rows pusher "$FANOUT_CLIENTS" "pusher alone (pushserve: Publish → websocket read), fan-out"
+	sweep_rows tailcast "$FANOUT_CLIENTS" "tailcast run (file → … → pusher), fan-out"
 	echo
 	echo "| spec (issue 4) | target | measured | |"
 	echo "|---|---|---|---|"
@@ -466,9 +491,9 @@ FAN_FIRST=$WORK/tailcast.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 		echo "| deliveries/s vs $peer, $PEER_CLIENTS clients, best sustained step | ≥ ${want}× | $r ($(qualifier tailcast "$PEER_CLIENTS" "$TAILCAST_RATES")$(fmt_k "$tc")/s at p99 $(best tailcast "$PEER_CLIENTS" p99_ms) ms vs $(qualifier "$peer" "$PEER_CLIENTS" "${!rates}")$(fmt_k "$pv")/s at p99 $(best "$peer" "$PEER_CLIENTS" p99_ms) ms) | $(verdict "$r" ">=" "$want") |"
 	done
 	if [[ -n $FAN_BEST ]]; then
-		echo "| fan-out, $FANOUT_CLIENTS clients: deliveries/s with p99 ≤ 50 ms | ≥ 1M/s | $(fmt_k "$FAN_BEST_D")/s at p99 $(kv "$FAN_BEST" p99_ms) ms | $(verdict "$FAN_BEST_D" ">=" 1000000) |"
+		echo "| fan-out, $FANOUT_CLIENTS clients: deliveries/s with p99 (publish → read) ≤ 50 ms | ≥ 1M/s | $(fmt_k "$FAN_BEST_D")/s at p99 $(kv "$FAN_BEST" p99_ms) ms | $(verdict "$FAN_BEST_D" ">=" 1000000) |"
 	else
-		echo "| fan-out, $FANOUT_CLIENTS clients: deliveries/s with p99 ≤ 50 ms | ≥ 1M/s | no step had p99 ≤ 50 ms (first step: $(fmt_k "$(kv "$FAN_FIRST" deliveries_per_s)")/s at p99 $(kv "$FAN_FIRST" p99_ms) ms) | **FAIL** |"
+		echo "| fan-out, $FANOUT_CLIENTS clients: deliveries/s with p99 (publish → read) ≤ 50 ms | ≥ 1M/s | no step had p99 ≤ 50 ms (first step: $(fmt_k "$(kv "$FAN_FIRST" deliveries_per_s)")/s at p99 $(kv "$FAN_FIRST" p99_ms) ms) | **FAIL** |"
 	fi
 	if [[ $IDLE_OK == 1 ]]; then
 		last=$WORK/idle.$IDLE_STEPS.kv

@@ -1,0 +1,169 @@
+// Command pushserve runs the pusher alone, for the fan-out benchmark of
+// bench/pusher.sh: a pusher.Server on a loopback port, fed by Publish at a
+// steady rate, with no collector, broker or consumer in front of it. Every
+// entry's message carries, after a marker ("@@"), the time just before its
+// Publish call, so bench/cmd/wsload measures what issue 4's fan-out target
+// names: publish to client read. The same load through the whole pipeline
+// (`tailcast run`, file append to client read) is measured beside it.
+//
+//	pushserve [-listen 127.0.0.1:0] [-size 130]
+//	    prints "pushserve: ws://ADDR/ws" once it listens.
+//	GET /publish?rate=N
+//	    publishes N entries/s until the request is closed (the benchmark's
+//	    publisher command is a curl of this URL, stopped after the window).
+//
+// The messages are the lines bench/cmd/ratelines writes (same size, same
+// text), so an entry is encoded as `tailcast run` would encode that line.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tailcast/tailcast/proto/logpb"
+	"github.com/tailcast/tailcast/pusher"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "pushserve:", err)
+		os.Exit(1)
+	}
+}
+
+const filler = " GET /api/v1/orders/12345 200 12.5ms user alice agent Mozilla/5.0 (X11; Linux x86_64) region eu-west-1 shard 7 cache miss retry 0 path /checkout/confirm"
+
+func run() error {
+	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
+	size := flag.Int("size", 130, "bytes per message, as a line with its newline (50 to 65536)")
+	flag.Parse()
+	switch {
+	case flag.NArg() > 0:
+		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	case *size < 50 || *size > 64<<10:
+		return fmt.Errorf("-size %d: want 50 to 65536 bytes", *size)
+	}
+	srv, err := pusher.New(pusher.Config{MaxConnsPerIP: -1})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	srv.Begin(0, 0)
+	p := &publisher{srv: srv, size: *size}
+
+	mux := http.NewServeMux()
+	mux.Handle("/ws", srv)
+	mux.HandleFunc("/publish", p.serve)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("pushserve: ws://%s/ws\n", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	return nil
+}
+
+// publisher publishes for one /publish request at a time.
+type publisher struct {
+	srv  *pusher.Server
+	size int
+	mu   sync.Mutex // one publishing request at a time
+	next int64      // offset of the next entry
+}
+
+func (p *publisher) serve(w http.ResponseWriter, r *http.Request) {
+	rate, err := strconv.ParseFloat(r.URL.Query().Get("rate"), 64)
+	if err != nil || rate <= 0 || rate > 10_000_000 {
+		http.Error(w, "rate: want (0, 1e7] entries/s", http.StatusBadRequest)
+		return
+	}
+	if !p.mu.TryLock() {
+		http.Error(w, "already publishing", http.StatusConflict)
+		return
+	}
+	defer p.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	n, skipped, el := p.publish(r.Context(), rate)
+	fmt.Fprintf(os.Stderr, "pushserve: %d entries in %.2f s (%.0f/s, %d skipped after stalls)\n",
+		n, el.Seconds(), float64(n)/el.Seconds(), skipped)
+}
+
+// publish runs ratelines' token bucket: every millisecond the due entries
+// are stamped with one clock reading and published.
+func (p *publisher) publish(ctx context.Context, rate float64) (n, skipped int64, el time.Duration) {
+	host, _ := os.Hostname()
+	e := &logpb.LogEntry{Service: "bench", Host: host, Source: "/bench/pushserve", Level: logpb.Level_LEVEL_INFO}
+	maxBurst := max(1, int64(rate/10))
+	var msg []byte
+	start := time.Now()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return n, skipped, time.Since(start)
+		case <-tick.C:
+		}
+		now := time.Now()
+		due := int64(now.Sub(start).Seconds()*rate) - n - skipped
+		if due <= 0 {
+			continue
+		}
+		if due > maxBurst {
+			skipped += due - maxBurst
+			due = maxBurst
+		}
+		for range due {
+			msg = appendMessage(msg[:0], p.next, now.UnixNano(), p.size)
+			e.Message = string(msg)
+			e.TimeUnixNano, e.ReadTimeUnixNano = now.UnixNano(), now.UnixNano()
+			e.Offset = p.next
+			p.srv.Publish(0, p.next, e)
+			p.next++
+			n++
+		}
+	}
+}
+
+// appendMessage appends a ratelines line of size bytes without its newline.
+func appendMessage(b []byte, seq, ts int64, size int) []byte {
+	n0 := len(b)
+	b = append(b, "tailcast-bench "...)
+	s := strconv.AppendInt(nil, seq, 10)
+	for range 10 - len(s) {
+		b = append(b, '0')
+	}
+	b = append(b, s...)
+	b = append(b, " @@"...)
+	b = strconv.AppendInt(b, ts, 10)
+	for len(b)-n0 < size-1 {
+		k := min(size-1-(len(b)-n0), len(filler))
+		b = append(b, filler[:k]...)
+	}
+	return b[:n0+size-1]
+}
