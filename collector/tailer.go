@@ -129,7 +129,16 @@ type pend struct {
 type outMsg struct {
 	msg  sarama.ProducerMessage
 	meta msgMeta
+	val  recordValue
 }
+
+// recordValue is a record's encoded entry as a sarama.Encoder. msg.Value
+// points at the one in its outMsg: a sarama.ByteEncoder would be boxed, an
+// allocation per record.
+type recordValue struct{ b []byte }
+
+func (v *recordValue) Encode() ([]byte, error) { return v.b, nil }
+func (v *recordValue) Length() int             { return len(v.b) }
 
 var outMsgs = sync.Pool{New: func() any { return new(outMsg) }}
 
@@ -446,14 +455,15 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 		return true // blank lines carry nothing; the next entry's End covers them
 	}
 	c := t.c
-	// One LogEntry per file, reset for each entry: the record keeps only
-	// the encoded bytes.
+	// One LogEntry per file, refilled for each entry (every field is set
+	// here or by parse), so that its Fields are reused: the record keeps
+	// only the encoded bytes. Its strings alias e.Data, which the joiner
+	// keeps intact until the next line; the entry is encoded before that.
 	le := &t.le
-	le.Reset()
 	le.ReadTimeUnixNano = t.readTime
 	le.Service, le.Host, le.Source, le.FileId = t.service, c.cfg.Host, t.source, t.id
 	le.Offset, le.Raw, le.Truncated = e.Start, e.Data, trunc
-	parse.Into(le, e.Data)
+	parse.IntoNoCopy(le, e.Data)
 	if maxValue := c.maxRecord - t.rkey.Length(); !fit(le, t.in.pbFields, maxValue) {
 		c.cfg.Logger.Error("entry cannot be made small enough for kafka", zap.String("path", t.path), zap.Int("max_bytes", maxValue))
 		return true
@@ -471,7 +481,8 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	om := outMsgs.Get().(*outMsg)
 	om.meta = msgMeta{om: om, t: t, gen: gen, seq: seq, size: size}
 	msg := &om.msg
-	msg.Topic, msg.Key, msg.Value, msg.Headers = c.cfg.Topic, t.rkey, sarama.ByteEncoder(val), protoHeaders
+	om.val.b = val
+	msg.Topic, msg.Key, msg.Value, msg.Headers = c.cfg.Topic, t.rkey, &om.val, protoHeaders
 	// sarama would read the clock for every record without it.
 	msg.Timestamp = time.Unix(0, t.readTime)
 	msg.Metadata = &om.meta

@@ -22,8 +22,9 @@ type Config struct {
 
 // Entry is one joined entry.
 type Entry struct {
-	// Data is the lines joined with "\n", no trailing newline. The caller
-	// owns it.
+	// Data is the lines joined with "\n", no trailing newline. It is valid
+	// until the Joiner's next Add or Flush, which may reuse it: the caller
+	// copies what it keeps.
 	Data []byte
 	// Start is the file offset of the entry's first line; End is the offset
 	// just past its last line (its newline included), where reading resumes.
@@ -47,6 +48,7 @@ type Joiner struct {
 	cfg     Config
 	pending Entry
 	has     bool
+	lent    []byte // Data of the entry last returned, reused once the caller is done
 	st      state
 }
 
@@ -75,7 +77,7 @@ func (j *Joiner) Add(line []byte, start, end int64) (done Entry, ok bool) {
 		return Entry{}, false
 	}
 	done, ok = j.pending, j.has
-	j.pending = Entry{Data: append(make([]byte, 0, len(line)), line...), Start: start, End: end, Lines: 1}
+	j.pending = Entry{Data: append(j.swap(done.Data, ok), line...), Start: start, End: end, Lines: 1}
 	j.has = true
 	return done, ok
 }
@@ -89,9 +91,29 @@ func (j *Joiner) Flush() (Entry, bool) {
 		return Entry{}, false
 	}
 	e := j.pending
+	j.swap(e.Data, true)
 	j.pending, j.has = Entry{}, false
 	return e, true
 }
+
+// swap lends out, when lend is set, the buffer out being returned, and
+// returns the one lent before (which the caller is done with) emptied, for
+// the next pending entry. A buffer grown by a long entry is not kept, so a
+// file that once had a large stack trace does not pin it.
+func (j *Joiner) swap(out []byte, lend bool) []byte {
+	free := j.lent[:0]
+	j.lent = nil
+	if cap(free) > keepBytes {
+		free = nil
+	}
+	if lend {
+		j.lent = out
+	}
+	return free
+}
+
+// keepBytes is the largest buffer a Joiner keeps for reuse.
+const keepBytes = 16 << 10
 
 // Pending reports whether an entry is waiting for more lines.
 func (j *Joiner) Pending() bool { return j.has }

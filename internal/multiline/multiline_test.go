@@ -9,6 +9,12 @@ import (
 	"testing"
 )
 
+// kept copies e's Data, which the Joiner reuses after the next call.
+func kept(e Entry) Entry {
+	e.Data = bytes.Clone(e.Data)
+	return e
+}
+
 // feed runs lines through j as a file would: each line's end is one past
 // its newline. It returns the entries emitted, the final flush included.
 func feed(t testing.TB, j *Joiner, lines []string) []Entry {
@@ -18,12 +24,12 @@ func feed(t testing.TB, j *Joiner, lines []string) []Entry {
 	for _, l := range lines {
 		end := off + int64(len(l)) + 1
 		if e, ok := j.Add([]byte(l), off, end); ok {
-			out = append(out, e)
+			out = append(out, kept(e))
 		}
 		off = end
 	}
 	if e, ok := j.Flush(); ok {
-		out = append(out, e)
+		out = append(out, kept(e))
 	}
 	if j.Pending() {
 		t.Fatal("Pending after Flush: got true, want false")
@@ -274,17 +280,17 @@ func FuzzJoiner(f *testing.F) {
 		for i, l := range lines {
 			end := off + int64(len(l)) + 1
 			if e, ok := j.Add([]byte(l), off, end); ok {
-				got = append(got, e)
+				got = append(got, kept(e))
 			}
 			if i%7 == 6 { // a quiet period now and then
 				if e, ok := j.Flush(); ok {
-					got = append(got, e)
+					got = append(got, kept(e))
 				}
 			}
 			off = end
 		}
 		if e, ok := j.Flush(); ok {
-			got = append(got, e)
+			got = append(got, kept(e))
 		}
 		checkLossless(t, lines, got)
 		for _, e := range got {
@@ -319,5 +325,29 @@ func BenchmarkAdd(b *testing.B) {
 		end := off + int64(len(l)) + 1
 		j.Add(l, off, end)
 		off = end
+	}
+}
+
+// TestAddReusesBuffers: once warm, joining single lines allocates nothing,
+// and an entry returned by Add is intact until the next call.
+func TestAddReusesBuffers(t *testing.T) {
+	j := New(Config{})
+	lines := [][]byte{[]byte("2026-01-02 15:04:05 INFO one"), []byte("2026-01-02 15:04:06 WARN two")}
+	var off int64
+	add := func(i int) (Entry, bool) {
+		l := lines[i%2]
+		e, ok := j.Add(l, off, off+int64(len(l))+1)
+		off += int64(len(l)) + 1
+		return e, ok
+	}
+	for i := range 4 {
+		e, ok := add(i)
+		if want := lines[(i+1)%2]; ok && !bytes.Equal(e.Data, want) {
+			t.Fatalf("entry %d: got %q, want %q", i, e.Data, want)
+		}
+	}
+	i := 0
+	if got := testing.AllocsPerRun(1000, func() { add(i); i++ }); got != 0 {
+		t.Errorf("allocations per Add: got %v, want 0", got)
 	}
 }

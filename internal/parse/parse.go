@@ -3,6 +3,7 @@ package parse
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
@@ -15,19 +16,31 @@ import (
 // line may be several physical lines joined with "\n" (a stack trace): the
 // format is recognised from the first line and the rest stays in Message.
 // Message, field keys and field values are always valid UTF-8 (invalid
-// bytes become U+FFFD).
-func Into(e *logpb.LogEntry, line []byte) {
+// bytes become U+FFFD). The Field structs e.Fields points to are reused, so
+// a caller that parses into the same entry again must not keep them.
+func Into(e *logpb.LogEntry, line []byte) { into(e, line, false) }
+
+// IntoNoCopy is Into without the copy of line: when line is valid UTF-8,
+// Message and field values alias it and stay valid only while line is not
+// changed. The collector, which encodes each entry before it reads the next
+// line into the same buffer, saves an allocation per line with it.
+func IntoNoCopy(e *logpb.LogEntry, line []byte) { into(e, line, true) }
+
+func into(e *logpb.LogEntry, line []byte, alias bool) {
 	e.TimeUnixNano = 0
 	e.Level = logpb.Level_LEVEL_UNKNOWN
 	e.Message = ""
-	e.Fields = nil
+	e.Fields = e.Fields[:0]
 
 	// One string holds the whole line; Message and field values are
 	// substrings of it, so a plain line costs a single allocation.
 	var s string
-	if utf8.Valid(line) {
+	switch {
+	case alias && len(line) > 0 && utf8.Valid(line):
+		s = unsafe.String(&line[0], len(line))
+	case utf8.Valid(line):
 		s = string(line)
-	} else {
+	default:
 		s = strings.ToValidUTF8(string(line), "\uFFFD")
 	}
 	s = trimRight(s)
@@ -83,10 +96,23 @@ func (p *parser) flushFields() {
 	if n == 0 {
 		return
 	}
-	slab := make([]logpb.Field, n)
-	ptrs := make([]*logpb.Field, n)
-	for i := range slab {
-		f := &slab[i]
+	// Reuse the Field structs of an entry parsed into before; allocate the
+	// rest in one slab.
+	ptrs := p.e.Fields[:cap(p.e.Fields)]
+	if len(ptrs) < n {
+		ptrs = append(make([]*logpb.Field, 0, n), ptrs...)[:n]
+	}
+	ptrs = ptrs[:n]
+	var slab []logpb.Field
+	for i := range n {
+		f := ptrs[i]
+		if f == nil {
+			if slab == nil {
+				slab = make([]logpb.Field, n-i)
+			}
+			f = &slab[0]
+			slab = slab[1:]
+		}
 		var x kv
 		if i < p.nkv {
 			x = p.kv[i]

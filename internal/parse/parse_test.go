@@ -626,11 +626,47 @@ func TestIntoReplacesParsedAndKeepsSourceFields(t *testing.T) {
 		TimeUnixNano: 7, Level: erro, Message: "old", Fields: []*logpb.Field{{Key: "old"}},
 	}
 	Into(&e, []byte("hello"))
-	if e.TimeUnixNano != 0 || e.Level != unk || e.Message != "hello" || e.Fields != nil {
+	if e.TimeUnixNano != 0 || e.Level != unk || e.Message != "hello" || len(e.Fields) != 0 {
 		t.Errorf("got time %d level %v message %q fields %v, want 0 unknown \"hello\" none", e.TimeUnixNano, e.Level, e.Message, e.Fields)
 	}
 	if string(e.Raw) != "raw" || e.Source != "/var/log/app.log" || e.Host != "h" || e.FileId != "f" || e.Offset != 42 {
 		t.Errorf("source fields changed: %v", &e)
+	}
+}
+
+func TestIntoNoCopy(t *testing.T) {
+	lines := []string{
+		`{"ts":"2026-01-02T15:04:05Z","level":"warn","msg":"slow","route":"/a","ms":12}`,
+		`ts=2026-01-02T15:04:05Z level=info msg=ok route=/b`,
+		`2026-01-02 15:04:05,000 ERROR plain line`,
+	}
+	for _, line := range lines {
+		t.Run(line[:12], func(t *testing.T) {
+			var want, got logpb.LogEntry
+			Into(&want, []byte(line))
+			buf := []byte(line)
+			IntoNoCopy(&got, buf)
+			if got.Message != want.Message || fmtFields(got.Fields) != fmtFields(want.Fields) || got.Level != want.Level || got.TimeUnixNano != want.TimeUnixNano {
+				t.Fatalf("got %v, want %v", &got, &want)
+			}
+			// Into copies; IntoNoCopy aliases the line.
+			copied := want.Message
+			Into(&want, buf)
+			for i := range buf {
+				buf[i] = 'x'
+			}
+			if want.Message != copied {
+				t.Errorf("Into: message changed with the line: got %q, want %q", want.Message, copied)
+			}
+			if got.Message == copied {
+				t.Errorf("IntoNoCopy: message %q did not change with the line", got.Message)
+			}
+			// Parsing again into the same entry reuses its fields.
+			buf = []byte(line)
+			if n := testing.AllocsPerRun(100, func() { IntoNoCopy(&got, buf) }); n != 0 {
+				t.Errorf("allocations per IntoNoCopy into a reused entry: got %v, want 0", n)
+			}
+		})
 	}
 }
 
