@@ -13,7 +13,11 @@ package collector
 // below pread()s big chunks from a descriptor it holds (so a renamed or
 // deleted file is drained to its end), computes every offset exactly,
 // detects truncation by size and by fingerprint, and uses fsnotify only as a
-// wake-up hint with a periodic re-check as safety net.
+// wake-up hint with a periodic re-check as safety net. Measured on 1M lines
+// (docs/BENCHMARKS.md, bench/cmd/tailcompare): nxadm/tail alone delivers
+// about 190k lines/s at 6 µs of CPU per line, less than this whole collector
+// moves to Kafka and a third of what kcat does; reading the same lines in
+// chunks costs 0.03 µs per line.
 
 import (
 	"bytes"
