@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tailcast/tailcast/bench/internal/benchline"
 	"github.com/tailcast/tailcast/proto/logpb"
 	"github.com/tailcast/tailcast/pusher"
 )
@@ -40,8 +41,6 @@ func main() {
 	}
 }
 
-const filler = " GET /api/v1/orders/12345 200 12.5ms user alice agent Mozilla/5.0 (X11; Linux x86_64) region eu-west-1 shard 7 cache miss retry 0 path /checkout/confirm"
-
 func run() error {
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	size := flag.Int("size", 130, "bytes per message, as a line with its newline (50 to 65536)")
@@ -49,7 +48,7 @@ func run() error {
 	switch {
 	case flag.NArg() > 0:
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
-	case *size < 50 || *size > 64<<10:
+	case *size < benchline.MinSize || *size > 64<<10:
 		return fmt.Errorf("-size %d: want 50 to 65536 bytes", *size)
 	}
 	srv, err := pusher.New(pusher.Config{MaxConnsPerIP: -1})
@@ -113,57 +112,31 @@ func (p *publisher) serve(w http.ResponseWriter, r *http.Request) {
 		n, el.Seconds(), float64(n)/el.Seconds(), skipped)
 }
 
-// publish runs ratelines' token bucket: every millisecond the due entries
-// are stamped with one clock reading and published.
+// publish paces entries as ratelines paces lines: every millisecond the
+// due entries are stamped with one clock reading and published.
 func (p *publisher) publish(ctx context.Context, rate float64) (n, skipped int64, el time.Duration) {
 	host, _ := os.Hostname()
 	e := &logpb.LogEntry{Service: "bench", Host: host, Source: "/bench/pushserve", Level: logpb.Level_LEVEL_INFO}
-	maxBurst := max(1, int64(rate/10))
-	var msg []byte
+	var line, ts []byte
 	start := time.Now()
+	bucket := benchline.NewBucket(rate, start)
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return n, skipped, time.Since(start)
+			return bucket.Sent(), bucket.Skipped(), time.Since(start)
 		case <-tick.C:
 		}
 		now := time.Now()
-		due := int64(now.Sub(start).Seconds()*rate) - n - skipped
-		if due <= 0 {
-			continue
-		}
-		if due > maxBurst {
-			skipped += due - maxBurst
-			due = maxBurst
-		}
-		for range due {
-			msg = appendMessage(msg[:0], p.next, now.UnixNano(), p.size)
-			e.Message = string(msg)
+		ts = strconv.AppendInt(ts[:0], now.UnixNano(), 10)
+		for range bucket.Due(now) {
+			line = benchline.Append(line[:0], p.next, "@@", ts, p.size)
+			e.Message = string(line[:len(line)-1])
 			e.TimeUnixNano, e.ReadTimeUnixNano = now.UnixNano(), now.UnixNano()
 			e.Offset = p.next
 			p.srv.Publish(0, p.next, e)
 			p.next++
-			n++
 		}
 	}
-}
-
-// appendMessage appends a ratelines line of size bytes without its newline.
-func appendMessage(b []byte, seq, ts int64, size int) []byte {
-	n0 := len(b)
-	b = append(b, "tailcast-bench "...)
-	s := strconv.AppendInt(nil, seq, 10)
-	for range 10 - len(s) {
-		b = append(b, '0')
-	}
-	b = append(b, s...)
-	b = append(b, " @@"...)
-	b = strconv.AppendInt(b, ts, 10)
-	for len(b)-n0 < size-1 {
-		k := min(size-1-(len(b)-n0), len(filler))
-		b = append(b, filler[:k]...)
-	}
-	return b[:n0+size-1]
 }

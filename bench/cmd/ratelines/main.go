@@ -27,6 +27,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/tailcast/tailcast/bench/internal/benchline"
 )
 
 func main() {
@@ -35,8 +37,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-const filler = " GET /api/v1/orders/12345 200 12.5ms user alice agent Mozilla/5.0 (X11; Linux x86_64) region eu-west-1 shard 7 cache miss retry 0 path /checkout/confirm"
 
 func run() error {
 	out := flag.String("o", "", "file to append to (created when missing; required)")
@@ -52,7 +52,7 @@ func run() error {
 		return errors.New("-o is required")
 	case *rate <= 0 || *rate > 10_000_000:
 		return fmt.Errorf("-rate %v: want (0, 1e7] lines/s", *rate)
-	case *size < 50 || *size > 64<<10:
+	case *size < benchline.MinSize || *size > 64<<10:
 		return fmt.Errorf("-size %d: want 50 to 65536 bytes", *size)
 	case *duration < 0:
 		return fmt.Errorf("-duration %v: must not be negative", *duration)
@@ -71,61 +71,33 @@ func run() error {
 		defer cancel()
 	}
 
-	// A stall (the machine is shared) is caught up, but by at most 100 ms
-	// of lines at once: a burst larger than that measures the stall.
-	maxBurst := max(1, int64(*rate/10))
 	var buf []byte
-	var written int64
 	start := time.Now()
+	bucket := benchline.NewBucket(*rate, start)
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	skipped := int64(0)
 	for {
 		select {
 		case <-ctx.Done():
 			el := time.Since(start).Seconds()
 			fmt.Fprintf(os.Stderr, "ratelines: %d lines in %.2f s (%.0f lines/s, %d skipped after stalls)\n",
-				written, el, float64(written)/el, skipped)
+				bucket.Sent(), el, float64(bucket.Sent())/el, bucket.Skipped())
 			return nil
 		case <-tick.C:
 		}
 		now := time.Now()
-		due := int64(now.Sub(start).Seconds()**rate) - written - skipped
-		if due <= 0 {
+		first := bucket.Sent()
+		due := bucket.Due(now)
+		if due == 0 {
 			continue
-		}
-		if due > maxBurst {
-			skipped += due - maxBurst
-			due = maxBurst
 		}
 		buf = buf[:0]
 		ts := strconv.AppendInt(nil, now.UnixNano(), 10)
-		for i := int64(0); i < due; i++ {
-			buf = appendLine(buf, written+i, *marker, ts, *size)
+		for i := range due {
+			buf = benchline.Append(buf, first+i, *marker, ts, *size)
 		}
 		if _, err := f.Write(buf); err != nil {
 			return fmt.Errorf("append: %w", err)
 		}
-		written += due
 	}
-}
-
-// appendLine appends one line of exactly size bytes.
-func appendLine(b []byte, seq int64, marker string, ts []byte, size int) []byte {
-	n0 := len(b)
-	b = append(b, "tailcast-bench "...)
-	s := strconv.AppendInt(nil, seq, 10)
-	for range 10 - len(s) {
-		b = append(b, '0')
-	}
-	b = append(b, s...)
-	b = append(b, ' ')
-	b = append(b, marker...)
-	b = append(b, ts...)
-	for len(b)-n0 < size-1 {
-		k := min(size-1-(len(b)-n0), len(filler))
-		b = append(b, filler[:k]...)
-	}
-	b = b[:n0+size-1]
-	return append(b, '\n')
 }
