@@ -54,6 +54,8 @@ type client struct {
 	dropped     int64
 	behindSince time.Time
 	lastSkip    time.Time
+	overSince   time.Time  // since when over QueueBytes without getting closer
+	overLag     int64      // the lag then, in bytes
 	floor       []vecEntry // live entries at or below are already delivered
 	nextPing    time.Time
 

@@ -155,8 +155,18 @@ func (s *Server) collect(now time.Time) int64 {
 		s.ctrlTmp = prefix[:0]
 		fr := getFrame()
 		if closeReq {
-			// Only the queued control frames, the close frame last.
-			fr.buf = append(fr.buf[:0], prefix...)
+			// Only the queued control frames, the close frame last, after
+			// the count of entries skipped that the client was not told of
+			// yet (a client behind is mostly busy, so that count may still
+			// be pending).
+			fr.buf = fr.buf[:0]
+			if c.dropped > 0 {
+				var tmp [64]byte
+				p := appendDropped(tmp[:0], c.dropped)
+				fr.buf = append(appendFrameHeader(fr.buf, ws.OpText, len(p)), p...)
+				c.dropped = 0
+			}
+			fr.buf = append(fr.buf, prefix...)
 			s.dispatch(c, fr, true, label)
 			continue
 		}
@@ -267,16 +277,31 @@ func (s *Server) clearFloor(c *client) {
 	c.floor = nil
 }
 
-// checkBehind skips c ahead when it is further behind than QueueBytes or
-// behind the log's eviction, and closes it with 1008 when it keeps being
-// skipped for SlowTimeout.
+// checkBehind skips c ahead when it is further behind than QueueBytes for
+// longer than queueGrace without getting closer, or behind the log's
+// eviction, and closes it with 1008 when it keeps being skipped for
+// SlowTimeout. The grace is for bursts, not slow clients: a consumer
+// catching up after a broker outage publishes megabytes at once, and a
+// client that drains them is not slow.
 func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	if c.pos >= tail {
+		c.overSince = time.Time{}
 		return
 	}
 	head := s.hub.headSeq
-	if c.pos >= head && s.hub.cumAt(tail)-s.hub.cumAt(c.pos) <= s.cfg.QueueBytes {
-		return
+	grace := s.queueGrace()
+	if c.pos >= head {
+		lag := s.hub.cumAt(tail) - s.hub.cumAt(c.pos)
+		switch {
+		case lag <= s.cfg.QueueBytes:
+			c.overSince = time.Time{}
+			return
+		case c.overSince.IsZero() || lag < c.overLag:
+			c.overSince, c.overLag = now, lag // over the bound, or closer than before
+			return
+		case now.Sub(c.overSince) < grace:
+			return
+		}
 	}
 	var n int64
 	if c.pos < head {
@@ -289,18 +314,24 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 		}
 	}
 	c.pos = tail
+	c.overSince = time.Time{}
 	if n == 0 {
 		return
 	}
 	c.dropped += n
 	s.m.drops.Add(float64(n))
-	if c.behindSince.IsZero() || now.Sub(c.lastSkip) > s.cfg.SlowTimeout {
+	if c.behindSince.IsZero() || now.Sub(c.lastSkip) > s.cfg.SlowTimeout+grace {
 		c.behindSince = now
 	} else if now.Sub(c.behindSince) >= s.cfg.SlowTimeout {
 		c.requestClose(ws.StatusPolicyViolation, "client too slow", reasonSlow)
 	}
 	c.lastSkip = now
 }
+
+// queueGrace is how long a client may stay over QueueBytes without
+// getting closer before it is skipped: a second, or half of SlowTimeout
+// when that is shorter, so that a slow client is still closed in time.
+func (s *Server) queueGrace() time.Duration { return min(time.Second, s.cfg.SlowTimeout/2) }
 
 // dispatch hands fr to a writer for c. closeAfter closes the connection once
 // fr is written. A plain TCP data frame goes to the batch that flush hands

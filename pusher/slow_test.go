@@ -192,3 +192,82 @@ publish:
 		t.Errorf("write stalls metric: got 0, want > 0")
 	}
 }
+
+// TestBurstIsNotSlowness: a burst far larger than QueueBytes, published at
+// once (a consumer catching up after a broker outage), costs a client that
+// reads at full speed nothing, while a client that does not read is still
+// skipped and closed.
+func TestBurstIsNotSlowness(t *testing.T) {
+	s, err := New(Config{QueueBytes: 64 << 10, SlowTimeout: 2 * time.Second, RingEntries: 20000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = (&httpServerFor{s}).serve(smallBufListener{ln}) }()
+	t.Cleanup(func() { s.Close(); ln.Close() })
+	u := "ws://" + ln.Addr().String() + "/ws"
+	s.Begin(0, 0)
+	fast := dial(t, u)
+	fast.hello()
+	never := dial(t, u)
+	never.hello()
+	if tc, ok := never.conn.(*net.TCPConn); ok {
+		tc.SetReadBuffer(64 << 10)
+	}
+	waitClients(t, s, 2)
+
+	type result struct {
+		entries, dropped int64
+		err              error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		for {
+			fast.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			p, err := wsutil.ReadServerText(fast.rw)
+			if err != nil {
+				res.err = err
+				done <- res
+				return
+			}
+			for line := range bytes.SplitSeq(bytes.TrimSuffix(p, []byte("\n")), []byte("\n")) {
+				switch {
+				case bytes.HasPrefix(line, []byte(`{"type":"dropped"`)):
+					res.dropped++
+				case bytes.Contains(line, []byte(`"msg":"end"`)):
+					done <- res
+					return
+				default:
+					res.entries++
+				}
+			}
+		}
+	}()
+
+	const burst = 6000 // about 4 MB of lines: 60 times QueueBytes
+	pad := string(bytes.Repeat([]byte("x"), 500))
+	for off := range int64(burst) {
+		s.Publish(0, off, entry("api", "h", lInfo, fmt.Sprintf("n%d %s", off, pad)))
+	}
+	s.Publish(0, burst, entry("api", "h", lInfo, "end"))
+	res := <-done
+	if res.err != nil || res.entries != burst || res.dropped != 0 {
+		t.Errorf("fast client: got %d entries, %d dropped messages (%v), want %d and 0", res.entries, res.dropped, res.err, burst)
+	}
+	// The client that reads nothing stays over the bound without getting
+	// closer: skipped, then closed.
+	for off := int64(burst + 1); s.Clients() == 2; off++ {
+		s.Publish(0, off, entry("api", "h", lInfo, fmt.Sprintf("n%d %s", off, pad)))
+		time.Sleep(time.Millisecond) // pacing the publisher
+		if off > burst+20000 {
+			t.Fatal("the never-reading client was not closed")
+		}
+	}
+	if got := counterValue(s.m.disconnects.WithLabelValues(reasonSlow)); got != 1 {
+		t.Errorf("slow disconnects: got %v, want 1", got)
+	}
+}

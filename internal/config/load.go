@@ -89,7 +89,7 @@ var options = []option{
 	{name: "max-conns-per-ip", usage: "websocket connections allowed from one address (0: unlimited)", cmds: servers, ptr: func(c *Config) any { return &c.MaxConnsPerIP }},
 	{name: "ring-entries", usage: "entries kept in memory per partition for backfill and resume", cmds: servers, ptr: func(c *Config) any { return &c.RingEntries }},
 	{name: "ring-bytes", usage: "bytes kept in memory per partition for backfill and resume", cmds: servers, ptr: func(c *Config) any { return &c.RingBytes }},
-	{name: "queue-bytes", usage: "backlog a slow client may have before entries are skipped for it", cmds: servers, ptr: func(c *Config) any { return &c.QueueBytes }},
+	{name: "queue-bytes", usage: "backlog a client may keep for a second without catching up before entries are skipped for it", cmds: servers, ptr: func(c *Config) any { return &c.QueueBytes }},
 	{name: "slow-timeout", usage: "how long a client may stay too slow before it is disconnected", cmds: servers, ptr: func(c *Config) any { return &c.SlowTimeout }},
 	{name: "warmup", usage: "records per partition read into memory when the group has no committed offset", cmds: servers, ptr: func(c *Config) any { return &c.Warmup }},
 	{name: "fetch-wait", usage: "consumer's maximum fetch wait (latency versus requests)", cmds: servers, ptr: func(c *Config) any { return &c.FetchWait }},
