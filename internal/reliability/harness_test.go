@@ -58,7 +58,8 @@ func repoRoot() (string, error) {
 }
 
 // binary returns the path of the real tailcast binary (or of
-// bench/cmd/kfakebroker with name "kfakebroker"). TAILCAST_BIN points at a
+// bench/cmd/kfakebroker with name "kfakebroker", internal/reliability/viewer
+// with "viewer"). They are built without -race, whatever the test process. TAILCAST_BIN points at a
 // prebuilt tailcast (make test-reliability builds bin/tailcast first).
 func binary(t testing.TB, name string) string {
 	t.Helper()
@@ -78,7 +79,7 @@ func binary(t testing.TB, name string) string {
 			buildErr = fmt.Errorf("find the go command: %w", err)
 			return
 		}
-		pkgs := map[string]string{"kfakebroker": "./bench/cmd/kfakebroker"}
+		pkgs := map[string]string{"kfakebroker": "./bench/cmd/kfakebroker", "viewer": "./internal/reliability/viewer"}
 		if p := os.Getenv("TAILCAST_BIN"); p != "" {
 			bins["tailcast"] = p
 		} else {
@@ -154,6 +155,7 @@ func startProc(t testing.TB, name, path string, args ...string) *proc {
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = orphanKill()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		t.Fatalf("start %s: %v", name, err)
@@ -172,6 +174,11 @@ func startProc(t testing.TB, name, path string, args ...string) *proc {
 	})
 	return p
 }
+
+// orphanKill makes a child die with the test process: an interrupted test
+// (Ctrl-C, a CI timeout) runs no Cleanup, and its servers would keep their
+// ports and CPUs.
+func orphanKill() *syscall.SysProcAttr { return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
 

@@ -1,13 +1,18 @@
 package reliability
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -142,6 +147,75 @@ func startViewer(t testing.TB, name string, opts client.Options) *viewer {
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-v.done })
+	return v
+}
+
+// startProcViewer is startViewer in a process of its own
+// (internal/reliability/viewer, built without -race): a viewer that reads
+// at a real client's speed, where what is measured is whether the server
+// keeps up with a fast reader. The same viewer methods apply.
+func startProcViewer(t testing.TB, name, url string) *viewer {
+	t.Helper()
+	v := &viewer{name: name, got: newTally(), last: [3]int{-1, -1, -1}, done: make(chan struct{})}
+	cmd := exec.Command(binary(t, "viewer"), "-url", url)
+	cmd.SysProcAttr = orphanKill()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		defer close(v.done)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			kind, rest, _ := strings.Cut(sc.Text(), " ")
+			v.mu.Lock()
+			switch kind {
+			case "hello":
+				v.hellos++
+			case "gap":
+				n, _ := strconv.ParseInt(rest, 10, 64)
+				v.gaps += n
+			case "dropped":
+				n, _ := strconv.ParseInt(rest, 10, 64)
+				v.dropped += n
+			case "disconnect":
+				v.disconnects = append(v.disconnects, rest)
+			case "entry":
+				s, ts, _ := strings.Cut(rest, " ")
+				seq, _ := strconv.Atoi(s)
+				if ns, _ := strconv.ParseInt(ts, 10, 64); ns > 0 {
+					v.lat = append(v.lat, time.Since(time.Unix(0, ns)))
+				}
+				v.got.add(seq)
+				if seq >= 0 && !v.unordered {
+					if seq <= v.last[seq%3] {
+						v.regressions++
+					}
+					v.last[seq%3] = seq
+				}
+			}
+			v.mu.Unlock()
+		}
+		if err := cmd.Wait(); err != nil && !strings.Contains(err.Error(), "signal: terminated") {
+			v.mu.Lock()
+			v.err = fmt.Errorf("%w: %s", err, stderr.String())
+			v.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-v.done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-v.done
+		}
+	})
 	return v
 }
 
