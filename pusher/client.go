@@ -35,8 +35,9 @@ type client struct {
 	idx  int // in s.clients; -1 when not registered (s.mu)
 
 	filt       atomic.Pointer[filter]
-	busy       atomic.Bool // a writer owns the connection
-	closed     atomic.Bool // unregistered; the socket is closed or closing
+	busy       atomic.Bool  // a writer owns the connection
+	busySince  atomic.Int64 // UnixNano when it last became busy
+	closed     atomic.Bool  // unregistered; the socket is closed or closing
 	readerDone atomic.Bool
 	lastRead   atomic.Int64 // UnixNano of the last frame read
 

@@ -29,9 +29,10 @@ type Config struct {
 	RingBytes int64
 	// QueueBytes is how far (in encoded bytes of the log, before filtering)
 	// a client may fall behind before it is skipped ahead and sent
-	// "dropped": once it has stayed further behind for a second (or half
+	// "dropped": at once when its socket has not taken the last frame for
+	// 100 ms, else once it has stayed further behind for a second (or half
 	// of SlowTimeout) without getting closer, so that a burst the client is
-	// draining costs it nothing. Default 4 MiB.
+	// draining at full speed costs it nothing. Default 4 MiB.
 	QueueBytes int64
 	// SendBuffer caps each connection's kernel send buffer, so that a slow
 	// reader's backlog is counted against QueueBytes rather than hidden in

@@ -277,12 +277,13 @@ func (s *Server) clearFloor(c *client) {
 	c.floor = nil
 }
 
-// checkBehind skips c ahead when it is further behind than QueueBytes for
-// longer than queueGrace without getting closer, or behind the log's
-// eviction, and closes it with 1008 when it keeps being skipped for
-// SlowTimeout. The grace is for bursts, not slow clients: a consumer
-// catching up after a broker outage publishes megabytes at once, and a
-// client that drains them is not slow.
+// checkBehind skips c ahead when it is further behind than QueueBytes and
+// either its socket has not taken its last frame for stuckAfter or it has
+// stayed that far behind for queueGrace without getting closer; or when it
+// is behind the log's eviction. It closes c with 1008 when it keeps being
+// skipped for SlowTimeout. The grace is for bursts, not slow clients: a
+// consumer catching up after a broker outage publishes megabytes at once,
+// and a client that drains them as fast as they are written is not slow.
 func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	if c.pos >= tail {
 		c.overSince = time.Time{}
@@ -292,10 +293,13 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	grace := s.queueGrace()
 	if c.pos >= head {
 		lag := s.hub.cumAt(tail) - s.hub.cumAt(c.pos)
-		switch {
-		case lag <= s.cfg.QueueBytes:
+		if lag <= s.cfg.QueueBytes {
 			c.overSince = time.Time{}
 			return
+		}
+		stuck := c.busy.Load() && now.UnixNano()-c.busySince.Load() >= int64(stuckAfter)
+		switch {
+		case stuck:
 		case c.overSince.IsZero() || lag < c.overLag:
 			c.overSince, c.overLag = now, lag // over the bound, or closer than before
 			return
@@ -328,6 +332,11 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	c.lastSkip = now
 }
 
+// stuckAfter is how long a frame may wait for a client's socket before
+// the client counts as not keeping up, whatever its progress: a client
+// that reads at full speed takes a frame in milliseconds.
+const stuckAfter = 100 * time.Millisecond
+
 // queueGrace is how long a client may stay over QueueBytes without
 // getting closer before it is skipped: a second, or half of SlowTimeout
 // when that is shorter, so that a slow client is still closed in time.
@@ -339,6 +348,7 @@ func (s *Server) queueGrace() time.Duration { return min(time.Second, s.cfg.Slow
 // close frames) to a blocking writer.
 func (s *Server) dispatch(c *client, fr *frame, closeAfter bool, label string) {
 	c.busy.Store(true)
+	c.busySince.Store(time.Now().UnixNano())
 	c.job, c.jobOff, c.closeAfter, c.closeWhy = fr, fr.start, closeAfter, label
 	if c.raw != nil && !closeAfter {
 		s.batch = append(s.batch, c)

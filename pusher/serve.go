@@ -38,6 +38,7 @@ type replayPlan struct {
 // until the replay is written.
 func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
 	c.busy.Store(true)
+	c.busySince.Store(time.Now().UnixNano())
 	if req.hasSince {
 		s.waitBegin(req.since)
 	}
