@@ -14,7 +14,7 @@
 // connections always take that path. A connection has at most one writer at
 // a time, as gobwas/ws requires. Clients that fall behind are
 // skipped ahead (a "dropped" message) and, if they stay behind, closed with
-// 1008. Resume (since=cursor) replays from the in-memory rings, from Kafka
+// 1008; a client draining a burst at full speed is not (checkBehind). Resume (since=cursor) replays from the in-memory rings, from Kafka
 // through the Fetcher when the rings no longer reach back, and reports a
 // "gap" when Kafka no longer has the range.
 //
