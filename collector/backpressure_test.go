@@ -211,3 +211,48 @@ func TestProducerGivesUpThenRecovers(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "checkpoint at the end", func() bool { return readPositions(t, posFile)[path].Offset == fi.Size() })
 }
+
+// TestOrderThroughGiveUp: records sarama gave up on go back to Kafka before
+// any newer record of their file, so the topic holds the file's lines in
+// order across an outage longer than sarama's own retries.
+func TestOrderThroughGiveUp(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendFile(t, path, "")
+	allowProduce := refuseProduce(b)
+	cfg := testConfig(b.Addr(), Input{Pattern: path})
+	cfg.producerRetries = 1
+	c := startCollector(t, cfg)
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	w := newWriter(t, path)
+	next := 0
+	write := func(n int) { w.lines(next, next+n); next += n }
+	write(50)
+	eventually(t, 10*time.Second, "sarama giving up", func() bool { return c.Stats().ProducerErrors >= 50 })
+	allowProduce()
+	// Lines keep coming while the given-up records wait to be re-sent.
+	for range 20 {
+		write(10)
+		time.Sleep(20 * time.Millisecond) // pacing the writer
+	}
+	var got []record
+	readTopic(t, b.Addr(), "logs").wait(t, 30*time.Second, "every line", func(rs []record) bool {
+		got = rs
+		return len(missing(numbered(rs), 0, next-1)) == 0
+	})
+	prev, inversions := -1, 0
+	for _, r := range got {
+		n := seqOf(r)
+		if n < 0 {
+			continue
+		}
+		if n <= prev {
+			inversions++
+		}
+		prev = max(prev, n)
+	}
+	if inversions != 0 {
+		t.Errorf("got %d lines out of order on the topic (of %d), want 0", inversions, len(got))
+	}
+}

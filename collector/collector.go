@@ -322,12 +322,13 @@ func (c *Collector) open(k fileKey, m match, first bool) error {
 	fpLen := len(prefix)
 	t := &tailFile{
 		c: c, in: m.in, key: k, path: m.path, service: validUTF8(m.in.serviceFor(m.path)), source: validUTF8(m.path),
-		rkey:   sarama.ByteEncoder(c.cfg.Host + ":" + m.path), // no per-record []byte conversion
-		f:      f,
-		notify: make(chan struct{}, 1),
-		exited: make(chan struct{}),
-		lag:    c.m.lag.WithLabelValues(validUTF8(m.path)), // prometheus panics on invalid UTF-8
-		fpLen:  fpLen, fpSum: fpSum, prefix: prefix,
+		rkey:    sarama.ByteEncoder(c.cfg.Host + ":" + m.path), // no per-record []byte conversion
+		f:       f,
+		notify:  make(chan struct{}, 1),
+		retried: make(chan struct{}, 1),
+		exited:  make(chan struct{}),
+		lag:     c.m.lag.WithLabelValues(validUTF8(m.path)), // prometheus panics on invalid UTF-8
+		fpLen:   fpLen, fpSum: fpSum, prefix: prefix,
 	}
 	t.id = fmt.Sprintf("%x:%x:%016x", k.Dev, k.Ino, fpSum)
 	var start int64
@@ -549,6 +550,7 @@ func (c *Collector) errorLoop() {
 				c.stats.truncated.Add(1)
 			}
 		}
+		msg.Metadata.(*msgMeta).t.retrying.Add(1)
 		c.retryMu.Lock()
 		c.retryQ = append(c.retryQ, msg)
 		c.retryMu.Unlock()
@@ -568,7 +570,8 @@ func keyString(m *sarama.ProducerMessage) string {
 }
 
 // retryLoop re-enqueues records the producer gave up on, after a pause so an
-// outage does not spin. Records still queued at Close are not acknowledged,
+// outage does not spin, each file's in read order; new records of a file
+// wait until its retried ones are back in the producer (waitRetries). Records still queued at Close are not acknowledged,
 // so they are not checkpointed and are read again after a restart.
 func (c *Collector) retryLoop(ctx context.Context) {
 	defer c.prodWG.Done()
@@ -589,8 +592,15 @@ func (c *Collector) retryLoop(ctx context.Context) {
 		c.retryMu.Unlock()
 		orderRetries(q)
 		for i, msg := range q {
+			t := msg.Metadata.(*msgMeta).t // msg is sarama's once sent
 			select {
 			case c.producer.Input() <- msg:
+				if t.retrying.Add(-1) == 0 {
+					select {
+					case t.retried <- struct{}{}:
+					default:
+					}
+				}
 			case <-ctx.Done():
 				c.retryMu.Lock()
 				c.retryQ = append(q[i:], c.retryQ...)

@@ -38,11 +38,15 @@
 // each hold the line): raise the topic's max.message.bytes to carry
 // MaxLineBytes lines whole.
 //
+// Outages: sarama retries about 7s itself; a record it then gives up on is
+// re-sent by the collector, never dropped, and the file's newer records wait
+// until it is back in the producer, so they do not overtake it. Records the
+// producer already held behind it can still land first if Kafka returns at
+// that very moment.
+//
 // Known limits: a file created and moved out of every pattern within one
 // RescanInterval is never seen; a truncated file rewritten with the same
-// first bytes past the old offset is not noticed; after a producer gives up
-// on a record (about 7s of broker outage) the record is re-sent and may land
-// after later records of its file.
+// first bytes past the old offset is not noticed.
 //
 // Files are read by this package's own reader, not nxadm/tail: see
 // tailer.go for why.

@@ -233,14 +233,22 @@ func raws(recs []record) []string {
 func numbered(recs []record) map[int]int {
 	seen := map[int]int{}
 	for _, r := range recs {
-		var n int
-		if i := bytes.Index(r.e.Raw, []byte("seq=")); i >= 0 {
-			if _, err := fmt.Sscanf(string(r.e.Raw[i:]), "seq=%d", &n); err == nil {
-				seen[n]++
-			}
+		if n := seqOf(r); n >= 0 {
+			seen[n]++
 		}
 	}
 	return seen
+}
+
+// seqOf is the number after "seq=" in r's line, or -1.
+func seqOf(r record) int {
+	var n int
+	if i := bytes.Index(r.e.Raw, []byte("seq=")); i >= 0 {
+		if _, err := fmt.Sscanf(string(r.e.Raw[i:]), "seq=%d", &n); err == nil {
+			return n
+		}
+	}
+	return -1
 }
 
 func missing(seen map[int]int, from, to int) []int {

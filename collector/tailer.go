@@ -93,6 +93,13 @@ type tailFile struct {
 	exited  chan struct{}
 	lag     prometheus.Gauge
 
+	// retrying counts this file's records that the producer gave up on and
+	// the collector has not handed back to it yet; new records wait for
+	// them, so that a file's records reach Kafka in order (retried signals
+	// when it drops to zero).
+	retrying atomic.Int64
+	retried  chan struct{}
+
 	// Reader state.
 	off        int64
 	readOff    atomic.Int64 // off, for copytruncate detection by the scanner
@@ -468,6 +475,9 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	le.Service, le.Host, le.Source, le.FileId = t.service, c.cfg.Host, t.source, t.id
 	le.Offset, le.Raw, le.Truncated = e.Start, e.Data, trunc
 	parse.IntoNoCopy(le, e.Data)
+	if !t.waitRetries(ctx) {
+		return false
+	}
 	if maxValue := c.maxRecord - t.rkey.Length(); !fit(le, t.in.pbFields, maxValue) {
 		c.cfg.Logger.Error("entry cannot be made small enough for kafka", zap.String("path", t.path), zap.Int("max_bytes", maxValue))
 		return true
@@ -498,6 +508,20 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 		c.budget.release(size)
 		return false
 	}
+}
+
+// waitRetries blocks while records of t that the producer gave up on are
+// still to be handed back to it: a new record sent before them could reach
+// Kafka first. It reports false when ctx is done.
+func (t *tailFile) waitRetries(ctx context.Context) bool {
+	for t.retrying.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.retried:
+		}
+	}
+	return true
 }
 
 // Record values are carved from blocks: one allocation per few hundred
