@@ -32,11 +32,11 @@
 //
 // Record size: batches are capped at the topic's max.message.bytes (read at
 // Start; Kafka's default 1048588 when it cannot be read), so an
-// uncompressed batch is never refused whole; an entry that cannot fit a
-// record by itself has Raw and Message cut to fit and is marked Truncated.
-// With the default limit, lines over about 500 KiB are cut (Raw and Message
-// each hold the line): raise the topic's max.message.bytes to carry
-// MaxLineBytes lines whole.
+// uncompressed batch is never refused whole. An entry too large for a record
+// first leaves out Raw when the line is valid UTF-8 (Message and Fields
+// carry it), so with the default limit a line of up to about 1 MiB travels
+// whole; only beyond that is the line cut to fit and marked Truncated.
+// Raise the topic's max.message.bytes to carry longer MaxLineBytes lines.
 //
 // Outages: sarama retries about 7s itself; a record it then gives up on is
 // re-sent by the collector, never dropped, and the file's newer records wait

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/IBM/sarama"
 
@@ -14,7 +15,9 @@ import (
 )
 
 func TestFit(t *testing.T) {
-	long := strings.Repeat("é", 3000) // 6000 bytes
+	long := strings.Repeat("é", 3000)   // 6000 bytes
+	medium := strings.Repeat("é", 1500) // 3000 bytes
+	bad := "\xff" + long                // invalid UTF-8: Raw must stay
 	tests := []struct {
 		name      string
 		raw, msg  string
@@ -22,12 +25,15 @@ func TestFit(t *testing.T) {
 		max       int
 		wantOK    bool
 		wantTrunc bool
+		wantRaw   bool // Raw kept (whole or cut)
 		wantField bool
 	}{
-		{"fits untouched", "short", "short", 1, 1000, true, false, true},
-		{"cut without splitting a rune", long, long, 0, 4000, true, true, false},
-		{"fields dropped when they leave no room", long, long, 50, 4000, true, true, false},
-		{"labels alone too large", long, long, 0, 10, false, true, false},
+		{"fits untouched", "short", "short", 1, 1000, true, false, true, true},
+		{"raw left out, line whole", medium, medium, 0, 4000, true, false, false, false},
+		{"message cut without splitting a rune", long, long, 0, 4000, true, true, false, false},
+		{"invalid UTF-8: raw and message cut", bad, strings.ToValidUTF8(bad, "\uFFFD"), 0, 4000, true, true, true, false},
+		{"fields dropped when they leave no room", long, long, 50, 4000, true, true, false, false},
+		{"labels alone too large", long, long, 0, 10, false, true, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,11 +55,19 @@ func TestFit(t *testing.T) {
 			if e.Truncated != tt.wantTrunc {
 				t.Errorf("got truncated %v, want %v", e.Truncated, tt.wantTrunc)
 			}
-			if !strings.HasPrefix(tt.raw, string(e.Raw)) || !strings.HasPrefix(tt.msg, e.Message) {
-				t.Errorf("got raw %.20q message %.20q, want prefixes of the line", e.Raw, e.Message)
+			if got := len(e.Raw) > 0; got != tt.wantRaw {
+				t.Errorf("got raw of %d bytes, want it kept %v", len(e.Raw), tt.wantRaw)
 			}
-			if tt.wantTrunc && (len(e.Raw) < tt.max/3 || len(e.Message) < tt.max/3) {
+			if !strings.HasPrefix(tt.raw, string(e.Raw)) || !strings.HasPrefix(tt.msg, e.Message) || !utf8.ValidString(e.Message) {
+				t.Errorf("got raw %.20q message %.20q, want prefixes of the line, the message valid UTF-8", e.Raw, e.Message)
+			}
+			switch {
+			case !tt.wantTrunc && e.Message != tt.msg:
+				t.Errorf("got message of %d bytes, want the whole %d", len(e.Message), len(tt.msg))
+			case tt.wantTrunc && tt.wantRaw && (len(e.Raw) < tt.max/3 || len(e.Message) < tt.max/3):
 				t.Errorf("got raw %d bytes, message %d bytes, want about %d each", len(e.Raw), len(e.Message), tt.max/2)
+			case tt.wantTrunc && !tt.wantRaw && len(e.Message) < tt.max*2/3:
+				t.Errorf("got message of %d bytes, want nearly %d", len(e.Message), tt.max)
 			}
 			if got := len(e.Fields) > 0; got != tt.wantField {
 				t.Errorf("got fields kept %v, want %v", got, tt.wantField)
@@ -111,18 +125,24 @@ func TestLineCutToTopicLimit(t *testing.T) {
 	appendFile(t, path, "")
 	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path}))
 	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
-	huge := strings.Repeat("z", 200<<10)
-	appendFile(t, path, "before\n"+huge+"\nafter\n")
-	recs := r.waitN(t, 3, 10*time.Second)
+	huge := strings.Repeat("z", 200<<10)    // larger than the limit even once
+	large := strings.Repeat("y", limit*3/4) // fits once, not twice
+	appendFile(t, path, "before\n"+huge+"\n"+large+"\nafter\n")
+	recs := r.waitN(t, 4, 10*time.Second)
 	if got := string(recs[0].e.Raw); got != "before" || recs[0].e.Truncated {
 		t.Errorf("record 0: got %q truncated %v, want %q whole", got, recs[0].e.Truncated, "before")
 	}
 	cut := recs[1].e
-	if !cut.Truncated || len(cut.Raw) < limit/3 || len(cut.Raw) > limit/2 || !strings.HasPrefix(huge, string(cut.Raw)) {
-		t.Errorf("record 1: got truncated %v, raw of %d bytes, want a marked prefix of %d to %d bytes", cut.Truncated, len(cut.Raw), limit/3, limit/2)
+	if !cut.Truncated || len(cut.Raw) != 0 || len(cut.Message) < limit*3/4 || len(cut.Message) > limit || !strings.HasPrefix(huge, cut.Message) {
+		t.Errorf("record 1: got truncated %v, raw of %d bytes, message of %d, want a marked prefix of %d to %d bytes in the message alone",
+			cut.Truncated, len(cut.Raw), len(cut.Message), limit*3/4, limit)
 	}
-	if got := string(recs[2].e.Raw); got != "after" || recs[2].e.Truncated {
-		t.Errorf("record 2: got %q truncated %v, want %q whole", got, recs[2].e.Truncated, "after")
+	if whole := recs[2].e; whole.Truncated || len(whole.Raw) != 0 || whole.Message != large {
+		t.Errorf("record 2: got truncated %v, raw of %d bytes, message of %d, want the whole %d-byte line in the message",
+			whole.Truncated, len(whole.Raw), len(whole.Message), len(large))
+	}
+	if got := string(recs[3].e.Raw); got != "after" || recs[3].e.Truncated {
+		t.Errorf("record 3: got %q truncated %v, want %q whole", got, recs[3].e.Truncated, "after")
 	}
 	if got := c.Stats().LinesTruncated; got != 1 {
 		t.Errorf("got %d lines truncated, want 1", got)

@@ -1,32 +1,45 @@
 package collector
 
 import (
+	"unicode/utf8"
+
 	"github.com/IBM/sarama"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-// fit cuts e so that, with extra appended to its Fields, it marshals to at
-// most max bytes, and marks it truncated: a line too large for one Kafka
-// record is cut, never dropped. Raw and Message get equal shares of the room
-// the other fields leave; when that is none, the parsed Fields go first. It
-// reports false when even the rest does not fit.
+// fit makes e, with extra appended to its Fields, marshal to at most max
+// bytes: a line too large for one Kafka record is cut and marked truncated,
+// never dropped. When the line is valid UTF-8, Raw only repeats what Message
+// and Fields carry, so it is left out first, and the line is cut only if the
+// entry still does not fit: with Kafka's default limit a line of up to about
+// 1 MiB travels whole. Otherwise Raw and Message get equal shares of the
+// room the other fields leave. The parsed Fields go when they leave no room
+// at all. It reports false when even the rest does not fit.
 func fit(e *logpb.LogEntry, extra []logpb.Field, max int) bool {
 	if entrySize(e, extra) <= max {
 		return true
 	}
 	raw, msg := e.Raw, e.Message
-	e.Raw, e.Message, e.Truncated = nil, "", true
+	e.Raw = nil
+	keepRaw := !utf8.Valid(raw)
+	if !keepRaw && entrySize(e, extra) <= max {
+		return true
+	}
+	e.Message, e.Truncated = "", true
 	const framing = 12 // two tags and two length prefixes of at most 5 bytes
 	if entrySize(e, extra)+framing > max {
 		e.Fields = nil
 	}
-	room := (max - entrySize(e, extra) - framing) / 2
+	room := max - entrySize(e, extra) - framing
 	if room < 0 {
 		return false
 	}
-	e.Raw = raw[:min(len(raw), room)]
+	if keepRaw {
+		room /= 2
+		e.Raw = raw[:min(len(raw), room)]
+	}
 	e.Message = toValidUTF8Prefix(msg, room)
 	return true
 }
