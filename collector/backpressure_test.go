@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/tailcast/tailcast/internal/broker"
 	"github.com/tailcast/tailcast/internal/kafkatest"
 )
 
@@ -181,21 +182,30 @@ func TestCloseWithBrokerRefusing(t *testing.T) {
 	}
 }
 
+// giveUpSetup starts a collector on one empty file, with positions, whose
+// produce requests the broker refuses until allowProduce is called, and
+// whose producer gives up on a record after one retry.
+func giveUpSetup(t *testing.T) (b *broker.Broker, c *Collector, path, posFile string, allowProduce func()) {
+	t.Helper()
+	b = kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	path = filepath.Join(dir, "app.log")
+	posFile = filepath.Join(dir, "positions.json")
+	appendFile(t, path, "")
+	allowProduce = refuseProduce(b)
+	cfg := testConfig(b.Addr(), Input{Pattern: path})
+	cfg.PositionsFile = posFile
+	cfg.producerRetries = 1
+	c = startCollector(t, cfg)
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	return b, c, path, posFile, allowProduce
+}
+
 // TestProducerGivesUpThenRecovers: records sarama gives up on are
 // re-enqueued, never dropped, and the checkpoint waits for them.
 func TestProducerGivesUpThenRecovers(t *testing.T) {
 	const total = 200
-	b := kafkatest.Start(t, "logs", 1)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	posFile := filepath.Join(dir, "positions.json")
-	appendFile(t, path, "")
-	allowProduce := refuseProduce(b)
-	cfg := testConfig(b.Addr(), Input{Pattern: path})
-	cfg.PositionsFile = posFile
-	cfg.producerRetries = 1
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	b, c, path, posFile, allowProduce := giveUpSetup(t)
 	w := newWriter(t, path)
 	w.lines(0, total)
 	eventually(t, 10*time.Second, "sarama giving up", func() bool { return c.Stats().ProducerErrors >= total })
@@ -216,15 +226,7 @@ func TestProducerGivesUpThenRecovers(t *testing.T) {
 // any newer record of their file, so the topic holds the file's lines in
 // order across an outage longer than sarama's own retries.
 func TestOrderThroughGiveUp(t *testing.T) {
-	b := kafkatest.Start(t, "logs", 1)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendFile(t, path, "")
-	allowProduce := refuseProduce(b)
-	cfg := testConfig(b.Addr(), Input{Pattern: path})
-	cfg.producerRetries = 1
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	b, c, path, _, allowProduce := giveUpSetup(t)
 	w := newWriter(t, path)
 	next := 0
 	write := func(n int) { w.lines(next, next+n); next += n }

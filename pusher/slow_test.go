@@ -29,6 +29,24 @@ func (l smallBufListener) Accept() (net.Conn, error) {
 	return c, err
 }
 
+// smallBufServer starts a Server with cfg behind a smallBufListener, with
+// partition 0 begun, and returns it with its websocket URL.
+func smallBufServer(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = (&httpServerFor{s}).serve(smallBufListener{ln}) }()
+	t.Cleanup(func() { s.Close(); ln.Close() })
+	s.Begin(0, 0)
+	return s, "ws://" + ln.Addr().String() + "/ws"
+}
+
 // throttled reads about n bytes per pause: a client reading slower than
 // the stream.
 type throttled struct {
@@ -55,18 +73,7 @@ func counterValue(c interface{ Write(*dto.Metric) error }) float64 {
 }
 
 func TestSlowClients(t *testing.T) {
-	s, err := New(Config{QueueBytes: 256 << 10, SlowTimeout: time.Second, RingEntries: 20000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = (&httpServerFor{s}).serve(smallBufListener{ln}) }()
-	t.Cleanup(func() { s.Close(); ln.Close() })
-	u := "ws://" + ln.Addr().String() + "/ws"
-	s.Begin(0, 0)
+	s, u := smallBufServer(t, Config{QueueBytes: 256 << 10, SlowTimeout: time.Second, RingEntries: 20000})
 
 	fast := dial(t, u)
 	fast.hello()
@@ -198,18 +205,7 @@ publish:
 // reads at full speed nothing, while a client that does not read is still
 // skipped and closed.
 func TestBurstIsNotSlowness(t *testing.T) {
-	s, err := New(Config{QueueBytes: 64 << 10, SlowTimeout: 2 * time.Second, RingEntries: 20000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = (&httpServerFor{s}).serve(smallBufListener{ln}) }()
-	t.Cleanup(func() { s.Close(); ln.Close() })
-	u := "ws://" + ln.Addr().String() + "/ws"
-	s.Begin(0, 0)
+	s, u := smallBufServer(t, Config{QueueBytes: 64 << 10, SlowTimeout: 2 * time.Second, RingEntries: 20000})
 	fast := dial(t, u)
 	fast.hello()
 	never := dial(t, u)
