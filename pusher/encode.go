@@ -11,75 +11,23 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tailcast/tailcast/internal/jsonstr"
 	"github.com/tailcast/tailcast/internal/parse"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
-// so that nothing invalid reaches the wire; U+2028 and U+2029 are escaped
-// because JavaScript consumers have treated them as line terminators.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // appendJSONLiteral appends v, which claims to be a JSON literal, verbatim
 // when it is one that is safe inside an NDJSON line; pretty-printed JSON is
 // compacted, anything else is sent as a string.
 func appendJSONLiteral(b []byte, v string) []byte {
 	if v == "" || !utf8.ValidString(v) || !json.Valid([]byte(v)) {
-		return appendJSONString(b, v)
+		return jsonstr.Append(b, v)
 	}
 	for i := 0; i < len(v); i++ {
 		if v[i] < 0x20 {
 			buf := bytes.NewBuffer(b)
 			if err := json.Compact(buf, []byte(v)); err != nil {
-				return appendJSONString(b, v)
+				return jsonstr.Append(b, v)
 			}
 			return buf.Bytes()
 		}
@@ -103,15 +51,15 @@ func appendEntryBody(b []byte, e *logpb.LogEntry) []byte {
 	b = append(b, `,"ts":"`...)
 	b = time.Unix(0, entryTime(e)).UTC().AppendFormat(b, tsLayout)
 	b = append(b, `","service":`...)
-	b = appendJSONString(b, e.Service)
+	b = jsonstr.Append(b, e.Service)
 	b = append(b, `,"host":`...)
-	b = appendJSONString(b, e.Host)
+	b = jsonstr.Append(b, e.Host)
 	b = append(b, `,"source":`...)
-	b = appendJSONString(b, e.Source)
+	b = jsonstr.Append(b, e.Source)
 	b = append(b, `,"level":"`...)
 	b = append(b, parse.LevelName(e.Level)...)
 	b = append(b, `","msg":`...)
-	b = appendJSONString(b, e.Message)
+	b = jsonstr.Append(b, e.Message)
 	if len(e.Fields) > 0 {
 		b = append(b, `,"fields":{`...)
 		first := true
@@ -123,12 +71,12 @@ func appendEntryBody(b []byte, e *logpb.LogEntry) []byte {
 				b = append(b, ',')
 			}
 			first = false
-			b = appendJSONString(b, f.Key)
+			b = jsonstr.Append(b, f.Key)
 			b = append(b, ':')
 			if f.Json {
 				b = appendJSONLiteral(b, f.Value)
 			} else {
-				b = appendJSONString(b, f.Value)
+				b = jsonstr.Append(b, f.Value)
 			}
 		}
 		b = append(b, '}')
@@ -163,13 +111,13 @@ func appendGap(b []byte, n int64) []byte {
 
 func appendError(b []byte, msg string) []byte {
 	b = append(b, `{"type":"error","error":`...)
-	b = appendJSONString(b, msg)
+	b = jsonstr.Append(b, msg)
 	return append(b, "}\n"...)
 }
 
 func appendHello(b []byte, server string) []byte {
 	b = append(b, `{"type":"hello","version":1,"server":`...)
-	b = appendJSONString(b, server)
+	b = jsonstr.Append(b, server)
 	return append(b, "}\n"...)
 }
 
