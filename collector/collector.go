@@ -59,6 +59,7 @@ type Collector struct {
 	retrySig chan struct{}
 
 	saveMu    sync.Mutex // serialises writes of the positions file
+	saveBuf   []byte     // the file's encoding, reused (saveMu)
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -511,7 +512,8 @@ func equalPositions(a, b []position) bool {
 func (c *Collector) save(ps []position) error {
 	c.saveMu.Lock()
 	defer c.saveMu.Unlock()
-	return savePositions(c.cfg.PositionsFile, ps)
+	c.saveBuf = appendPositions(c.saveBuf[:0], ps)
+	return savePositions(c.cfg.PositionsFile, c.saveBuf)
 }
 
 func (c *Collector) successLoop() {

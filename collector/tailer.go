@@ -22,11 +22,13 @@ package collector
 import (
 	"bytes"
 	"context"
+	"errors"
 	"hash/crc64"
 	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -113,7 +115,8 @@ type tailFile struct {
 	pendTrunc  bool  // a line of the joiner's pending entry was cut
 	readTime   int64 // when the current chunk was read, Unix nanoseconds
 	le         logpb.LogEntry
-	slab       []byte // where record values are carved from; see alloc
+	slab       []byte         // where record values are carved from; see alloc
+	st         syscall.Stat_t // size's fstat result
 	lastLag    time.Time
 	lastData   time.Time
 	flushed    bool // the pending partial data was flushed since lastData
@@ -287,8 +290,8 @@ func (t *tailFile) run(ctx context.Context) {
 			t.flushed = false
 			if now.Sub(t.lastLag) > 250*time.Millisecond { // lag while catching up
 				t.lastLag = now
-				if fi, err := t.f.Stat(); err == nil {
-					t.lag.Set(float64(fi.Size() - t.off))
+				if size, err := t.size(); err == nil {
+					t.lag.Set(float64(size - t.off))
 				}
 			}
 			continue
@@ -300,8 +303,8 @@ func (t *tailFile) run(ctx context.Context) {
 		t.slab = nil // caught up: an idle file pins no block
 
 		size := int64(-1)
-		if fi, err := t.f.Stat(); err == nil {
-			size = fi.Size()
+		if n, err := t.size(); err == nil {
+			size = n
 		}
 		if t.copying && size >= t.off {
 			t.copying = false
@@ -355,10 +358,24 @@ func (t *tailFile) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.notify:
+			// A writer that appends a line at a time would otherwise wake
+			// the reader, and a produce request, for every line.
+			if gap := readCoalesce - time.Since(t.lastData); gap > 0 {
+				wait.Reset(gap)
+				select {
+				case <-ctx.Done():
+					return
+				case <-wait.C:
+				}
+			}
 		case <-wait.C:
 		}
 	}
 }
+
+// readCoalesce is the least time between two reads of a file that is being
+// written to: lines that arrive meanwhile are read together.
+const readCoalesce = 2 * time.Millisecond
 
 // consume splits data (which starts at file offset base) into lines.
 func (t *tailFile) consume(ctx context.Context, data []byte, base int64) bool {
@@ -563,19 +580,36 @@ func (t *tailFile) updateFingerprint(chunk []byte, base int64) {
 	t.prefix, t.fpLen, t.fpSum = p, len(p), crc64.Checksum(p, crcTable)
 }
 
+var fpBufs = sync.Pool{New: func() any { return new([fingerprintBytes]byte) }}
+
+// size is the file's size from fstat(2) into a struct the reader keeps:
+// os.File.Stat allocates, and with a thousand files checked every wake-up
+// that garbage kept the collector's GC busy.
+func (t *tailFile) size() (int64, error) {
+	if err := syscall.Fstat(int(t.f.Fd()), &t.st); err != nil {
+		return 0, err
+	}
+	return t.st.Size, nil
+}
+
 // fingerprintChanged reports whether the file's first bytes no longer match
 // the fingerprint: it was truncated and rewritten past our offset between
 // two checks (copytruncate).
+// It runs after every read, so it compares the bytes themselves in a
+// pooled buffer: no allocation, no checksum, and no buffer per idle file.
 func (t *tailFile) fingerprintChanged() bool {
 	t.mu.Lock()
-	l, sum := t.fpLen, t.fpSum
+	prefix := t.prefix // never written in place: updateFingerprint copies
 	t.mu.Unlock()
-	if l == 0 {
+	if len(prefix) == 0 {
 		return false
 	}
-	b, got, err := fingerprint(t.f, int64(l))
-	if err != nil {
+	bp := fpBufs.Get().(*[fingerprintBytes]byte)
+	defer fpBufs.Put(bp)
+	b := bp[:len(prefix)]
+	n, err := t.f.ReadAt(b, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return false
 	}
-	return len(b) < l || got != sum
+	return n < len(prefix) || !bytes.Equal(b, prefix)
 }
