@@ -257,6 +257,8 @@ PIDS+=("$RSS_PID")
 nap "$RSS_WARMUP"
 kill -0 "$RSS_PID" 2>/dev/null || die "tailcast collect exited during the RSS warm-up; see $WORK/rss.log"
 COUNT0=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC")
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+RSS_T0=$(cpu_ticks "$RSS_PID")
 RSS_MAX=0
 for _ in $(seq $((RSS_SAMPLE * 4))); do
 	r=$(awk '/^VmRSS:/ {print $2}' "/proc/$RSS_PID/status" 2>/dev/null) ||
@@ -264,6 +266,7 @@ for _ in $(seq $((RSS_SAMPLE * 4))); do
 	((r > RSS_MAX)) && RSS_MAX=$r
 	sleep 0.25
 done
+RSS_T1=$(cpu_ticks "$RSS_PID")
 RSS_HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$RSS_PID/status")
 RSS_FDS=$(find "/proc/$RSS_PID/fd" -mindepth 1 2>/dev/null | wc -l)
 RSS_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/$RSS_PID/status")
@@ -335,6 +338,7 @@ checkpoints() { # positions files of tailcast runs that do not name the end of t
 }
 RSS_MIB=$(awk -v k="$RSS_MAX" 'BEGIN {printf "%.1f", k / 1024}')
 RSS_HWM_MIB=$(awk -v k="$RSS_HWM" 'BEGIN {printf "%.1f", k / 1024}')
+RSS_CPU=$(awk -v a="$RSS_T0" -v b="$RSS_T1" -v s="$RSS_SAMPLE" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) / hz / s * 100}')
 RSS_EXPECT=$((RSS_RATE * RSS_SAMPLE))
 RSS_GOT=$((COUNT1 - COUNT0))
 RSS_FILES_READ=$(grep -c '"offset"' "$WORK/rss.positions.json" 2>/dev/null || true)
@@ -381,7 +385,7 @@ REPORT=$WORK/report.md
 		echo "- tailcast had $((LINES - 1)) records after ${TC_LAST1} s: the multiline joiner holds a file's last line until the file has been quiet for --multiline-wait, as it cannot know the entry is complete."
 	fi
 	echo "- Checkpoints: $(checkpoints)."
-	echo "- RSS: $RSS_FILES files ($RSS_RATE lines/s appended round-robin), \`tailcast collect --from-start 'DIR/*.log'\`, VmRSS sampled every 0.25 s for ${RSS_SAMPLE} s after ${RSS_WARMUP} s warm-up: max VmRSS $RSS_MIB MiB, VmHWM (whole life, including the initial catch-up) $RSS_HWM_MIB MiB, $RSS_THREADS threads, $RSS_FDS open fds, $RSS_FILES_READ files in the positions file; $RSS_GOT records acked during sampling (appended: ~$RSS_EXPECT)."
+	echo "- RSS: $RSS_FILES files ($RSS_RATE lines/s appended round-robin), \`tailcast collect --from-start 'DIR/*.log'\`, VmRSS sampled every 0.25 s for ${RSS_SAMPLE} s after ${RSS_WARMUP} s warm-up: max VmRSS $RSS_MIB MiB, VmHWM (whole life, including the initial catch-up) $RSS_HWM_MIB MiB, CPU $RSS_CPU% of one core over the sampling, $RSS_THREADS threads, $RSS_FDS open fds, $RSS_FILES_READ files in the positions file; $RSS_GOT records acked during sampling (appended: ~$RSS_EXPECT)."
 	echo
 	echo "Reading the lines only, no Kafka (\`bench/cmd/tailcompare\`, same file, median of $RUNS): what the collector's reader replaces. nxadm/tail runs as issue 3 prescribes (Follow, CompleteLines, offsets from SeekInfo) and hands lines to the caller over its channel; \"chunks\" is collector/tailer.go's technique (128 KiB reads from a held descriptor, lines split in place, offsets computed). Both must return every line and end at the file's size."
 	echo
