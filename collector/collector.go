@@ -573,8 +573,9 @@ func keyString(m *sarama.ProducerMessage) string {
 
 // retryLoop re-enqueues records the producer gave up on, after a pause so an
 // outage does not spin, each file's in read order; new records of a file
-// wait until its retried ones are back in the producer (waitRetries). Records still queued at Close are not acknowledged,
-// so they are not checkpointed and are read again after a restart.
+// wait until its retried ones are back in the producer (waitRetries).
+// Records still queued at Close are not acknowledged, so they are not
+// checkpointed and are read again after a restart.
 func (c *Collector) retryLoop(ctx context.Context) {
 	defer c.prodWG.Done()
 	for {

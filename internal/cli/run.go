@@ -402,10 +402,10 @@ func runCollect(ctx context.Context, cfg config.Config, env Env) error {
 // limit that ignored that ran the collector about 40 times a second at full
 // speed, a third of its CPU. A quiet agent tailing a thousand files stays
 // near the base, which is a trade between RSS and GC CPU measured on that
-// load (bench/collector.sh: 1,000 files, 1,000 lines/s): with 24 MiB the
-// heap goal sat at the live heap and the GC ran 50 times a second, ~60% of
-// a core; with 30 MiB, ~23% of a core at 38.6 MiB RSS; with 34 MiB, 11% at
-// 42 MiB, over issue 3's 40 MiB.
+// load (bench/collector.sh: 1,000 files, 1,000 lines/s): with a 24 MiB base
+// the heap goal sat at the live heap and the GC ran 50 times a second, about
+// 60% of a core; with 30 MiB, 17-19% at 38.5 MiB RSS; a fixed GOMEMLIMIT of
+// 34 MiB gave 11% at 42 MiB, over issue 3's 40 MiB.
 func tuneGC(ctx context.Context, col *collector.Collector) {
 	debug.SetGCPercent(200)
 	defer debug.SetMemoryLimit(math.MaxInt64)

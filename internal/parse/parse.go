@@ -107,7 +107,7 @@ func (p *parser) flushFields() {
 	for i := range n {
 		f := ptrs[i]
 		if f == nil {
-			if slab == nil {
+			if len(slab) == 0 { // the first new one: room for every one after it
 				slab = make([]logpb.Field, n-i)
 			}
 			f = &slab[0]

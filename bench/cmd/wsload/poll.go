@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -71,13 +70,11 @@ func (p *poller) add(c *conn) error {
 	return nil
 }
 
-// forget closes a connection the poller may still be reading: it is marked
-// dead first, so an event already returned for it is ignored.
-var forgetMu sync.Mutex
-
+// forget stops reading a connection given up on while dialling: it leaves
+// the descriptor table, so an event already returned for it finds nothing,
+// and every epoll set. The descriptor stays open (a poller may be reading
+// it); wsload exits soon after a failed dial.
 func (l *load) forget(c *conn) {
-	forgetMu.Lock()
-	defer forgetMu.Unlock()
 	if l.conns[c.fd].CompareAndSwap(c, nil) {
 		for _, p := range l.pollers {
 			_ = unix.EpollCtl(p.ep, unix.EPOLL_CTL_DEL, c.fd, nil)
@@ -85,7 +82,7 @@ func (l *load) forget(c *conn) {
 	}
 }
 
-// pollTimeout bounds how long stop waits for a thread.
+// pollTimeoutMs bounds how long stopPollers waits for a thread.
 const pollTimeoutMs = 100
 
 func (p *poller) run() {
