@@ -126,7 +126,7 @@ stop() { # stop a pid we started: TERM, then KILL after 10 s
 
 HB=$WORK/bin
 log "building helpers into $HB"
-go build -o "$HB/" ./bench/cmd/kfakebroker ./bench/cmd/topiccount ./bench/cmd/genlines ./bench/cmd/tailcompare
+go build -o "$HB/" ./bench/cmd/kfakebroker ./bench/cmd/topiccount ./bench/cmd/genlines ./bench/cmd/tailcompare ./bench/cmd/saramaonly
 
 FILE=$WORK/input.log
 "$HB/genlines" -n "$LINES" -o "$FILE"
@@ -204,20 +204,47 @@ EOF
 	measure rsyslog "$1" rsyslogd -n -f "$d/rsyslog.conf" -i "$d/rsyslogd.pid"
 }
 
+# sarama's AsyncProducer alone, as the collector configures it, on records
+# built before its clock starts (bench/cmd/saramaonly): what issue 3's
+# prescribed producer reaches on this machine with nothing else to do.
+# NAME is sarama-lines (the input's lines, what kcat sends) or
+# sarama-records (the collector's own records, dumped from the topic after
+# tailcast's first run), with -bh against the blackhole broker.
+DUMP=$WORK/records.dump
+run_saramaonly() { # NAME RUN
+	local out=$WORK/$1.$2.kv src=(-lines "$FILE")
+	[[ $1 == sarama-records* ]] && src=(-records "$DUMP")
+	if [[ ${src[0]} == -records && ! -s $DUMP ]]; then
+		echo "status=no-dump" >"$out"
+	else
+		"$HB/saramaonly" -brokers "$BROKER_ADDR" -topic "$TOPIC" "${src[@]}" >"$out" 2>"$WORK/$1.$2.log" ||
+			echo "status=failed" >"$out"
+		local n
+		n=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC" 2>>"$WORK/$1.$2.log" || echo 0)
+		[[ $n == "$LINES" ]] || echo "status=failed count=$n" >"$out"
+	fi
+	log "$1 run $2: $(<"$out")"
+}
+
 # --- throughput ------------------------------------------------------------
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "$LINES lines, $BYTES bytes, $RUNS run(s) each; load average $LOAD_BEFORE"
-NAMES=(tailcast kcat rsyslog ceiling)
+NAMES=(tailcast kcat rsyslog ceiling sarama-lines sarama-records sarama-lines-bh sarama-records-bh)
 declare -A FAILED=()
 for run in $(seq "$RUNS"); do
 	for name in "${NAMES[@]}"; do
 		[[ -n ${FAILED[$name]:-} ]] && continue
-		if [[ $name == ceiling ]]; then start_broker -blackhole; else start_broker; fi
+		if [[ $name == ceiling || $name == *-bh ]]; then start_broker -blackhole; else start_broker; fi
 		case $name in
 		tailcast | ceiling) run_tailcast "$name" "$run" ;;
 		kcat) run_kcat "$run" ;;
 		rsyslog) run_rsyslog "$run" ;;
+		sarama-*) run_saramaonly "$name" "$run" ;;
 		esac
+		if [[ $name == tailcast && ! -s $DUMP && $(kv "$WORK/$name.$run.kv" status) == ok ]]; then
+			"$HB/saramaonly" -brokers "$BROKER_ADDR" -topic "$TOPIC" -dump "$DUMP" -n "$LINES" 2>>"$WORK/dump.log" ||
+				{ rm -f "$DUMP"; log "dumping tailcast's records failed; see $WORK/dump.log"; }
+		fi
 		stop_broker
 		# A collector that failed once is not retried: it would only burn
 		# the time budget.
@@ -379,6 +406,23 @@ REPORT=$WORK/report.md
 	echo "| lines/s vs rsyslog | ≥ 3× | $r | $(verdict "$r" ">=" 3.0) |"
 	echo "| ceiling (blackhole broker) | ≥ 150 MiB/s | ${MIBS[ceiling]:-n/a} MiB/s | $(verdict "${MIBS[ceiling]:-}" ">=" 150) |"
 	echo "| RSS tailing $RSS_FILES files | ≤ 40 MiB | $RSS_MIB MiB | $(verdict "$RSS_MIB" "<=" 40) |"
+	echo
+	echo "sarama's AsyncProducer alone (\`bench/cmd/saramaonly\`), configured by \`collector.SaramaConfig\` exactly as the collector runs it (idempotent, acks=all, lz4, linger 2 ms, one in-flight request), all records under one key as one file's lines are, same brokers, median of $RUNS: the records are built before its clock starts, so no file is read and nothing is parsed or encoded while it runs. Issue 3 prescribes this producer, so these are the bounds of its throughput targets on this machine."
+	echo
+	echo "| sarama AsyncProducer alone, values | → kfake lines/s | ÷ kcat | → blackhole MiB/s of input | CPU µs/line → kfake | tailcast ÷ sarama alone, kfake / blackhole |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	for v in lines records; do
+		label="the input's lines ($(awk -v b="$BYTES" -v n="$LINES" 'BEGIN {printf "%.0f", b / n}') B), as kcat sends them"
+		[[ $v == records ]] && label="tailcast's records ($(awk -v s="$(stat -c %s "$DUMP" 2>/dev/null || echo 0)" -v n="$LINES" 'BEGIN {printf "%.0f", s / n}') B each as dumped: key, protobuf value, content-type header), replayed from the topic of tailcast's first run"
+		n=sarama-$v
+		if [[ -z ${LPS[$n]:-} ]]; then
+			echo "| $label | ${NOTE[$n]:-not measured} | | ${MIBS[$n-bh]:-} | | |"
+			continue
+		fi
+		close="—"
+		[[ $v == records ]] && close="$(ratio tailcast "$n") / $(awk -v a="${MIBS[ceiling]:-0}" -v b="${MIBS[$n-bh]:-0}" 'BEGIN {if (b > 0) printf "%.2f×", a / b; else print "n/a"}')"
+		echo "| $label | ${LPS[$n]} | $(ratio "$n" kcat) | ${MIBS[$n-bh]:-${NOTE[$n-bh]:-n/a}} | ${CPL[$n]} | $close |"
+	done
 	echo
 	echo "- Time runs from starting the collector process to the broker's high watermarks summing to $LINES (polled every 5 ms), so it includes start-up and the broker round trips. CPU s and max RSS come from the collector's rusage over its whole life (it is stopped with SIGTERM once the count is reached; kcat exits by itself). On a busy machine CPU µs/line is the steadier comparison: it does not count time spent waiting for a CPU."
 	if [[ -n $TC_LAST1 ]] && awk -v a="$TC_LAST1" -v b="${SECS[tailcast]}" 'BEGIN {exit !(b - a > 0.05)}'; then

@@ -66,6 +66,9 @@ type Collector struct {
 
 // New validates cfg, fills its defaults and loads the positions file.
 func New(cfg Config) (*Collector, error) {
+	if len(cfg.Inputs) == 0 {
+		return nil, ErrNoInputs
+	}
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -108,8 +111,19 @@ func compressionCodec(s string) (sarama.CompressionCodec, error) {
 	return 0, fmt.Errorf("collector: compression %q: want none, lz4, zstd, snappy or gzip", s)
 }
 
-func (c *Collector) saramaConfig() (*sarama.Config, error) {
-	sc, err := c.cfg.Kafka.Sarama()
+// SaramaConfig is the producer configuration a Collector built from cfg
+// uses, for a topic with Kafka's default max.message.bytes (Start fits it to
+// the topic). cfg.Inputs may be empty. It lets a benchmark run sarama alone
+// exactly as the collector runs it (bench/cmd/saramaonly).
+func SaramaConfig(cfg Config) (*sarama.Config, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	return saramaConfig(&cfg)
+}
+
+func saramaConfig(cfg *Config) (*sarama.Config, error) {
+	sc, err := cfg.Kafka.Sarama()
 	if err != nil {
 		return nil, fmt.Errorf("collector: %w", err)
 	}
@@ -120,17 +134,17 @@ func (c *Collector) saramaConfig() (*sarama.Config, error) {
 	sc.Net.MaxOpenRequests = 1
 	p.Return.Successes = true
 	p.Return.Errors = true
-	p.Flush.Frequency = c.cfg.Linger
+	p.Flush.Frequency = cfg.Linger
 	p.Flush.Bytes = 512 << 10
-	// Replaced by the topic's limit once connected: see batchLimit.
-	p.MaxMessageBytes = defaultMaxMessageBytes
-	p.Compression, _ = compressionCodec(c.cfg.Compression)
+	// Start fits it to the topic's limit once connected.
+	p.MaxMessageBytes, _ = batchLimit(defaultMaxMessageBytes)
+	p.Compression, _ = compressionCodec(cfg.Compression)
 	// sarama retries about 7s of outage itself, in order; after that the
 	// collector re-enqueues the record (never dropping it) with its own
 	// backoff. Keeping sarama's budget short bounds Close.
 	p.Retry.Max = 10
-	if c.cfg.producerRetries > 0 {
-		p.Retry.Max = c.cfg.producerRetries
+	if cfg.producerRetries > 0 {
+		p.Retry.Max = cfg.producerRetries
 	}
 	p.Retry.BackoffFunc = func(retries, _ int) time.Duration {
 		return min(50*time.Millisecond<<min(retries, 5), time.Second)
@@ -154,7 +168,7 @@ func (c *Collector) Start(ctx context.Context) error {
 	c.started = true
 	c.mu.Unlock()
 
-	sc, err := c.saramaConfig()
+	sc, err := saramaConfig(&c.cfg)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 func TestLinesReachTopicInOrder(t *testing.T) {
@@ -273,6 +274,47 @@ func TestLineShapes(t *testing.T) {
 			}
 			if got := c.Stats().LinesTruncated; got != int64(wantCut) {
 				t.Errorf("got %d lines truncated, want %d", got, wantCut)
+			}
+		})
+	}
+}
+
+func TestRawOnlyWhenNeeded(t *testing.T) {
+	const (
+		plain   = "2026-01-02 15:04:05,000 WARN [main] disk almost full"
+		json    = `{"level":"error","msg":"boom","code":7}`
+		invalid = "bad \xff\xfe bytes"
+	)
+	tests := []struct {
+		name    string
+		keepRaw bool
+		line    string
+		wantRaw string
+		wantMsg string
+	}{
+		{"plain line", false, plain, "", "[main] disk almost full"},
+		{"json line", false, json, "", "boom"},
+		{"invalid utf-8", false, invalid, invalid, "bad \uFFFD bytes"},
+		{"plain line, keep raw", true, plain, plain, "[main] disk almost full"},
+		{"json line, keep raw", true, json, json, "boom"},
+	}
+	b := kafkatest.Start(t, "logs", 1)
+	r := readTopic(t, b.Addr(), "logs")
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app.log")
+			appendFile(t, path, "")
+			cfg := testConfig(b.Addr(), Input{Pattern: path})
+			cfg.KeepRaw = tt.keepRaw
+			c := startCollector(t, cfg)
+			eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+			appendFile(t, path, tt.line+"\n")
+			e := r.waitN(t, i+1, 10*time.Second)[i].e
+			if string(e.Raw) != tt.wantRaw || e.Message != tt.wantMsg {
+				t.Errorf("got raw %q message %q, want raw %q message %q", e.Raw, e.Message, tt.wantRaw, tt.wantMsg)
+			}
+			if e.Level == logpb.Level_LEVEL_UNKNOWN && tt.line != invalid {
+				t.Errorf("got level unknown, want the line's level parsed")
 			}
 		})
 	}

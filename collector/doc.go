@@ -33,8 +33,7 @@
 // Record size: batches are capped at the topic's max.message.bytes (read at
 // Start; Kafka's default 1048588 when it cannot be read), so an
 // uncompressed batch is never refused whole. An entry too large for a record
-// first leaves out Raw when the line is valid UTF-8 (Message and Fields
-// carry it), so with the default limit a line of up to about 1 MiB travels
+// first leaves out Raw (set for a valid line only with KeepRaw), so with the default limit a line of up to about 1 MiB travels
 // whole; only beyond that is the line cut to fit and marked Truncated.
 // Raise the topic's max.message.bytes to carry longer MaxLineBytes lines.
 //

@@ -140,10 +140,12 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-// testConfig is a Config tuned for fast tests.
+// testConfig is a Config tuned for fast tests. It keeps Raw, so that tests
+// can compare every record with its line byte for byte.
 func testConfig(addr string, inputs ...Input) Config {
 	return Config{
 		Inputs:            inputs,
+		KeepRaw:           true,
 		Kafka:             kafkaconf.Config{Brokers: []string{addr}},
 		Host:              "testhost",
 		RescanInterval:    50 * time.Millisecond,

@@ -31,6 +31,7 @@ func runChild() int {
 		Inputs:            []Input{{Pattern: os.Getenv("TAILCAST_COLLECTOR_PATTERN")}},
 		Kafka:             kafkaconf.Config{Brokers: []string{os.Getenv("TAILCAST_COLLECTOR_BROKER")}},
 		Host:              "child",
+		KeepRaw:           true, // seqOf reads the line from Raw
 		PositionsFile:     os.Getenv("TAILCAST_COLLECTOR_POSITIONS"),
 		PositionsInterval: 20 * time.Millisecond,
 		FromStart:         true,

@@ -52,13 +52,15 @@ func shrink(msg *sarama.ProducerMessage) bool {
 		return false
 	}
 	var e logpb.LogEntry
-	if err := proto.Unmarshal(b, &e); err != nil || len(e.Raw) < 2 {
+	if err := proto.Unmarshal(b, &e); err != nil {
 		return false
 	}
-	e.Raw = e.Raw[:len(e.Raw)/2]
-	if len(e.Message) > len(e.Raw) {
-		e.Message = toValidUTF8Prefix(e.Message, len(e.Raw))
+	n := max(len(e.Raw), len(e.Message)) / 2
+	if n == 0 {
+		return false
 	}
+	e.Raw = e.Raw[:min(len(e.Raw), n)]
+	e.Message = toValidUTF8Prefix(e.Message, n)
 	e.Truncated = true
 	v, err := proto.Marshal(&e)
 	if err != nil {

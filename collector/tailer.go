@@ -30,6 +30,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
@@ -492,6 +493,9 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	le.Service, le.Host, le.Source, le.FileId = t.service, c.cfg.Host, t.source, t.id
 	le.Offset, le.Raw, le.Truncated = e.Start, e.Data, trunc
 	parse.IntoNoCopy(le, e.Data)
+	if !c.cfg.KeepRaw && utf8.Valid(e.Data) {
+		le.Raw = nil
+	}
 	if !t.waitRetries(ctx) {
 		return false
 	}

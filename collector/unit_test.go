@@ -142,6 +142,7 @@ func TestShrink(t *testing.T) {
 	}{
 		{"ascii", "abcdefgh", "abcdefgh", "abcd", "abcd", true},
 		{"no rune split", "ééééé", "ééééé", "ééééé"[:5], "éé", true},
+		{"message only", "", "abcdefgh", "", "abcd", true},
 		{"too small", "a", "a", "a", "a", false},
 	}
 	for _, tt := range tests {

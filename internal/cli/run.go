@@ -101,6 +101,7 @@ func newCollector(cfg config.Config, log *zap.Logger, reg prometheus.Registerer)
 		MultilineWait:     cfg.MultilineWait,
 		Linger:            cfg.Linger,
 		Compression:       cfg.Compression,
+		KeepRaw:           cfg.KeepRaw,
 		Logger:            log.Named("collector"),
 		Registerer:        reg,
 	})

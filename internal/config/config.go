@@ -66,6 +66,7 @@ type Config struct {
 	Linger           time.Duration // linger
 	Compression      string        // compression
 	Multiline        string        // multiline
+	KeepRaw          bool          // keep-raw
 
 	// Server (run, serve).
 	Listen         string        // listen

@@ -79,6 +79,7 @@ var options = []option{
 	{name: "linger", usage: "producer batching delay", cmds: collectors, ptr: func(c *Config) any { return &c.Linger }},
 	{name: "compression", usage: "producer compression: none, lz4, zstd, snappy or gzip", cmds: collectors, ptr: func(c *Config) any { return &c.Compression }},
 	{name: "multiline", usage: "regexp matching the first line of an entry (default: built-in stack-trace rules)", cmds: collectors, ptr: func(c *Config) any { return &c.Multiline }},
+	{name: "keep-raw", usage: "send every line byte for byte in the entry's raw field (default: only lines that are not valid UTF-8)", cmds: collectors, ptr: func(c *Config) any { return &c.KeepRaw }},
 
 	{name: "listen", usage: "address of the viewer, /ws, /healthz, /readyz and /metrics", cmds: servers, ptr: func(c *Config) any { return &c.Listen }},
 	{name: "group", usage: "Kafka consumer group (default: tailcast-<hostname>, one per replica)", cmds: servers, ptr: func(c *Config) any { return &c.Group }},
