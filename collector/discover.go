@@ -2,7 +2,6 @@ package collector
 
 import (
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -59,7 +58,8 @@ func matchSegments(pat, name []string) bool {
 	return len(name) == 0
 }
 
-// expand lists the regular files the input matches, sorted.
+// expand lists the paths the input matches, sorted, directories left out.
+// The caller stats each one anyway, so it checks they are regular files.
 func (ci *compiledInput) expand() []string {
 	var out []string
 	recursive := false
@@ -72,12 +72,7 @@ func (ci *compiledInput) expand() []string {
 		pat := ci.segments
 		full := filepath.Join(append([]string{ci.root}, pat...)...)
 		matches, _ := filepath.Glob(full)
-		for _, m := range matches {
-			if fi, err := os.Stat(m); err == nil && fi.Mode().IsRegular() {
-				out = append(out, m)
-			}
-		}
-		return out
+		return matches
 	}
 	_ = filepath.WalkDir(ci.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -93,9 +88,7 @@ func (ci *compiledInput) expand() []string {
 		if !matchSegments(ci.segments, strings.Split(filepath.ToSlash(rel), "/")) {
 			return nil
 		}
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-			out = append(out, path)
-		}
+		out = append(out, path)
 		return nil
 	})
 	sort.Strings(out)
