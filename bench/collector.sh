@@ -44,8 +44,9 @@ KEEP=${KEEP:-0}
 DOC=docs/BENCHMARKS.md
 TOPIC=logs
 
-die() { echo "bench-collector: $*" >&2; exit 1; }
-log() { echo "bench-collector: $*" >&2; }
+BENCH=bench-collector
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 for v in LINES RUNS RSS_FILES RSS_RATE RSS_WARMUP RSS_SAMPLE; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v=${!v}: want a positive integer"
@@ -81,48 +82,7 @@ if ! command -v kcat >/dev/null || ! command -v rsyslogd >/dev/null || ! omkafka
 fi
 
 # --- work directory, helpers, cleanup --------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tailcast-bench.XXXXXX")
-PIDS=()
-cleanup() {
-	local rc=$? pid
-	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	# Keep the evidence of a failure, not of an interruption.
-	if [[ $KEEP == 1 ]] || ((rc != 0 && rc != 130 && rc != 143)); then
-		log "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-forget() { # drop a pid from PIDS once it is reaped
-	local keep=() p
-	for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
-nap() { # sleep without deferring the INT/TERM traps
-	sleep "$1" &
-	local p=$!
-	PIDS+=("$p")
-	wait "$p" || true
-	forget "$p"
-}
-stop() { # stop a pid we started: TERM, then KILL after 10 s
-	local pid=$1
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	forget "$pid"
-}
+bench_workdir tailcast-bench
 
 HB=$WORK/bin
 log "building helpers into $HB"
@@ -138,9 +98,8 @@ BROKER_PID=''
 BROKER_ADDR=''
 start_broker() { # [-blackhole]
 	rm -f "$WORK/addr"
-	"$HB/kfakebroker" -topic "$TOPIC" -partitions 3 -addr-file "$WORK/addr" "$@" >/dev/null 2>>"$WORK/broker.log" &
-	BROKER_PID=$!
-	PIDS+=("$BROKER_PID")
+	spawn /dev/null "$WORK/broker.log" "$HB/kfakebroker" -topic "$TOPIC" -partitions 3 -addr-file "$WORK/addr" "$@"
+	BROKER_PID=$SPAWNED
 	for _ in $(seq 100); do [[ -s $WORK/addr ]] && break; sleep 0.1; done
 	[[ -s $WORK/addr ]] || die "broker did not start; see $WORK/broker.log"
 	BROKER_ADDR=$(<"$WORK/addr")
@@ -153,19 +112,13 @@ measure() {
 	local name=$1 run=$2
 	shift 2
 	local out=$WORK/$name.$run.kv
-	"$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC" -wait "$LINES" -timeout "$TIMEOUT" -- "$@" \
-		>"$out" 2>"$WORK/$name.$run.log" &
-	local pid=$!
-	PIDS+=("$pid")
-	local rc=0
+	spawn "$out" "$WORK/$name.$run.log" "$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC" -wait "$LINES" -timeout "$TIMEOUT" -- "$@"
+	local pid=$SPAWNED rc=0
 	wait "$pid" || rc=$?
 	forget "$pid"
 	[[ -s $out ]] || echo "status=failed exit=$rc" >"$out"
 	log "$name run $run: $(<"$out")"
 	return 0
-}
-kv() { # kv FILE KEY
-	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1
 }
 
 run_tailcast() { # NAME RUN
@@ -269,18 +222,16 @@ log "RSS: $RSS_FILES files growing by $RSS_RATE lines/s, warm-up ${RSS_WARMUP}s,
 (($(ulimit -n) >= RSS_FILES + 256)) || ulimit -n $((RSS_FILES + 1024)) 2>/dev/null ||
 	log "ulimit -n is $(ulimit -n); tailing $RSS_FILES files may fail"
 MANY=$WORK/many
-"$HB/genlines" -grow "$MANY" -files "$RSS_FILES" -initial 10 -rate "$RSS_RATE" -seed 2 2>>"$WORK/grow.log" &
-GROW_PID=$!
-PIDS+=("$GROW_PID")
+spawn /dev/null "$WORK/grow.log" "$HB/genlines" -grow "$MANY" -files "$RSS_FILES" -initial 10 -rate "$RSS_RATE" -seed 2
+GROW_PID=$SPAWNED
 for _ in $(seq 300); do
 	(($(find "$MANY" -name '*.log' 2>/dev/null | wc -l) >= RSS_FILES)) && break
 	sleep 0.1
 done
 start_broker
-"$TAILCAST_BIN" collect --brokers "$BROKER_ADDR" --topic "$TOPIC" --positions "$WORK/rss.positions.json" \
-	--from-start "$MANY/*.log" >/dev/null 2>"$WORK/rss.log" &
-RSS_PID=$!
-PIDS+=("$RSS_PID")
+spawn /dev/null "$WORK/rss.log" "$TAILCAST_BIN" collect --brokers "$BROKER_ADDR" --topic "$TOPIC" \
+	--positions "$WORK/rss.positions.json" --from-start "$MANY/*.log"
+RSS_PID=$SPAWNED
 nap "$RSS_WARMUP"
 kill -0 "$RSS_PID" 2>/dev/null || die "tailcast collect exited during the RSS warm-up; see $WORK/rss.log"
 COUNT0=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC")

@@ -81,8 +81,9 @@ KEEP=${KEEP:-0}
 DOC=docs/BENCHMARKS.md
 PEERS=bench/.peers
 
-die() { echo "bench-pusher: $*" >&2; exit 1; }
-log() { echo "bench-pusher: $*" >&2; }
+BENCH=bench-pusher
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 for v in WARMUP WINDOW PEER_CLIENTS FANOUT_CLIENTS IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW MAX_P99_MS; do
@@ -127,59 +128,8 @@ FRONTAIL=$(cd "$(dirname "$FRONTAIL")" && pwd)/frontail
 { command -v websocketd >/dev/null && [[ -x $FRONTAIL ]]; } || die "websocketd or frontail still missing after install"
 
 # --- work directory, processes, cleanup ----------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tailcast-bench-pusher.XXXXXX")
-# Every long-lived process is started with setsid, so it leads its own
-# process group and its children (websocketd's and frontail's tail, the
-# publisher under wsload) are stopped with it.
-PGIDS=()
-cleanup() {
-	local rc=$? g
-	for g in "${PGIDS[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
-	for g in "${PGIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL -- "-$g" 2>/dev/null || true
-		wait "$g" 2>/dev/null || true
-	done
-	if [[ $KEEP == 1 ]] || ((rc != 0 && rc != 130 && rc != 143)); then
-		log "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir tailcast-bench-pusher
 
-forget() {
-	local keep=() g
-	for g in "${PGIDS[@]}"; do [[ $g == "$1" ]] || keep+=("$g"); done
-	PGIDS=("${keep[@]}")
-}
-spawn() { # spawn OUT ERR CMD...: starts CMD in its own session; SPAWNED is its pid (= pgid)
-	local out=$1 err=$2
-	shift 2
-	setsid "$@" >"$out" 2>"$err" </dev/null &
-	SPAWNED=$!
-	PGIDS+=("$SPAWNED")
-}
-stop() { # stop PGID: TERM the group, KILL after 10 s
-	local g=$1
-	[[ -n $g ]] || return 0
-	kill -TERM -- "-$g" 2>/dev/null || true
-	for _ in $(seq 100); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$g" 2>/dev/null || true
-	wait "$g" 2>/dev/null || true
-	forget "$g"
-}
-nap() {
-	sleep "$1" &
-	local p=$!
-	wait "$p" || true
-}
-kv() { # kv FILE KEY
-	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1
-}
 free_port() { # a loopback port nobody listens on (checked, not reserved)
 	local p
 	for _ in $(seq 50); do
