@@ -24,8 +24,7 @@ func TestBackpressurePausesReading(t *testing.T) {
 	allowProduce := refuseProduce(b)
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.MaxBufferedBytes = maxBuffered
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, cfg)
 	w := newWriter(t, path)
 	w.lines(0, total)
 
@@ -56,8 +55,7 @@ func TestMetricsRegistered(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.Registerer = reg
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, cfg)
 	appendFile(t, path, "one\ntwo\n"+strings.Repeat("z", 100)+"\n")
 	eventually(t, 10*time.Second, "acked", func() bool { return c.Stats().EntriesAcked == 3 })
 	tests := []struct {
@@ -196,8 +194,7 @@ func giveUpSetup(t *testing.T) (b *broker.Broker, c *Collector, path, posFile st
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.PositionsFile = posFile
 	cfg.producerRetries = 1
-	c = startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c = startWatching(t, cfg)
 	return b, c, path, posFile, allowProduce
 }
 

@@ -23,8 +23,7 @@ func TestLinesReachTopicInOrder(t *testing.T) {
 	appendFile(t, path, "present before start: must be skipped\n")
 	r := readTopic(t, b.Addr(), "logs")
 	cfg := testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, "*.log"), Labels: map[string]string{"team": "storage", "env": "test"}})
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, cfg)
 
 	lines := loghubLines(t, "HDFS_2k.log", 2000)
 	for i := 0; i < len(lines); i += 250 { // appended in bursts, as a service would
@@ -81,8 +80,7 @@ func TestPositionsAdvanceOnlyAfterAck(t *testing.T) {
 	allowProduce := refuseProduce(b)
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.PositionsFile = posFile
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, cfg)
 	var want int64
 	for i := 0; i < 50; i++ {
 		l := fmt.Sprintf("2026-01-02 15:04:05,000 INFO seq=%d\n", i)
@@ -170,8 +168,7 @@ func TestTruncation(t *testing.T) {
 	path := filepath.Join(dir, "app.log")
 	appendFile(t, path, "")
 	r := readTopic(t, b.Addr(), "logs")
-	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path}))
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	startWatching(t, testConfig(b.Addr(), Input{Pattern: path}))
 	for i := 0; i < 20; i++ {
 		appendFile(t, path, fmt.Sprintf("before truncation seq=%d\n", i))
 	}
@@ -209,8 +206,7 @@ func TestTruncationRewrittenPastOffset(t *testing.T) {
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.Poll = true // no inotify wake-up between truncate and rewrite
 	cfg.PollInterval = time.Second
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	startWatching(t, cfg)
 	appendFile(t, path, "first generation seq=0\n")
 	r.waitN(t, 1, 10*time.Second)
 	var sb strings.Builder
@@ -250,8 +246,7 @@ func TestLineShapes(t *testing.T) {
 			appendFile(t, path, "")
 			cfg := testConfig(b.Addr(), Input{Pattern: path})
 			cfg.MaxLineBytes = tt.maxLine
-			c := startCollector(t, cfg)
-			eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+			c := startWatching(t, cfg)
 			appendFile(t, path, tt.write)
 			recs := r.waitN(t, have+len(tt.wantRaw), 10*time.Second)[have:]
 			have += len(tt.wantRaw)
@@ -306,8 +301,7 @@ func TestRawOnlyWhenNeeded(t *testing.T) {
 			appendFile(t, path, "")
 			cfg := testConfig(b.Addr(), Input{Pattern: path})
 			cfg.KeepRaw = tt.keepRaw
-			c := startCollector(t, cfg)
-			eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+			startWatching(t, cfg)
 			appendFile(t, path, tt.line+"\n")
 			e := r.waitN(t, i+1, 10*time.Second)[i].e
 			if string(e.Raw) != tt.wantRaw || e.Message != tt.wantMsg {
@@ -325,7 +319,7 @@ func TestLastLineWithoutNewline(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "small.log")
 	r := readTopic(t, b.Addr(), "logs")
-	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path}))
+	startCollector(t, testConfig(b.Addr(), Input{Pattern: path}))
 	// Created after start: read from the beginning; tiny and no newline yet.
 	appendFile(t, path, "hi")
 	recs := r.waitN(t, 1, 10*time.Second)
@@ -337,7 +331,6 @@ func TestLastLineWithoutNewline(t *testing.T) {
 	if got := raws(recs); got[1] != " there" || got[2] != "next" {
 		t.Fatalf("got %q, want the rest of the line then next", got)
 	}
-	_ = c
 }
 
 func TestGlobRescan(t *testing.T) {

@@ -157,6 +157,15 @@ func testConfig(addr string, inputs ...Input) Config {
 	}
 }
 
+// startWatching starts a collector on inputs that match one file and waits
+// until it watches it.
+func startWatching(t *testing.T, cfg Config) *Collector {
+	t.Helper()
+	c := startCollector(t, cfg)
+	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	return c
+}
+
 func startCollector(t *testing.T, cfg Config) *Collector {
 	t.Helper()
 	c, err := New(cfg)

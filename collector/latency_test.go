@@ -28,8 +28,7 @@ func TestMultilineWait(t *testing.T) {
 	cfg := testConfig(b.Addr(), Input{Pattern: path})
 	cfg.FlushTimeout = time.Minute
 	cfg.MultilineWait = 20 * time.Millisecond
-	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, cfg)
 
 	steps := []struct {
 		name  string

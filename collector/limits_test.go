@@ -123,8 +123,7 @@ func TestLineCutToTopicLimit(t *testing.T) {
 	r := readTopic(t, b.Addr(), "logs")
 	path := filepath.Join(t.TempDir(), "app.log")
 	appendFile(t, path, "")
-	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path}))
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, testConfig(b.Addr(), Input{Pattern: path}))
 	huge := strings.Repeat("z", 200<<10)    // larger than the limit even once
 	large := strings.Repeat("y", limit*3/4) // fits once, not twice
 	appendFile(t, path, "before\n"+huge+"\n"+large+"\nafter\n")
@@ -177,8 +176,7 @@ func TestInvalidUTF8Path(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad\xffname.log")
 	appendFile(t, path, "")
-	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, "*.log")}))
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	startWatching(t, testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, "*.log")}))
 	appendFile(t, path, "hello\n")
 	rec := r.waitN(t, 1, 5*time.Second)[0]
 	if want := filepath.Join(dir, "bad\uFFFDname.log"); rec.e.Source != want || rec.e.Service != "bad\uFFFDname" {

@@ -121,8 +121,7 @@ func TestRotationDuringStream(t *testing.T) {
 			w := newWriter(t, path)
 			cfg := testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, tt.pattern)})
 			cfg.Logger = zaptest.NewLogger(t, zaptest.Level(zap.InfoLevel))
-			c := startCollector(t, cfg)
-			eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+			startWatching(t, cfg)
 			next := 0
 			for _, at := range []int{1000, 2000} {
 				for next < at { // a stream, not one write
@@ -168,8 +167,7 @@ func TestBrokerDownThenUp(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
 	w := newWriter(t, path)
-	c := startCollector(t, testConfig(addr, Input{Pattern: path}))
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, testConfig(addr, Input{Pattern: path}))
 	w.lines(0, 100)
 	eventually(t, 10*time.Second, "first lines acked", func() bool { return c.Stats().EntriesAcked == 100 })
 
@@ -217,8 +215,7 @@ func TestMultiline(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "app.log")
 			appendFile(t, path, "")
-			c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path, Multiline: tt.multiline}))
-			eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+			startWatching(t, testConfig(b.Addr(), Input{Pattern: path, Multiline: tt.multiline}))
 			appendFile(t, path, tt.write)
 			if tt.want == nil {
 				// The last line is its own entry: once it is on the topic,
@@ -257,8 +254,7 @@ func TestMovedOutAndBack(t *testing.T) {
 	path := filepath.Join(dir, "app.log")
 	appendFile(t, path, "")
 	r := readTopic(t, b.Addr(), "logs")
-	c := startCollector(t, testConfig(b.Addr(), Input{Pattern: path}))
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	c := startWatching(t, testConfig(b.Addr(), Input{Pattern: path}))
 	appendFile(t, path, "seq=0\nseq=1\n")
 	r.waitN(t, 2, 10*time.Second)
 	if err := os.Rename(path, path+".away"); err != nil {
