@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -311,6 +312,28 @@ func TestRawOnlyWhenNeeded(t *testing.T) {
 				t.Errorf("got level unknown, want the line's level parsed")
 			}
 		})
+	}
+}
+
+// TestDeletedFileLastLine: a file deleted right after its last, unterminated
+// line was written is still read to its end, that line included, before it
+// is released.
+func TestDeletedFileLastLine(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	r := readTopic(t, b.Addr(), "logs")
+	for i := range 3 {
+		path := filepath.Join(t.TempDir(), "app.log")
+		appendFile(t, path, "")
+		c := startWatching(t, testConfig(b.Addr(), Input{Pattern: path}))
+		appendFile(t, path, fmt.Sprintf("first %d\nlast %d", i, i))
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, "file released", func() bool { return c.Stats().FilesWatched == 0 })
+		recs := r.waitN(t, 2*(i+1), 10*time.Second)
+		if got, want := raws(recs[2*i:]), []string{fmt.Sprintf("first %d", i), fmt.Sprintf("last %d", i)}; !slices.Equal(got, want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
 	}
 }
 

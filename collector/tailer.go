@@ -340,6 +340,11 @@ func (t *tailFile) run(ctx context.Context) {
 			}
 			t.flushed = true
 		}
+		// Caught up: before it waits, or leaves a released file, the reader
+		// hands over what it has made.
+		if !t.handOff(ctx) {
+			return
+		}
 		release := max(c.cfg.FlushTimeout, c.cfg.RescanInterval)
 		if t.gone.Load() && t.flushed && quiet >= release {
 			return // renamed away or deleted, and read to its end
@@ -353,9 +358,6 @@ func (t *tailFile) run(ctx context.Context) {
 		}
 		if t.gone.Load() {
 			d = min(d, release-quiet)
-		}
-		if !t.handOff(ctx) {
-			return
 		}
 		// Since Go 1.23 Reset discards a stale expiry, so the timer needs
 		// no draining after a wake-up by notify.
