@@ -17,8 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tailcast/tailcast/internal/client"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 // These tests run the real command in-process: real files, a real kfake
@@ -659,5 +663,57 @@ func TestVersionAndHelp(t *testing.T) {
 		if !strings.Contains(out.String(), "Usage: tailcast "+cmd) {
 			t.Errorf("%s --help: got %q", cmd, out.String())
 		}
+	}
+}
+
+// TestCollectKeepRaw: a valid line's bytes travel in raw only with
+// --keep-raw; an invalid one's always do.
+func TestCollectKeepRaw(t *testing.T) {
+	const valid, invalid = "2026-11-22 10:00:00,000 INFO app - valid line", "bad \xff bytes"
+	tests := []struct {
+		name    string
+		flags   []string
+		wantRaw []string
+	}{
+		{"default", nil, []string{"", invalid}},
+		{"keep-raw", []string{"--keep-raw"}, []string{valid, invalid}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			b := kafkatest.Start(t, "logs", 1)
+			logFile := filepath.Join(dir, "app.log")
+			appendLines(t, logFile)
+			args := append([]string{"collect", "--brokers", b.Addr(), "--positions", filepath.Join(dir, "pos.json"),
+				"--rescan", "100ms", "--log-level", "warn", "--from-start"}, tt.flags...)
+			col := start(t, false, append(args, logFile)...)
+			appendLines(t, logFile, valid, invalid)
+
+			cons, err := sarama.NewConsumer([]string{b.Addr()}, sarama.NewConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cons.Close()
+			pc, err := cons.ConsumePartition("logs", 0, sarama.OffsetOldest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			for i, want := range tt.wantRaw {
+				select {
+				case msg := <-pc.Messages():
+					var e logpb.LogEntry
+					if err := proto.Unmarshal(msg.Value, &e); err != nil {
+						t.Fatalf("record %d: %v", i, err)
+					}
+					if string(e.Raw) != want || e.Message == "" {
+						t.Errorf("record %d: got raw %q message %q, want raw %q and a message", i, e.Raw, e.Message, want)
+					}
+				case <-time.After(waitFor):
+					t.Fatalf("record %d: none within %v\n%s", i, waitFor, col.out)
+				}
+			}
+			col.stop(t)
+		})
 	}
 }
