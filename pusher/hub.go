@@ -2,6 +2,8 @@ package pusher
 
 import (
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
@@ -29,6 +31,42 @@ type partState struct {
 	ring  []*record
 	head  int // ring[head:] are held
 	bytes int64
+
+	// Records and their lines are carved from blocks, so that Publish does
+	// not allocate per entry. The blocks are per partition: its records
+	// leave the ring oldest first, so a block is freed soon after its last
+	// record is evicted, and no slow partition's record pins a block of
+	// another's.
+	recs  []record
+	block []byte
+}
+
+const (
+	recChunk  = 256      // records per allocation
+	lineBlock = 64 << 10 // bytes of lines per allocation
+)
+
+// newRecord returns a zeroed record from the partition's current chunk.
+func (p *partState) newRecord() *record {
+	if len(p.recs) == cap(p.recs) {
+		p.recs = make([]record, 0, recChunk)
+	}
+	p.recs = p.recs[:len(p.recs)+1]
+	return &p.recs[len(p.recs)-1]
+}
+
+// carve returns an empty slice with room for n bytes from the partition's
+// current block; a large n gets its own allocation.
+func (p *partState) carve(n int) []byte {
+	if n > lineBlock/8 {
+		return make([]byte, 0, n)
+	}
+	if cap(p.block)-len(p.block) < n {
+		p.block = make([]byte, 0, lineBlock)
+	}
+	l := len(p.block)
+	p.block = p.block[:l+n]
+	return p.block[l : l : l+n]
 }
 
 // cursor is the record's cursor as sent.
@@ -143,6 +181,37 @@ func (s *Server) newPart(partition int32, next int64) *partState {
 	return p
 }
 
+// bodies are Publish's scratch buffers for an entry's encoding, which is
+// copied into its line under the lock.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// lower is msg lowercased for the q filter, computed once per entry: msg
+// itself when it has no upper case, else carved from the partition's block
+// (ASCII) or allocated (other scripts).
+func (p *partState) lower(msg string) string {
+	ascii, upper := true, false
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		ascii = ascii && c < 0x80
+		upper = upper || c >= 'A' && c <= 'Z'
+	}
+	switch {
+	case !ascii:
+		return strings.ToLower(msg)
+	case !upper:
+		return msg
+	}
+	b := p.carve(len(msg))[:len(msg)]
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
 // Publish encodes e once and appends it to the partition's ring and the
 // global log. It never blocks on a client.
 func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
@@ -150,15 +219,10 @@ func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 		return
 	}
 	// Encode outside the lock; only the cursor needs the hub's order.
-	body := appendEntryBody(make([]byte, 0, 256+len(e.Message)), e)
-	lmsg := e.Message
-	for i := 0; i < len(lmsg); i++ {
-		if c := lmsg[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
-			lmsg = strings.ToLower(lmsg)
-			break
-		}
-	}
-	r := &record{part: partition, off: offset, service: e.Service, host: e.Host, msg: e.Message, lmsg: lmsg, level: e.Level}
+	bp := bodies.Get().(*[]byte)
+	defer bodies.Put(bp)
+	body := appendEntryBody((*bp)[:0], e)
+	*bp = body
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,7 +238,10 @@ func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	}
 	p.last = offset
 	s.vec = vecSet(s.vec, partition, offset)
-	line := make([]byte, 0, len(entryPrefix)+len(body)+16+12*len(s.vec))
+	r := p.newRecord()
+	*r = record{part: partition, off: offset, service: e.Service, host: e.Host, msg: e.Message, level: e.Level}
+	r.lmsg = p.lower(e.Message)
+	line := p.carve(len(entryPrefix) + len(body) + 16 + 12*len(s.vec))
 	line = append(line, entryPrefix...)
 	cstart := len(line)
 	line, s.curTmp = appendCursor(line, s.curTmp, s.vec)

@@ -1,7 +1,9 @@
 package pusher
 
 import (
+	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 func TestRingBounds(t *testing.T) {
@@ -75,4 +77,75 @@ func TestRebalanceDeduplicates(t *testing.T) {
 		s.Publish(0, o, seqEntry(0, o))
 	}
 	checkStream(t, readN(c, 7), map[int32]int64{0: -1}, map[int32]int64{0: 6})
+}
+
+func TestLower(t *testing.T) {
+	tests := []struct {
+		name, msg, want string
+		shared          bool // the message itself is returned
+	}{
+		{"lower already", "get /api 200", "get /api 200", true},
+		{"ascii", "GET /API 200 OK", "get /api 200 ok", false},
+		{"other scripts", "ÉCHEC Δ", "échec δ", false},
+		{"empty", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p partState
+			got := p.lower(tt.msg)
+			if got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			if shared := len(got) > 0 && unsafe.StringData(got) == unsafe.StringData(tt.msg); shared != tt.shared {
+				t.Errorf("got the message itself back %v, want %v", shared, tt.shared)
+			}
+		})
+	}
+}
+
+// TestCarve: lines carved from a partition's blocks have exactly the room
+// asked for and never overlap, whatever the sizes.
+func TestCarve(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var p partState
+	var got [][]byte
+	for i := range 5000 {
+		n := r.IntN(lineBlock/8 + 3000) // some above the block threshold
+		b := p.carve(n)
+		if len(b) != 0 || cap(b) != n {
+			t.Fatalf("carve(%d): got len %d cap %d, want 0 and %d", n, len(b), cap(b), n)
+		}
+		b = b[:n]
+		for j := range b {
+			b[j] = byte(i)
+		}
+		got = append(got, b)
+	}
+	for i, b := range got {
+		for _, c := range b {
+			if c != byte(i) {
+				t.Fatalf("line %d was overwritten by a later one", i)
+			}
+		}
+	}
+}
+
+// TestPublishAllocs: publishing an entry allocates nothing of its own beyond
+// a share of a record chunk and a line block.
+func TestPublishAllocs(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Begin(0, 0)
+	e := entry("api", "web-1", lInfo, `GET /api/v1/orders/12345 200 12.5ms user="alice"`)
+	off := int64(0)
+	allocs := testing.AllocsPerRun(2000, func() {
+		s.Publish(0, off, e)
+		off++
+	})
+	if allocs > 0.1 {
+		t.Fatalf("got %.3f allocations per Publish, want at most 0.1", allocs)
+	}
 }
