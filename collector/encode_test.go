@@ -120,33 +120,3 @@ func TestAppendEntryCoversSchema(t *testing.T) {
 		})
 	}
 }
-
-// TestAlloc: values carved from a file's blocks have exactly the room asked
-// for and never overlap, whatever the sizes.
-func TestAlloc(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	var tf tailFile
-	var got [][]byte
-	for i := range 3000 {
-		n := r.IntN(maxSlab/8 + 2000) // some above the block threshold
-		if i%500 == 0 {
-			tf.slab = nil // caught up: blocks start small again
-		}
-		b := tf.alloc(n)
-		if len(b) != 0 || cap(b) != n {
-			t.Fatalf("alloc(%d): got len %d cap %d, want 0 and %d", n, len(b), cap(b), n)
-		}
-		b = b[:n]
-		for j := range b {
-			b[j] = byte(i)
-		}
-		got = append(got, b)
-	}
-	for i, b := range got {
-		for _, c := range b {
-			if c != byte(i) {
-				t.Fatalf("value %d was overwritten by a later one", i)
-			}
-		}
-	}
-}

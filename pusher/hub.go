@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/tailcast/tailcast/internal/slab"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -38,13 +39,10 @@ type partState struct {
 	// record is evicted, and no slow partition's record pins a block of
 	// another's.
 	recs  []record
-	block []byte
+	lines slab.Slab
 }
 
-const (
-	recChunk  = 256      // records per allocation
-	lineBlock = 64 << 10 // bytes of lines per allocation
-)
+const recChunk = 256 // records per allocation
 
 // newRecord returns a zeroed record from the partition's current chunk.
 func (p *partState) newRecord() *record {
@@ -53,20 +51,6 @@ func (p *partState) newRecord() *record {
 	}
 	p.recs = p.recs[:len(p.recs)+1]
 	return &p.recs[len(p.recs)-1]
-}
-
-// carve returns an empty slice with room for n bytes from the partition's
-// current block; a large n gets its own allocation.
-func (p *partState) carve(n int) []byte {
-	if n > lineBlock/8 {
-		return make([]byte, 0, n)
-	}
-	if cap(p.block)-len(p.block) < n {
-		p.block = make([]byte, 0, lineBlock)
-	}
-	l := len(p.block)
-	p.block = p.block[:l+n]
-	return p.block[l : l : l+n]
 }
 
 // cursor is the record's cursor as sent.
@@ -201,7 +185,7 @@ func (p *partState) lower(msg string) string {
 	case !upper:
 		return msg
 	}
-	b := p.carve(len(msg))[:len(msg)]
+	b := p.lines.Alloc(len(msg))[:len(msg)]
 	for i := 0; i < len(msg); i++ {
 		c := msg[i]
 		if c >= 'A' && c <= 'Z' {
@@ -241,7 +225,7 @@ func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	r := p.newRecord()
 	*r = record{part: partition, off: offset, service: e.Service, host: e.Host, msg: e.Message, level: e.Level}
 	r.lmsg = p.lower(e.Message)
-	line := p.carve(len(entryPrefix) + len(body) + 16 + 12*len(s.vec))
+	line := p.lines.Alloc(len(entryPrefix) + len(body) + 16 + 12*len(s.vec))
 	line = append(line, entryPrefix...)
 	cstart := len(line)
 	line, s.curTmp = appendCursor(line, s.curTmp, s.vec)

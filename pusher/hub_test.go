@@ -1,7 +1,6 @@
 package pusher
 
 import (
-	"math/rand/v2"
 	"testing"
 	"unsafe"
 )
@@ -100,33 +99,6 @@ func TestLower(t *testing.T) {
 				t.Errorf("got the message itself back %v, want %v", shared, tt.shared)
 			}
 		})
-	}
-}
-
-// TestCarve: lines carved from a partition's blocks have exactly the room
-// asked for and never overlap, whatever the sizes.
-func TestCarve(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	var p partState
-	var got [][]byte
-	for i := range 5000 {
-		n := r.IntN(lineBlock/8 + 3000) // some above the block threshold
-		b := p.carve(n)
-		if len(b) != 0 || cap(b) != n {
-			t.Fatalf("carve(%d): got len %d cap %d, want 0 and %d", n, len(b), cap(b), n)
-		}
-		b = b[:n]
-		for j := range b {
-			b[j] = byte(i)
-		}
-		got = append(got, b)
-	}
-	for i, b := range got {
-		for _, c := range b {
-			if c != byte(i) {
-				t.Fatalf("line %d was overwritten by a later one", i)
-			}
-		}
 	}
 }
 
