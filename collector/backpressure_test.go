@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,6 +46,23 @@ func TestBackpressurePausesReading(t *testing.T) {
 	r := readTopic(t, b.Addr(), "logs")
 	r.wait(t, 30*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, total-1)) == 0 })
 	eventually(t, 5*time.Second, "buffer drained", func() bool { return c.Stats().BufferedBytes == 0 })
+}
+
+// TestManyReadersSmallBudget: more files than read buffers, each longer than
+// one buffer, under a budget of a few dozen records. No reader may wait for
+// a buffer while holding budget the others wait for.
+func TestManyReadersSmallBudget(t *testing.T) {
+	const files, perFile = 3 * maxChunks, 1500 // ~100 bytes a line: more than one chunk each
+	b := kafkatest.Start(t, "logs", 1)
+	dir := t.TempDir()
+	cfg := testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, "*.log")})
+	cfg.MaxBufferedBytes = 8 << 10
+	c := startCollector(t, cfg)
+	for i := range files {
+		// Created after start, so read from the beginning, all at once.
+		newWriter(t, filepath.Join(dir, fmt.Sprintf("app%02d.log", i))).lines(0, perFile)
+	}
+	eventually(t, 60*time.Second, "every line acknowledged", func() bool { return c.Stats().EntriesAcked == files*perFile })
 }
 
 func TestMetricsRegistered(t *testing.T) {

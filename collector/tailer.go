@@ -264,6 +264,11 @@ func (t *tailFile) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		// A reader waiting for a chunk with records in hand could hold
+		// budget that the readers holding the chunks wait for.
+		if !t.handOff(ctx) {
+			return
+		}
 		buf, ok := c.chunks.get(ctx)
 		if !ok {
 			return
@@ -546,9 +551,10 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 const handOffBatch = 128
 
 // handOff gives the producer the records made so far, in order, after any of
-// the file's records it gave up on. The reader calls it before it waits for
-// anything. It reports false when ctx is done; the records not handed over
-// are dropped by dropOut.
+// the file's records it gave up on. The reader calls it before anything it
+// may wait for (a read buffer, the budget, more data) and before it leaves a
+// released file. It reports false when ctx is done; the records not handed
+// over are dropped by dropOut.
 func (t *tailFile) handOff(ctx context.Context) bool {
 	if len(t.out) == 0 {
 		return true
