@@ -25,11 +25,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/tailcast/tailcast/bench/internal/selfcpu"
 	"github.com/tailcast/tailcast/collector"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 )
@@ -108,8 +108,7 @@ func run() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	var ru0 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	cpu0 := selfcpu.Used()
 	start := time.Now()
 	if err := c.Start(ctx); err != nil {
 		return fmt.Errorf("start collector: %w", err)
@@ -124,8 +123,7 @@ func run() error {
 		}
 	}
 	elapsed := time.Since(start)
-	var ru1 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := selfcpu.Used() - cpu0
 	if *memprofile != "" {
 		f, err := os.Create(*memprofile)
 		if err != nil {
@@ -138,7 +136,6 @@ func run() error {
 			return fmt.Errorf("heap profile: %w", err)
 		}
 	}
-	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 	s := c.Stats()
 	fmt.Printf("%d lines, %d bytes in %s: %.0f lines/s, %.1f MiB/s; process CPU %s (%.0f lines per CPU second); %d entries acked, %d value bytes acked, %d producer errors, %d lines truncated\n",
 		lines, size, elapsed.Round(time.Millisecond), float64(lines)/elapsed.Seconds(), float64(size)/elapsed.Seconds()/(1<<20),

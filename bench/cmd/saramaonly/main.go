@@ -29,12 +29,12 @@ import (
 	"io"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/tailcast/tailcast/bench/internal/selfcpu"
 	"github.com/tailcast/tailcast/collector"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 )
@@ -124,7 +124,7 @@ func produce(ctx context.Context, brokers []string, sc *sarama.Config, topic str
 		acked <- nil
 	}()
 
-	cpu0 := cpuTime()
+	cpu0 := selfcpu.Used()
 	start := time.Now()
 	for i := range msgs {
 		select {
@@ -136,18 +136,10 @@ func produce(ctx context.Context, brokers []string, sc *sarama.Config, topic str
 	if err := <-acked; err != nil {
 		return err
 	}
-	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	elapsed, cpu := time.Since(start), selfcpu.Used()-cpu0
 	fmt.Printf("status=ok count=%d elapsed_s=%.4f cpu_s=%.3f lines_per_s=%.0f\n",
 		len(msgs), elapsed.Seconds(), cpu.Seconds(), float64(len(msgs))/elapsed.Seconds())
 	return nil
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // key stands for one file's record key: every record goes to one partition.

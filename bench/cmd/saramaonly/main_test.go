@@ -41,7 +41,10 @@ func TestDumpRoundTrip(t *testing.T) {
 			t.Errorf("record %d: got headers %s, want %s", i, got, want)
 		}
 	}
-	for cut := 1; cut < len(buf); cut += 7 {
+	// Cut anywhere inside the last record (a cut at a record boundary is a
+	// shorter dump, not a broken one).
+	last := len(appendRecord(nil, recs[2].key, recs[2].value, recs[2].headers))
+	for cut := 1; cut < last; cut++ {
 		if _, err := parseDump(buf[:len(buf)-cut]); !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Fatalf("cut by %d: got %v, want %v", cut, err, io.ErrUnexpectedEOF)
 		}

@@ -23,10 +23,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/nxadm/tail"
+
+	"github.com/tailcast/tailcast/bench/internal/selfcpu"
 )
 
 func main() {
@@ -54,7 +55,7 @@ func run() error {
 		return errors.New("input has no complete line")
 	}
 
-	cpu0 := cpuSeconds()
+	cpu0 := selfcpu.Used().Seconds()
 	start := time.Now()
 	var lines, last, sum int64
 	switch *impl {
@@ -66,7 +67,7 @@ func run() error {
 		return fmt.Errorf("-impl %q: want nxadm or chunks", *impl)
 	}
 	el := time.Since(start).Seconds()
-	cpu := cpuSeconds() - cpu0
+	cpu := selfcpu.Used().Seconds() - cpu0
 	if err != nil {
 		return err
 	}
@@ -149,12 +150,4 @@ func readChunks(path string) (lines, last, sum int64, err error) {
 			return lines, last, sum, rerr
 		}
 	}
-}
-
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return -1
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

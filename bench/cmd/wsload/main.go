@@ -50,6 +50,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
+
+	"github.com/tailcast/tailcast/bench/internal/selfcpu"
 )
 
 func main() {
@@ -661,14 +663,14 @@ func (l *load) measure(ctx context.Context, res *results, conns []*conn, cmdArgs
 	}
 	disc0 := l.disc.Load()
 	d0, dr0 := sum()
-	cpu0, self0 := cpuSeconds(o.pid), selfCPU()
+	cpu0, self0 := cpuSeconds(o.pid), selfcpu.Used().Seconds()
 	l.recording.Store(true)
 	start := time.Now()
 	err := wait(o.duration)
 	l.recording.Store(false)
 	elapsed := time.Since(start).Seconds()
 	d1, dr1 := sum()
-	cpu1, self1 := cpuSeconds(o.pid), selfCPU()
+	cpu1, self1 := cpuSeconds(o.pid), selfcpu.Used().Seconds()
 	disc1 := l.disc.Load()
 	stopCmd()
 	if err != nil {
@@ -815,15 +817,6 @@ func cpuSeconds(pid int) float64 {
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
 	return (ut + st) / 100 // USER_HZ is 100 on Linux
-}
-
-func selfCPU() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 func ms(ns int64) string { return fmt.Sprintf("%.2f", float64(ns)/1e6) }
