@@ -14,6 +14,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/broker"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 func TestBackpressurePausesReading(t *testing.T) {
@@ -29,7 +30,7 @@ func TestBackpressurePausesReading(t *testing.T) {
 	w := newWriter(t, path)
 	w.lines(0, total)
 
-	eventually(t, 5*time.Second, "buffer full", func() bool { return c.Stats().BufferedBytes > maxBuffered/2 })
+	wait.For(t, 5*time.Second, "buffer full", func() bool { return c.Stats().BufferedBytes > maxBuffered/2 })
 	// Reading stays paused while Kafka refuses: sample for a while.
 	var read int64
 	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -45,7 +46,7 @@ func TestBackpressurePausesReading(t *testing.T) {
 	allowProduce()
 	r := readTopic(t, b.Addr(), "logs")
 	r.wait(t, 30*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, total-1)) == 0 })
-	eventually(t, 5*time.Second, "buffer drained", func() bool { return c.Stats().BufferedBytes == 0 })
+	wait.For(t, 5*time.Second, "buffer drained", func() bool { return c.Stats().BufferedBytes == 0 })
 }
 
 // TestManyReadersSmallBudget: more files than read buffers, each longer than
@@ -62,7 +63,7 @@ func TestManyReadersSmallBudget(t *testing.T) {
 		// Created after start, so read from the beginning, all at once.
 		newWriter(t, filepath.Join(dir, fmt.Sprintf("app%02d.log", i))).lines(0, perFile)
 	}
-	eventually(t, 60*time.Second, "every line acknowledged", func() bool { return c.Stats().EntriesAcked == files*perFile })
+	wait.For(t, 60*time.Second, "every line acknowledged", func() bool { return c.Stats().EntriesAcked == files*perFile })
 }
 
 func TestMetricsRegistered(t *testing.T) {
@@ -75,7 +76,7 @@ func TestMetricsRegistered(t *testing.T) {
 	cfg.Registerer = reg
 	c := startWatching(t, cfg)
 	appendFile(t, path, "one\ntwo\n"+strings.Repeat("z", 100)+"\n")
-	eventually(t, 10*time.Second, "acked", func() bool { return c.Stats().EntriesAcked == 3 })
+	wait.For(t, 10*time.Second, "acked", func() bool { return c.Stats().EntriesAcked == 3 })
 	tests := []struct {
 		name string
 		want float64
@@ -96,7 +97,7 @@ func TestMetricsRegistered(t *testing.T) {
 			}
 		})
 	}
-	eventually(t, 5*time.Second, "lag reported", func() bool {
+	wait.For(t, 5*time.Second, "lag reported", func() bool {
 		return len(gather(t, reg, "tailcast_collector_file_lag_bytes")) == 1
 	})
 }
@@ -122,7 +123,7 @@ func TestSmallFileIdentityAcrossRestart(t *testing.T) {
 	}
 	appendFile(t, path, "seq=0")
 	r.waitN(t, 1, 10*time.Second)
-	eventually(t, 5*time.Second, "checkpoint", func() bool { return readPositions(t, posFile)[path].Offset == 5 })
+	wait.For(t, 5*time.Second, "checkpoint", func() bool { return readPositions(t, posFile)[path].Offset == 5 })
 	if err := c1.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestSmallFileIdentityAcrossRestart(t *testing.T) {
 	// The newline ending the flushed "seq=0" makes an empty line, which is
 	// not sent; then seq=1 and seq=2, and nothing read twice.
 	r.waitN(t, 3, 10*time.Second)
-	eventually(t, 5*time.Second, "checkpoint at end", func() bool {
+	wait.For(t, 5*time.Second, "checkpoint at end", func() bool {
 		p := readPositions(t, posFile)[path]
 		return p.Offset == int64(5+1+2000+7+6) && p.FpLen == fingerprintBytes
 	})
@@ -183,9 +184,9 @@ func TestCloseWithBrokerRefusing(t *testing.T) {
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	wait.For(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
 	newWriter(t, path).lines(0, 100)
-	eventually(t, 5*time.Second, "lines read", func() bool { return c.Stats().LinesRead == 100 })
+	wait.For(t, 5*time.Second, "lines read", func() bool { return c.Stats().LinesRead == 100 })
 	start := time.Now()
 	if err := c.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -223,7 +224,7 @@ func TestProducerGivesUpThenRecovers(t *testing.T) {
 	b, c, path, posFile, allowProduce := giveUpSetup(t)
 	w := newWriter(t, path)
 	w.lines(0, total)
-	eventually(t, 10*time.Second, "sarama giving up", func() bool { return c.Stats().ProducerErrors >= total })
+	wait.For(t, 10*time.Second, "sarama giving up", func() bool { return c.Stats().ProducerErrors >= total })
 	if got := readPositions(t, posFile)[path].Offset; got != 0 {
 		t.Fatalf("got checkpoint %d with nothing acknowledged, want 0", got)
 	}
@@ -234,7 +235,7 @@ func TestProducerGivesUpThenRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "checkpoint at the end", func() bool { return readPositions(t, posFile)[path].Offset == fi.Size() })
+	wait.For(t, 5*time.Second, "checkpoint at the end", func() bool { return readPositions(t, posFile)[path].Offset == fi.Size() })
 }
 
 // TestOrderThroughGiveUp: records sarama gave up on go back to Kafka before
@@ -246,7 +247,7 @@ func TestOrderThroughGiveUp(t *testing.T) {
 	next := 0
 	write := func(n int) { w.lines(next, next+n); next += n }
 	write(50)
-	eventually(t, 10*time.Second, "sarama giving up", func() bool { return c.Stats().ProducerErrors >= 50 })
+	wait.For(t, 10*time.Second, "sarama giving up", func() bool { return c.Stats().ProducerErrors >= 50 })
 	allowProduce()
 	// Lines keep coming while the given-up records wait to be re-sent.
 	for range 20 {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/loghub"
+	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -26,7 +28,7 @@ func TestLinesReachTopicInOrder(t *testing.T) {
 	cfg := testConfig(b.Addr(), Input{Pattern: filepath.Join(dir, "*.log"), Labels: map[string]string{"team": "storage", "env": "test"}})
 	c := startWatching(t, cfg)
 
-	lines := loghubLines(t, "HDFS_2k.log", 2000)
+	lines := loghub.First(t, "HDFS", 2000)
 	for i := 0; i < len(lines); i += 250 { // appended in bursts, as a service would
 		appendFile(t, path, strings.Join(lines[i:i+250], "\n")+"\n")
 	}
@@ -65,7 +67,7 @@ func TestLinesReachTopicInOrder(t *testing.T) {
 			t.Fatalf("record %d: got fields %v, want labels env=test team=storage last", i, e.Fields)
 		}
 	}
-	eventually(t, 5*time.Second, "all acked", func() bool { return c.Stats().EntriesAcked == int64(len(lines)) })
+	wait.For(t, 5*time.Second, "all acked", func() bool { return c.Stats().EntriesAcked == int64(len(lines)) })
 	if s := c.Stats(); s.LinesRead != int64(len(lines)) || s.BufferedBytes != 0 {
 		t.Fatalf("got stats %+v, want %d lines read and nothing buffered", s, len(lines))
 	}
@@ -88,8 +90,8 @@ func TestPositionsAdvanceOnlyAfterAck(t *testing.T) {
 		want += int64(len(l))
 		appendFile(t, path, l)
 	}
-	eventually(t, 5*time.Second, "lines read", func() bool { return c.Stats().LinesRead == 50 })
-	eventually(t, 5*time.Second, "positions written", func() bool { _, err := os.Stat(posFile); return err == nil })
+	wait.For(t, 5*time.Second, "lines read", func() bool { return c.Stats().LinesRead == 50 })
+	wait.For(t, 5*time.Second, "positions written", func() bool { _, err := os.Stat(posFile); return err == nil })
 	// While the broker refuses, several checkpoint intervals pass and the
 	// position must stay at 0.
 	deadline := time.Now().Add(500 * time.Millisecond)
@@ -103,7 +105,7 @@ func TestPositionsAdvanceOnlyAfterAck(t *testing.T) {
 		t.Fatalf("got %d acked while the broker refuses, want 0", s.EntriesAcked)
 	}
 	allowProduce()
-	eventually(t, 20*time.Second, "position at end of file", func() bool { return readPositions(t, posFile)[path].Offset == want })
+	wait.For(t, 20*time.Second, "position at end of file", func() bool { return readPositions(t, posFile)[path].Offset == want })
 	r := readTopic(t, b.Addr(), "logs")
 	seen := numbered(r.waitN(t, 50, 10*time.Second))
 	if m := missing(seen, 0, 49); len(m) > 0 {
@@ -127,11 +129,11 @@ func TestRestartResumesFromPositions(t *testing.T) {
 	if err := c1.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "file watched", func() bool { return c1.Stats().FilesWatched == 1 })
+	wait.For(t, 5*time.Second, "file watched", func() bool { return c1.Stats().FilesWatched == 1 })
 	for i := 0; i < 300; i++ {
 		appendFile(t, path, fmt.Sprintf("line seq=%d\n", i))
 	}
-	eventually(t, 10*time.Second, "some acked", func() bool { return c1.Stats().EntriesAcked >= 100 })
+	wait.For(t, 10*time.Second, "some acked", func() bool { return c1.Stats().EntriesAcked >= 100 })
 	if err := c1.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -329,7 +331,7 @@ func TestDeletedFileLastLine(t *testing.T) {
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 10*time.Second, "file released", func() bool { return c.Stats().FilesWatched == 0 })
+		wait.For(t, 10*time.Second, "file released", func() bool { return c.Stats().FilesWatched == 0 })
 		recs := r.waitN(t, 2*(i+1), 10*time.Second)
 		if got, want := raws(recs[2*i:]), []string{fmt.Sprintf("first %d", i), fmt.Sprintf("last %d", i)}; !slices.Equal(got, want) {
 			t.Fatalf("got %q, want %q", got, want)
@@ -394,7 +396,7 @@ func TestGlobRescan(t *testing.T) {
 	if err := os.Remove(files[0]); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "deleted file released", func() bool { return c.Stats().FilesWatched == 2 })
+	wait.For(t, 10*time.Second, "deleted file released", func() bool { return c.Stats().FilesWatched == 2 })
 }
 
 func TestStartErrors(t *testing.T) {

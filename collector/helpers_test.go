@@ -1,14 +1,11 @@
 package collector
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/broker"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
+	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -128,18 +126,6 @@ func (r *topicReader) waitN(t *testing.T, n int, timeout time.Duration) []record
 	return r.wait(t, timeout, fmt.Sprintf("%d records", n), func(rs []record) bool { return len(rs) >= n })
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // testConfig is a Config tuned for fast tests. It keeps Raw, so that tests
 // can compare every record with its line byte for byte.
 func testConfig(addr string, inputs ...Input) Config {
@@ -162,7 +148,7 @@ func testConfig(addr string, inputs ...Input) Config {
 func startWatching(t *testing.T, cfg Config) *Collector {
 	t.Helper()
 	c := startCollector(t, cfg)
-	eventually(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
+	wait.For(t, 5*time.Second, "file watched", func() bool { return c.Stats().FilesWatched == 1 })
 	return c
 }
 
@@ -181,27 +167,6 @@ func startCollector(t *testing.T, cfg Config) *Collector {
 		}
 	})
 	return c
-}
-
-// loghubLines returns the first n lines of a loghub sample.
-func loghubLines(t testing.TB, name string, n int) []string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", "shared", "testdata", "loghub", name)
-	f, err := os.Open(p)
-	if err != nil {
-		t.Skipf("loghub sample: %v", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() && len(out) < n {
-		out = append(out, sc.Text())
-	}
-	if len(out) < n {
-		t.Fatalf("loghub %s: got %d lines, want %d", name, len(out), n)
-	}
-	return out
 }
 
 func appendFile(t testing.TB, path string, data string) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // TestMain lets the kill -9 test run a collector in a child process: the
@@ -91,7 +92,7 @@ func TestKill9AndRestart(t *testing.T) {
 		}
 	}()
 	child := startChild(t, env...)
-	eventually(t, 20*time.Second, "a checkpoint mid-stream", func() bool {
+	wait.For(t, 20*time.Second, "a checkpoint mid-stream", func() bool {
 		ps, _, err := loadPositions(posFile)
 		if err != nil {
 			return false

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // TestMultilineWait: an entry the file ends on (newline included) is sent
@@ -54,7 +55,7 @@ func TestMultilineWait(t *testing.T) {
 	// "held" may yet be continued by the line being written: neither is
 	// sent before FlushTimeout. Both are read once the newline comes.
 	appendFile(t, path, "2026-01-02 15:04:07,000 INFO held\n\tpartial")
-	eventually(t, 5*time.Second, "lines read", func() bool { return c.Stats().LinesRead == 8 })
+	wait.For(t, 5*time.Second, "lines read", func() bool { return c.Stats().LinesRead == 8 })
 	// Ten times MultilineWait: had the settled-entry rule applied, "held"
 	// would have been sent by then.
 	for end := time.Now().Add(10 * cfg.MultilineWait); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {

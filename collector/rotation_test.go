@@ -14,6 +14,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/broker"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // writer appends numbered lines to a file like a service would, keeping its
@@ -169,17 +170,17 @@ func TestBrokerDownThenUp(t *testing.T) {
 	w := newWriter(t, path)
 	c := startWatching(t, testConfig(addr, Input{Pattern: path}))
 	w.lines(0, 100)
-	eventually(t, 10*time.Second, "first lines acked", func() bool { return c.Stats().EntriesAcked == 100 })
+	wait.For(t, 10*time.Second, "first lines acked", func() bool { return c.Stats().EntriesAcked == 100 })
 
 	b1.Close()
 	w.lines(100, 300)
-	eventually(t, 10*time.Second, "lines read while down", func() bool { return c.Stats().LinesRead == 300 })
+	wait.For(t, 10*time.Second, "lines read while down", func() bool { return c.Stats().LinesRead == 300 })
 	if got := c.Stats().EntriesAcked; got != 100 {
 		t.Fatalf("got %d acked with the broker down, want 100", got)
 	}
 
 	b2 := kafkatest.StartConfig(t, broker.Config{Listen: addr, DataDir: dataDir, Partitions: 1})
-	eventually(t, 60*time.Second, "lines acked after the broker returned", func() bool { return c.Stats().EntriesAcked >= 300 })
+	wait.For(t, 60*time.Second, "lines acked after the broker returned", func() bool { return c.Stats().EntriesAcked >= 300 })
 	r := readTopic(t, b2.Addr(), "logs")
 	recs := r.wait(t, 10*time.Second, "every line", func(rs []record) bool { return len(missing(numbered(rs), 0, 299)) == 0 })
 	t.Logf("%d records for 300 lines, %d producer errors", len(recs), c.Stats().ProducerErrors)
@@ -260,7 +261,7 @@ func TestMovedOutAndBack(t *testing.T) {
 	if err := os.Rename(path, path+".away"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "file released", func() bool { return c.Stats().FilesWatched == 0 })
+	wait.For(t, 10*time.Second, "file released", func() bool { return c.Stats().FilesWatched == 0 })
 	appendFile(t, path+".away", "seq=2\n")
 	if err := os.Rename(path+".away", path); err != nil {
 		t.Fatal(err)

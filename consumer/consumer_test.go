@@ -18,6 +18,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -92,18 +93,6 @@ func (s *recSink) check(t *testing.T) {
 	defer s.mu.Unlock()
 	for _, e := range s.errs {
 		t.Errorf("sink contract: %s", e)
-	}
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -206,7 +195,7 @@ func TestConsumeProtobuf(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	c := startConsumer(t, b.Addr(), sink, opts{reg: reg})
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 15*time.Second, fmt.Sprintf("partition %d", p), func() bool { return sink.count(p) >= perPart })
+		wait.For(t, 15*time.Second, fmt.Sprintf("partition %d", p), func() bool { return sink.count(p) >= perPart })
 	}
 	for p := int32(0); p < 3; p++ {
 		if got := sink.beginsOf(p); len(got) != 1 || got[0] != 0 {
@@ -231,7 +220,7 @@ func TestConsumeProtobuf(t *testing.T) {
 	if got := value(t, c.m.assigned); got != 3 {
 		t.Errorf("partitions assigned metric: got %v, want 3", got)
 	}
-	waitFor(t, 5*time.Second, "lag 0 on every partition", func() bool {
+	wait.For(t, 5*time.Second, "lag 0 on every partition", func() bool {
 		for p := range 3 {
 			if value(t, c.m.lag.WithLabelValues(fmt.Sprint(p))) != 0 {
 				return false
@@ -277,7 +266,7 @@ func TestConsumeForeignKcat(t *testing.T) {
 	startConsumer(t, b.Addr(), sink, opts{})
 	want := map[int32]int{0: 2, 1: 2, 2: 2}
 	for p, n := range want {
-		waitFor(t, 15*time.Second, fmt.Sprintf("%d records on partition %d", n, p), func() bool { return sink.count(p) >= n })
+		wait.For(t, 15*time.Second, fmt.Sprintf("%d records on partition %d", n, p), func() bool { return sink.count(p) >= n })
 	}
 	sink.check(t)
 
@@ -355,7 +344,7 @@ func TestConsumeGarbage(t *testing.T) {
 
 	sink := newRecSink()
 	c := startConsumer(t, b.Addr(), sink, opts{})
-	waitFor(t, 15*time.Second, "5 records", func() bool { return sink.count(0) >= 5 })
+	wait.For(t, 15*time.Second, "5 records", func() bool { return sink.count(0) >= 5 })
 	sink.check(t)
 	got := sink.published(0)
 	wantMsg := []string{"\uFFFD\x00\uFFFD\x13\x37\uFFFD", "caf\uFFFD \uFFFD au lait", "", "definitely not protobuf"}
@@ -393,7 +382,7 @@ func TestCommittedOffsetsResume(t *testing.T) {
 	// No periodic commit happens within the test: only Close commits.
 	c1 := startConsumer(t, b.Addr(), sink1, opts{group: "resume", commit: time.Hour})
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 15*time.Second, "first batch", func() bool { return sink1.count(p) >= 5 })
+		wait.For(t, 15*time.Second, "first batch", func() bool { return sink1.count(p) >= 5 })
 	}
 	if err := c1.Close(); err != nil {
 		t.Fatalf("close: %v", err)
@@ -416,7 +405,7 @@ func TestCommittedOffsetsResume(t *testing.T) {
 	sink2 := newRecSink()
 	startConsumer(t, b.Addr(), sink2, opts{group: "resume", warmup: -1})
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 15*time.Second, "second batch", func() bool { return sink2.count(p) >= 3 })
+		wait.For(t, 15*time.Second, "second batch", func() bool { return sink2.count(p) >= 3 })
 		if got := sink2.beginsOf(p); len(got) != 1 || got[0] != 5 {
 			t.Errorf("partition %d begins: got %v, want [5]", p, got)
 		}
@@ -466,7 +455,7 @@ func TestWarmup(t *testing.T) {
 			startConsumer(t, b.Addr(), sink, opts{warmup: tt.warmup})
 			for p, w := range tt.want {
 				n := int(w[1] - w[0] + 1)
-				waitFor(t, 15*time.Second, fmt.Sprintf("%d records on %d", n, p), func() bool { return sink.count(p) >= n })
+				wait.For(t, 15*time.Second, fmt.Sprintf("%d records on %d", n, p), func() bool { return sink.count(p) >= n })
 				offs := sink.offsets(p)
 				if len(offs) != n || offs[0] != w[0] || offs[n-1] != w[1] {
 					t.Errorf("partition %d: got offsets %v, want %d..%d", p, offs, w[0], w[1])
@@ -482,9 +471,9 @@ func TestWarmup(t *testing.T) {
 	t.Run("negative starts at the newest", func(t *testing.T) {
 		sink := newRecSink()
 		c := startConsumer(t, b.Addr(), sink, opts{warmup: -1})
-		waitFor(t, 15*time.Second, "ready", c.Ready)
+		wait.For(t, 15*time.Second, "ready", c.Ready)
 		produce(t, b.Addr(), textMsg(1, "after start"))
-		waitFor(t, 15*time.Second, "the new record", func() bool { return sink.count(1) >= 1 })
+		wait.For(t, 15*time.Second, "the new record", func() bool { return sink.count(1) >= 1 })
 		if got := sink.offsets(1); fmt.Sprint(got) != "[3]" {
 			t.Errorf("partition 1: got offsets %v, want [3]", got)
 		}
@@ -507,7 +496,7 @@ func TestReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	waitFor(t, 15*time.Second, "ready", c.Ready)
+	wait.For(t, 15*time.Second, "ready", c.Ready)
 	if err := c.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -590,14 +579,14 @@ func TestRestartRewindsToWarmHistory(t *testing.T) {
 
 	sink1 := newRecSink()
 	c1 := startConsumer(t, b.Addr(), sink1, opts{group: "warm"})
-	waitFor(t, 15*time.Second, "all records", func() bool { return sink1.count(0) >= 10 })
+	wait.For(t, 15*time.Second, "all records", func() bool { return sink1.count(0) >= 10 })
 	if err := c1.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	sink2 := newRecSink()
 	startConsumer(t, b.Addr(), sink2, opts{group: "warm", warmup: 4})
-	waitFor(t, 15*time.Second, "warm history", func() bool { return sink2.count(0) >= 4 })
+	wait.For(t, 15*time.Second, "warm history", func() bool { return sink2.count(0) >= 4 })
 	if got, want := fmt.Sprint(sink2.beginsOf(0)), "[6]"; got != want {
 		t.Errorf("begins: got %s, want %s", got, want)
 	}
@@ -624,15 +613,15 @@ func TestStaticMemberTakesOver(t *testing.T) {
 		return c
 	}
 	first := newMember(newRecSink())
-	waitFor(t, 15*time.Second, "first member ready", first.Ready)
+	wait.For(t, 15*time.Second, "first member ready", first.Ready)
 
 	sink := newRecSink()
 	second := newMember(sink)
-	waitFor(t, 5*time.Second, "replacement ready before the old session times out", second.Ready)
+	wait.For(t, 5*time.Second, "replacement ready before the old session times out", second.Ready)
 	// It replaced the first member rather than sharing the group with it.
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 5*time.Second, fmt.Sprintf("partition %d claimed by the replacement", p), func() bool { return len(sink.beginsOf(p)) > 0 })
+		wait.For(t, 5*time.Second, fmt.Sprintf("partition %d claimed by the replacement", p), func() bool { return len(sink.beginsOf(p)) > 0 })
 	}
 	produce(t, b.Addr(), textMsg(0, "after takeover"))
-	waitFor(t, 10*time.Second, "record delivered to the replacement", func() bool { return sink.count(0) >= 1 })
+	wait.For(t, 10*time.Second, "record delivered to the replacement", func() bool { return sink.count(0) >= 1 })
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 func TestStartOffset(t *testing.T) {
@@ -54,7 +55,7 @@ func TestOutageRiddenOut(t *testing.T) {
 	sink := newRecSink()
 	c := startConsumer(t, b.Addr(), sink, opts{})
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 15*time.Second, "first records", func() bool { return sink.count(p) == 1 })
+		wait.For(t, 15*time.Second, "first records", func() bool { return sink.count(p) == 1 })
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -63,7 +64,7 @@ func TestOutageRiddenOut(t *testing.T) {
 	commit := b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Err: kerr.CoordinatorNotAvailable, Count: -1})
 	produce(t, b.Addr(), batch("uncommitted", 3)...)
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 15*time.Second, "uncommitted records", func() bool { return sink.count(p) == 4 })
+		wait.For(t, 15*time.Second, "uncommitted records", func() bool { return sink.count(p) == 4 })
 	}
 	if err := commit.Wait(ctx, 1); err != nil {
 		t.Fatalf("commits never hit the fault: %v", err)
@@ -86,7 +87,7 @@ func TestOutageRiddenOut(t *testing.T) {
 	if err := hb.Wait(ctx, 1); err != nil {
 		t.Fatalf("heartbeats never hit the fault: %v", err)
 	}
-	waitFor(t, 15*time.Second, "not ready during the outage", func() bool { return !c.Ready() })
+	wait.For(t, 15*time.Second, "not ready during the outage", func() bool { return !c.Ready() })
 	if err := group.Wait(ctx, 3); err != nil {
 		t.Fatalf("group requests never hit the fault: %v", err)
 	}
@@ -95,9 +96,9 @@ func TestOutageRiddenOut(t *testing.T) {
 	}
 
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 30*time.Second, fmt.Sprintf("partition %d after the outage", p), func() bool { return sink.count(p) >= 6 })
+		wait.For(t, 30*time.Second, fmt.Sprintf("partition %d after the outage", p), func() bool { return sink.count(p) >= 6 })
 	}
-	waitFor(t, 15*time.Second, "ready again", c.Ready)
+	wait.For(t, 15*time.Second, "ready again", c.Ready)
 	if n := value(t, c.m.sessions); n < 2 {
 		t.Errorf("group sessions: got %v, want at least 2 (the outage ended the first)", n)
 	}
@@ -116,9 +117,9 @@ func TestRebalance(t *testing.T) {
 	b := kafkatest.Start(t, "logs", 3)
 	s1, s2 := newRecSink(), newRecSink()
 	c1 := startConsumer(t, b.Addr(), s1, opts{group: "shared"})
-	waitFor(t, 15*time.Second, "first member ready", c1.Ready)
+	wait.For(t, 15*time.Second, "first member ready", c1.Ready)
 	c2 := startConsumer(t, b.Addr(), s2, opts{group: "shared"})
-	waitFor(t, 30*time.Second, "both members ready with the partitions split", func() bool {
+	wait.For(t, 30*time.Second, "both members ready with the partitions split", func() bool {
 		return c1.Ready() && c2.Ready() && value(t, c1.m.assigned)+value(t, c2.m.assigned) == 3 && value(t, c2.m.assigned) > 0
 	})
 	if n := value(t, c1.m.sessions); n < 2 {
@@ -131,7 +132,7 @@ func TestRebalance(t *testing.T) {
 	}
 	produce(t, b.Addr(), msgs...)
 	for p := int32(0); p < 3; p++ {
-		waitFor(t, 15*time.Second, fmt.Sprintf("partition %d delivered", p), func() bool { return s1.count(p)+s2.count(p) == 1 })
+		wait.For(t, 15*time.Second, fmt.Sprintf("partition %d delivered", p), func() bool { return s1.count(p)+s2.count(p) == 1 })
 	}
 	for p := int32(0); p < 3; p++ {
 		if len(s1.beginsOf(p))+len(s2.beginsOf(p)) < 2 && len(s2.beginsOf(p)) > 0 {

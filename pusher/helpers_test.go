@@ -17,6 +17,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -213,23 +214,11 @@ func entry(service, host string, level logpb.Level, text string) *logpb.LogEntry
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // waitClients waits until the server has n registered clients; a dial
 // returns before the server has registered the connection.
 func waitClients(t testing.TB, s *Server, n int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d clients", n), func() bool { return s.Clients() == n })
+	wait.For(t, 10*time.Second, fmt.Sprintf("%d clients", n), func() bool { return s.Clients() == n })
 }
 
 // cursorOf builds a cursor for test vectors.

@@ -12,6 +12,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // rawFrame encodes a client frame; masked unless told otherwise.
@@ -241,7 +242,7 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	}
 	waitClients(t, s, n)
 	// Handler goroutines end once a connection is in the poller.
-	waitFor(t, "handler goroutines to end", func() bool { return runtime.NumGoroutine()-before < 20 })
+	wait.For(t, 10*time.Second, "handler goroutines to end", func() bool { return runtime.NumGoroutine()-before < 20 })
 	// And the idle connections still work: a filter message, then an entry.
 	cs[n-1].send(`{"type":"filter","service":"db"}`)
 	cs[n-1].send(`{"type":"x"}`)

@@ -13,6 +13,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // smallBufListener shrinks accepted sockets' send buffers, so that a client
@@ -186,7 +187,7 @@ publish:
 	if res.dropped == 0 {
 		t.Errorf("slow client: got no dropped count, want some")
 	}
-	waitFor(t, "the never-reading client to be closed", func() bool { return s.Clients() == 1 })
+	wait.For(t, 10*time.Second, "the never-reading client to be closed", func() bool { return s.Clients() == 1 })
 	if got := counterValue(s.m.disconnects.WithLabelValues(reasonSlow)); got != 2 {
 		t.Errorf("slow disconnects: got %v, want 2", got)
 	}

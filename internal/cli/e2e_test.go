@@ -22,6 +22,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/client"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/loghub"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -133,21 +134,6 @@ func appendLines(t *testing.T, path string, lines ...string) {
 	}
 }
 
-func loghub(t *testing.T, name string, n int) []string {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "testdata", "loghub", name))
-	if err != nil {
-		t.Fatalf("loghub sample: %v", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() && len(out) < n {
-		out = append(out, sc.Text())
-	}
-	return out
-}
-
 func dial(t *testing.T, url string, opts client.Options) *client.Conn {
 	t.Helper()
 	opts.URL = url
@@ -237,7 +223,7 @@ func TestEndToEndLoghub(t *testing.T) {
 	const n = 200
 	want := map[string][]string{}
 	for _, s := range samples {
-		lines := loghub(t, s.file, n)
+		lines := loghub.First(t, s.file, n)
 		path := filepath.Join(logs, s.service+".log")
 		appendLines(t, path, lines...)
 		want[s.service] = lines

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
 	"github.com/tailcast/tailcast/pusher"
 )
@@ -100,7 +101,7 @@ func TestRealPusherResumeAcrossRestart(t *testing.T) {
 				return nil
 			})
 	}()
-	waitFor(t, func() bool { return len(snapshot()) == 5 }, "the 5 backfilled entries")
+	wait.For(t, 5*time.Second, "the 5 backfilled entries", func() bool { return len(snapshot()) == 5 })
 
 	b := newPusher(t, pusher.Config{})
 	b.Begin(0, 0)
@@ -141,10 +142,10 @@ func TestRealPusherTail(t *testing.T) {
 	}()
 	want := "2026-11-22T19:24:37.000Z INFO  api web-1  m0  i=0\n" +
 		"2026-11-22T19:24:37.001Z INFO  api web-1  m1  i=1\n"
-	waitFor(t, func() bool { return stdout.String() == want }, "the backfill")
+	wait.For(t, 5*time.Second, "the backfill", func() bool { return stdout.String() == want })
 	p.Publish(0, 2, logEntry(2, logpb.Level_LEVEL_ERROR, "boom\n\tat x"))
 	want += "2026-11-22T19:24:37.002Z ERROR api web-1  boom  i=2\n\tat x\n"
-	waitFor(t, func() bool { return stdout.String() == want }, "the live entry")
+	wait.For(t, 5*time.Second, "the live entry", func() bool { return stdout.String() == want })
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("got %v, want nil", err)
@@ -224,16 +225,5 @@ func TestRealPusherSetFilter(t *testing.T) {
 	m, err = c.Next(ctx)
 	if err != nil || m.Msg != "loud" || m.Level != "error" {
 		t.Errorf("got %+v, %v, want only the error entry", m, err)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

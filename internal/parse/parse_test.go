@@ -2,13 +2,12 @@ package parse
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/tailcast/tailcast/internal/loghub"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -770,17 +769,17 @@ func TestIntoLoghub(t *testing.T) {
 		levelKnown bool
 		msgPrefix  func(line string) int // where the message starts in line
 	}{
-		{"Android_60.log", "2026-03-17T00:00:00Z", "2026-03-18T00:00:00Z", true, func(l string) int { return 33 }},
-		{"Apache_60.log", "2005-12-04T00:00:00Z", "2005-12-06T00:00:00Z", true, func(l string) int {
+		{"Android", "2026-03-17T00:00:00Z", "2026-03-18T00:00:00Z", true, func(l string) int { return 33 }},
+		{"Apache", "2005-12-04T00:00:00Z", "2005-12-06T00:00:00Z", true, func(l string) int {
 			return strings.Index(l, "] [") + 3 + strings.Index(l[strings.Index(l, "] [")+3:], "] ") + 2
 		}},
-		{"HDFS_60.log", "2008-11-09T00:00:00Z", "2008-11-12T00:00:00Z", true, func(l string) int { return strings.Index(l, " dfs.") + 1 }},
-		{"OpenSSH_60.log", "2025-12-10T00:00:00Z", "2025-12-11T00:00:00Z", false, func(l string) int { return strings.Index(l, " sshd[") + 1 }},
-		{"Spark_60.log", "2017-06-09T00:00:00Z", "2017-06-10T00:00:00Z", true, func(l string) int { return 19 + strings.IndexByte(l[18:], ' ') }},
+		{"HDFS", "2008-11-09T00:00:00Z", "2008-11-12T00:00:00Z", true, func(l string) int { return strings.Index(l, " dfs.") + 1 }},
+		{"OpenSSH", "2025-12-10T00:00:00Z", "2025-12-11T00:00:00Z", false, func(l string) int { return strings.Index(l, " sshd[") + 1 }},
+		{"Spark", "2017-06-09T00:00:00Z", "2017-06-10T00:00:00Z", true, func(l string) int { return 19 + strings.IndexByte(l[18:], ' ') }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			lines := loghubLines(t, tc.file)
+			lines := loghub.First(t, tc.file, -1)
 			from, to := ts(t, tc.from), ts(t, tc.to)
 			for n, line := range lines {
 				var e logpb.LogEntry
@@ -799,45 +798,9 @@ func TestIntoLoghub(t *testing.T) {
 	}
 }
 
-// loghubLines prefers the full 2k-line loghub file of the shared checkout
-// (repository root/../shared/testdata/loghub) and falls back to the sample
-// copied into testdata.
-func loghubLines(t *testing.T, sample string) []string {
-	t.Helper()
-	full := strings.Replace(sample, "_60.log", "_2k.log", 1)
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			path := filepath.Join(dir, "..", "shared", "testdata", "loghub", full)
-			if _, err := os.Stat(path); err == nil {
-				return readLines(t, path)
-			}
-			break
-		}
-	}
-	t.Logf("%s not found; using testdata/loghub/%s", full, sample)
-	return readLines(t, "testdata/loghub/"+sample)
-}
-
-func readLines(t testing.TB, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) < 10 {
-		t.Fatalf("%s: only %d lines", path, len(lines))
-	}
-	return lines
-}
-
 func FuzzInto(f *testing.F) {
-	for _, file := range []string{"Android_60.log", "Apache_60.log", "HDFS_60.log", "OpenSSH_60.log", "Spark_60.log"} {
-		for _, l := range readLines(f, "testdata/loghub/"+file)[:10] {
+	for _, file := range []string{"Android", "Apache", "HDFS", "OpenSSH", "Spark"} {
+		for _, l := range loghub.First(f, file, 10) {
 			f.Add([]byte(l))
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/tailcast/tailcast/internal/broker"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // proxy forwards TCP connections to target; cut drops every open one, as
@@ -103,7 +104,7 @@ func TestReliabilityBrokerOutage(t *testing.T) {
 	var cur atomic.Pointer[broker.Broker]
 	startBroker := func() *broker.Broker {
 		var b *broker.Broker
-		eventually(t, 10*time.Second, "the broker listening on its port again", func() bool {
+		wait.For(t, 10*time.Second, "the broker listening on its port again", func() bool {
 			var err error
 			b, err = broker.Start(cfg)
 			return err == nil
@@ -130,7 +131,7 @@ func TestReliabilityBrokerOutage(t *testing.T) {
 	// "dropped" for it.
 	v := startProcViewer(t, "viewer", px.url())
 	v.unordered = true // rotated files are keyed apart, so lines span partitions
-	eventually(t, 10*time.Second, "viewer connected", func() bool { h, _ := v.stats(); return h == 1 })
+	wait.For(t, 10*time.Second, "viewer connected", func() bool { h, _ := v.stats(); return h == 1 })
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -146,7 +147,7 @@ func TestReliabilityBrokerOutage(t *testing.T) {
 	})
 	after := func(d time.Duration) { // d of stream from now
 		n := int(w.next.Load()) + int(d.Seconds()*rate)
-		eventually(t, 10*d+time.Minute, fmt.Sprintf("the writer at line %d", n), func() bool {
+		wait.For(t, 10*d+time.Minute, fmt.Sprintf("the writer at line %d", n), func() bool {
 			if col.exited() || s.exited() {
 				t.Fatalf("a process died: collect %v / serve %v\ncollect:\n%s\nserve:\n%s", col.err, s.err, col.logTail(), s.logTail())
 			}
@@ -203,7 +204,7 @@ func TestReliabilityBrokerOutage(t *testing.T) {
 		c.SleepControl(func() { time.Sleep(300 * time.Millisecond) }) // the fault itself
 		return nil, nil, false
 	})
-	eventually(t, time.Minute, "30 slowed produce requests", func() bool { return slowed.Load() > 30 })
+	wait.For(t, time.Minute, "30 slowed produce requests", func() bool { return slowed.Load() > 30 })
 	t.Logf("slow produce: 30 requests held 300ms each, line %d", w.next.Load())
 	after(time.Second)
 

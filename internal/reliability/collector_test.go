@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // logWriter appends numbered lines like a service, and rotates by renaming
@@ -148,7 +150,7 @@ func TestReliabilityCollectorKill9(t *testing.T) {
 	})
 	deadline := time.Duration(total/rate)*time.Second*3 + time.Minute
 	for i, n := range at {
-		eventually(t, deadline, fmt.Sprintf("the writer at line %d", n), func() bool {
+		wait.For(t, deadline, fmt.Sprintf("the writer at line %d", n), func() bool {
 			if col.exited() {
 				t.Fatalf("collector exited by itself (%v); log:\n%s", col.err, col.logTail())
 			}

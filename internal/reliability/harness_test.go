@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // The binaries under test are built once per test process, lazily, so that
@@ -123,18 +125,6 @@ func scaled(ci, soak int) int {
 
 // soak reports whether the long versions run.
 func soak() bool { return scale() >= 10 }
-
-// eventually polls cond every 20ms until it holds or d passes.
-func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // proc is a child process of the real binary; its stdout and stderr go to a
 // log file that failure messages quote.
@@ -284,7 +274,7 @@ func kfakeProc(t testing.TB) string {
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	p := startProc(t, "kfakebroker", binary(t, "kfakebroker"), "-partitions", "3", "-addr-file", addrFile)
 	var addr string
-	eventually(t, 20*time.Second, "kfakebroker's address", func() bool {
+	wait.For(t, 20*time.Second, "kfakebroker's address", func() bool {
 		if p.exited() {
 			t.Fatalf("kfakebroker exited: %v\n%s", p.err, p.logTail())
 		}
@@ -360,7 +350,7 @@ func (s *server) metric(t testing.TB, prefix string) float64 {
 // waitReady polls /readyz until the consumer owns every partition.
 func (s *server) waitReady(t testing.TB) {
 	t.Helper()
-	eventually(t, 30*time.Second, "serve /readyz", func() bool {
+	wait.For(t, 30*time.Second, "serve /readyz", func() bool {
 		if s.exited() {
 			t.Fatalf("serve exited: %v\n%s", s.err, s.logTail())
 		}

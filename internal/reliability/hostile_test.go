@@ -19,6 +19,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // frame encodes a client frame, masked unless told otherwise.
@@ -124,7 +125,7 @@ func TestReliabilityHostile(t *testing.T) {
 	for range 50 {
 		dialRaw(t, s.wsURL(), nil, nil).Close()
 	}
-	eventually(t, 10*time.Second, "no connections", func() bool { return s.metric(t, "tailcast_pusher_connections") == 0 })
+	wait.For(t, 10*time.Second, "no connections", func() bool { return s.metric(t, "tailcast_pusher_connections") == 0 })
 	rss0, fds0 := s.status("VmRSS"), s.fds()
 
 	t.Run("handshakes", func(t *testing.T) {
@@ -308,7 +309,7 @@ func TestReliabilityHostile(t *testing.T) {
 			}
 			c.Close()
 		}
-		eventually(t, 20*time.Second, "every connection released", func() bool {
+		wait.For(t, 20*time.Second, "every connection released", func() bool {
 			return s.metric(t, "tailcast_pusher_connections") == 0
 		})
 		alive(t)
@@ -316,7 +317,7 @@ func TestReliabilityHostile(t *testing.T) {
 
 	// Descriptors come back to the baseline once the server has closed its
 	// side of everything; memory stays bounded.
-	eventually(t, 20*time.Second, "descriptors back to the baseline", func() bool { return s.fds() <= fds0+2 })
+	wait.For(t, 20*time.Second, "descriptors back to the baseline", func() bool { return s.fds() <= fds0+2 })
 	rss1, hwm := s.status("VmRSS"), s.status("VmHWM")
 	t.Logf("RESULT hostile memory: rss-before=%dKiB rss-after=%dKiB peak=%dKiB fds-before=%d fds-after=%d", rss0, rss1, hwm, fds0, s.fds())
 	if rss1 > rss0+64<<10 {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/client"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // selfSigned writes a certificate for 127.0.0.1 and its key, and returns
@@ -270,7 +271,7 @@ func TestReliabilitySecurity(t *testing.T) {
 		}
 		held[0].Close()
 		held = held[1:]
-		eventually(t, 10*time.Second, "a slot freed by a close", func() bool {
+		wait.For(t, 10*time.Second, "a slot freed by a close", func() bool {
 			c, err := dial(client.Options{Token: token})
 			if err != nil {
 				return false

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/client"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // TestReliabilityServerRestart restarts `tailcast serve` on the same port
@@ -29,7 +30,7 @@ func TestReliabilityServerRestart(t *testing.T) {
 		vs = append(vs, v)
 	}
 	for _, v := range vs {
-		eventually(t, 10*time.Second, v.name+" connected", func() bool { h, _ := v.stats(); return h == 1 })
+		wait.For(t, 10*time.Second, v.name+" connected", func() bool { h, _ := v.stats(); return h == 1 })
 	}
 
 	p := newProducer(t, b.Addr(), 40)
@@ -49,7 +50,7 @@ func TestReliabilityServerRestart(t *testing.T) {
 	port := s.port
 	for i := range restarts {
 		at := int(p.next.Load()) + rate // a second of stream between restarts
-		eventually(t, time.Minute, fmt.Sprintf("record %d produced", at), func() bool { return int(p.next.Load()) >= at })
+		wait.For(t, time.Minute, fmt.Sprintf("record %d produced", at), func() bool { return int(p.next.Load()) >= at })
 		how := "SIGTERM"
 		if i%2 == 1 {
 			how = "SIGKILL"
@@ -60,12 +61,12 @@ func TestReliabilityServerRestart(t *testing.T) {
 		down := time.Now()
 		s = startServe(t, b.Addr(), port)
 		for _, v := range vs {
-			eventually(t, 30*time.Second, v.name+" reconnected", func() bool { h, _ := v.stats(); return h == i+2 })
+			wait.For(t, 30*time.Second, v.name+" reconnected", func() bool { h, _ := v.stats(); return h == i+2 })
 		}
 		t.Logf("restart %d (%s) at record %d: every viewer back after %v", i+1, how, at, time.Since(down).Round(time.Millisecond))
 	}
 	end := int(p.next.Load()) + rate
-	eventually(t, time.Minute, "a last second of stream", func() bool { return int(p.next.Load()) >= end })
+	wait.For(t, time.Minute, "a last second of stream", func() bool { return int(p.next.Load()) >= end })
 	close(stop)
 	wg.Wait()
 	total := int(p.next.Load())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/client"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // throttled reads about n bytes per pause: a client reading slower than
@@ -74,7 +75,7 @@ func TestReliabilitySlowClients(t *testing.T) {
 		vs = append(vs, v)
 	}
 	for _, v := range vs {
-		eventually(t, 10*time.Second, v.name+" connected", func() bool { h, _ := v.stats(); return h == 1 })
+		wait.For(t, 10*time.Second, v.name+" connected", func() bool { h, _ := v.stats(); return h == 1 })
 	}
 	p := newProducer(t, b.Addr(), 600)
 	stop := make(chan struct{})
@@ -138,11 +139,11 @@ func TestReliabilitySlowClients(t *testing.T) {
 
 	// Baseline: a few seconds of healthy viewers only.
 	settle := int(p.next.Load()) + rate
-	eventually(t, 30*time.Second, "the stream settled", func() bool { return int(p.next.Load()) >= settle })
+	wait.For(t, 30*time.Second, "the stream settled", func() bool { return int(p.next.Load()) >= settle })
 	m0, d0 := mark(), drops()
 	rss0 := s.status("VmRSS")
 	end := int(p.next.Load()) + 3*rate
-	eventually(t, 30*time.Second, "3s of baseline", func() bool { return int(p.next.Load()) >= end })
+	wait.For(t, 30*time.Second, "3s of baseline", func() bool { return int(p.next.Load()) >= end })
 	m1, d1 := mark(), drops()
 
 	// The offenders.
@@ -233,7 +234,7 @@ func TestReliabilitySlowClients(t *testing.T) {
 	slowBefore := s.metric(t, `tailcast_pusher_disconnects_total{reason="slow"}`)
 	idleBefore := s.metric(t, `tailcast_pusher_disconnects_total{reason="idle"}`)
 	start := time.Now()
-	eventually(t, 60*time.Second, "the four offenders disconnected", func() bool {
+	wait.For(t, 60*time.Second, "the four offenders disconnected", func() bool {
 		return s.metric(t, `tailcast_pusher_disconnects_total{reason="slow"}`)+s.metric(t, `tailcast_pusher_disconnects_total{reason="idle"}`)-slowBefore-idleBefore >= 4
 	})
 	took := time.Since(start)
@@ -316,10 +317,10 @@ func TestReliabilityDeadPeer(t *testing.T) {
 	s := startServe(t, b.Addr(), 0)
 	s.waitReady(t)
 	live := startViewer(t, "live", client.Options{URL: s.url})
-	eventually(t, 10*time.Second, "live viewer connected", func() bool { h, _ := live.stats(); return h == 1 })
+	wait.For(t, 10*time.Second, "live viewer connected", func() bool { h, _ := live.stats(); return h == 1 })
 	dead := dialRaw(t, s.wsURL(), nil, nil)
 	start := time.Now()
-	eventually(t, 90*time.Second, "the dead peer closed", func() bool {
+	wait.For(t, 90*time.Second, "the dead peer closed", func() bool {
 		return s.metric(t, `tailcast_pusher_disconnects_total{reason="idle"}`) >= 1
 	})
 	took := time.Since(start)
