@@ -109,8 +109,11 @@ export async function launch() {
 
 // newPage opens a page that records console errors, page errors and CSP
 // violations, so a test can assert the viewer ran cleanly.
-export async function newPage(browser, opts = {}) {
+export async function newPage(browser, { hooks = true, ...opts } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 }, ...opts });
+  // The viewer exposes window.tailcast only to a page that asks before it
+  // loads (web/static/hooks.js); hooks: false opens it as a user would.
+  if (hooks) await context.addInitScript(() => { window.tailcastTestHooks = true; });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });

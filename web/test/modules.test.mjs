@@ -1,0 +1,153 @@
+// Unit tests of the viewer's pure modules (no browser): formatting,
+// preferences, permalinks and the address bar, the access token, and the
+// scroller's geometry.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fmtTime, fmtDate, fmtClock, fit, nthIndex, lineText } from '../static/format.js';
+import { Prefs, nextTheme, themeLabel, THEMES } from '../static/prefs.js';
+import { contextCursor, permalinkURL, pageURL, LINK_BACKFILL } from '../static/permalink.js';
+import { takeToken, TokenStore } from '../static/token.js';
+import { geometry, virtualTop, MAX_SCROLL_PX, BOTTOM_PAD, PAUSED_PAD } from '../static/scroller.js';
+import { Ring } from '../static/ring.js';
+import { emptyFilter, fromURL } from '../static/filters.js';
+
+// memStorage is a Storage-like map; broken throws like a disabled storage.
+function memStorage({ broken = false } = {}) {
+  const m = new Map();
+  return {
+    getItem(k) { if (broken) throw new Error('denied'); return m.has(k) ? m.get(k) : null; },
+    setItem(k, v) { if (broken) throw new Error('denied'); m.set(k, String(v)); },
+    removeItem(k) { if (broken) throw new Error('denied'); m.delete(k); },
+    m,
+  };
+}
+
+test('format: times in UTC and short forms', () => {
+  const ms = Date.UTC(2026, 11, 6, 5, 4, 3, 21);
+  for (const [opts, want] of [
+    [{ utc: true }, '12-06 05:04:03.021'],
+    [{ utc: true, short: true }, '05:04:03.021'],
+  ]) assert.equal(fmtTime(ms, opts), want, JSON.stringify(opts));
+  assert.equal(fmtDate(ms, { utc: true }), '12-06');
+  assert.equal(fmtClock(ms, { utc: true }), '05:04:03');
+  assert.equal(fmtClock(Date.UTC(2026, 0, 1, 7, 30, 0), { utc: true, minutes: true }), '07:30');
+  assert.equal(fmtClock(Date.UTC(2026, 0, 1, 7, 30, 5), { utc: true, minutes: true }), '07:30:05');
+  // Local: the same instant through the Date getters.
+  const d = new Date(ms);
+  assert.equal(fmtTime(ms, { short: true }).slice(0, 2), String(d.getHours()).padStart(2, '0'));
+});
+
+test('format: fit, nthIndex, lineText', () => {
+  for (const [s, n, want] of [['abc', 5, 'abc  '], ['abcdef', 4, 'abc…'], ['abcd', 4, 'abcd']]) {
+    assert.equal(fit(s, n), want, `fit(${s}, ${n})`);
+  }
+  for (const [s, n, want] of [['a\nb\nc', 1, 1], ['a\nb\nc', 2, 3], ['a\nb', 5, 3], ['', 1, 0]]) {
+    assert.equal(nthIndex(s, '\n', n), want, `nthIndex(${JSON.stringify(s)}, ${n})`);
+  }
+  assert.equal(lineText({ ts: 'T', level: 4, service: 'api', host: 'h', msg: 'boom', fields: { a: 1 } }), 'T ERROR api h boom {"a":1}');
+});
+
+test('prefs: defaults, saved values, broken storage', () => {
+  const st = memStorage();
+  const p = new Prefs(st);
+  assert.equal(p.utc, false, 'default time zone is local');
+  p.utc = true;
+  assert.equal(st.m.get('tailcast.tz'), 'utc');
+  assert.equal(new Prefs(st).utc, true, 'kept across instances');
+  assert.equal(p.theme(''), 'auto');
+  p.set('theme', 'light');
+  assert.equal(p.theme(''), 'light', 'saved theme');
+  assert.equal(p.theme('?theme=dark'), 'dark', 'URL wins');
+  assert.equal(p.theme('?theme=pink'), 'light', 'bad URL value: the saved one');
+  const b = new Prefs(memStorage({ broken: true }));
+  assert.equal(b.utc, false);
+  b.utc = true; // must not throw
+  assert.equal(new Prefs(null).theme(''), 'auto');
+  assert.deepEqual(THEMES.map(nextTheme), ['dark', 'light', 'auto']);
+  assert.equal(themeLabel('dark'), '● dark');
+});
+
+test('permalink: context cursor skips markers and stops at the head', () => {
+  const ring = new Ring(8);
+  const push = (it) => ring.push(it, 20)[0];
+  push({ k: 0, cursor: 'c0' });
+  push({ k: 1, kind: 'info' });
+  push({ k: 0, cursor: 'c2' });
+  push({ k: 0, cursor: 'c3' });
+  const s = push({ k: 0, cursor: 'c4' });
+  for (const [n, want] of [[1, 'c3'], [2, 'c2'], [3, 'c0'], [50, 'c0']]) {
+    assert.equal(contextCursor(ring, s, n), want, `n=${n}`);
+  }
+  assert.equal(contextCursor(ring, 0, 5), '', 'oldest row: no context');
+  // Eviction moves the head: context never reaches a row no longer held.
+  for (let i = 0; i < 6; i++) push({ k: 0, cursor: `d${i}` }); // 11 rows into 8: c0, the marker and c2 are gone
+  assert.equal(ring.get(ring.head).cursor, 'c3');
+  assert.equal(contextCursor(ring, ring.tail - 1, 50), 'c3', 'the oldest row held');
+});
+
+test('permalink: URLs carry filters, context or backfill, and the target', () => {
+  const f = { ...emptyFilter(), level: 'warn', q: 'time out' };
+  const u = new URL(permalinkURL({ origin: 'http://h:1', pathname: '/', filter: f, cursor: 'AQ/x', ctx: 'AQ' }));
+  assert.equal(u.searchParams.get('level'), 'warn');
+  assert.equal(u.searchParams.get('q'), 'time out');
+  assert.equal(u.searchParams.get('since'), 'AQ');
+  assert.equal(u.searchParams.get('backfill'), null);
+  assert.equal(decodeURIComponent(u.hash), '#cursor=AQ/x');
+  // A round trip through fromURL restores the view.
+  const back = fromURL(u);
+  assert.deepEqual(back.filter, f);
+  assert.equal(back.since, 'AQ');
+  assert.equal(back.target, 'AQ/x');
+  const noCtx = new URL(permalinkURL({ origin: 'http://h:1', pathname: '/', filter: emptyFilter(), cursor: 'c', ctx: '', max: 5000 }));
+  assert.equal(noCtx.searchParams.get('backfill'), String(LINK_BACKFILL));
+  assert.equal(noCtx.searchParams.get('max'), '5000');
+});
+
+test('pageURL: defaults left out, a token never written', () => {
+  for (const [args, want] of [
+    [{ pathname: '/', filter: emptyFilter() }, '/'],
+    [{ pathname: '/', filter: { ...emptyFilter(), service: 'api' }, backfill: 50 }, '/?service=api&backfill=50'],
+    [{ pathname: '/v/', filter: emptyFilter(), since: 'S', target: 'T' }, '/v/?since=S#cursor=T'],
+    [{ pathname: '/', filter: { ...emptyFilter(), q: 'x', hl: true } }, '/?q=x&hl=1'],
+  ]) assert.equal(pageURL(args), want, JSON.stringify(args));
+});
+
+test('token: taken out of the search, the rest kept', () => {
+  for (const [search, token, rest] of [
+    ['?token=s3cret', 's3cret', ''],
+    ['?level=warn&token=a%20b&q=x', 'a b', '?level=warn&q=x'],
+    ['?level=warn', '', '?level=warn'],
+    ['', '', ''],
+  ]) {
+    const got = takeToken(search);
+    assert.equal(got.token, token, `token of ${search}`);
+    assert.equal(got.search, rest, `rest of ${search}`);
+  }
+});
+
+test('token store: session storage, memory when storage refuses', () => {
+  const st = memStorage();
+  const t = new TokenStore(st);
+  assert.equal(t.get(), '');
+  t.set('abc');
+  assert.equal(new TokenStore(st).get(), 'abc', 'kept in the session storage');
+  t.set('');
+  assert.equal(st.m.size, 0, 'cleared');
+  const b = new TokenStore(memStorage({ broken: true }));
+  b.set('xyz');
+  assert.equal(b.get(), 'xyz', 'kept in memory');
+});
+
+test('scroller geometry: padding, the scrollbar cap and virtual positions', () => {
+  const g = geometry(1000, 400, true);
+  assert.deepEqual(g, { content: 1000 + BOTTOM_PAD, spacerPx: 1000 + BOTTOM_PAD, scrollMax: 600 + BOTTOM_PAD, virtMax: 600 + BOTTOM_PAD });
+  assert.equal(geometry(1000, 400, false).content, 1000 + PAUSED_PAD);
+  assert.equal(geometry(0, 400, true).scrollMax, 0);
+  // Beyond the cap the scrollbar is scaled: its end is the content's end.
+  const big = geometry(10 * MAX_SCROLL_PX, 500, true);
+  assert.equal(big.spacerPx, MAX_SCROLL_PX);
+  assert.equal(virtualTop(big, big.scrollMax), big.virtMax);
+  assert.equal(virtualTop(big, big.scrollMax / 2), big.virtMax / 2);
+  assert.equal(virtualTop(geometry(0, 400, true), 10), 0);
+});
