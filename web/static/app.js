@@ -38,6 +38,7 @@ const els = {
   scroller: $('scroller'), rows: $('rows'), track: $('track'), spacer: $('spacer'), live: $('live'), newCount: $('new-count'),
   notice: $('notice'), conn: $('conn'), connText: $('conn-text'), retry: $('retry'), counts: $('counts'), toast: $('toast'),
   form: $('filters'), q: $('f-q'), re: $('f-re'), level: $('f-level'), service: $('f-service'), host: $('f-host'),
+  auth: $('auth'), authToken: $('auth-token'), authWhy: $('auth-why'),
   hl: $('f-hl'), tz: $('tz'), theme: $('theme'), download: $('download'), hist: $('hist'), filtersToggle: $('filters-toggle'),
 };
 
@@ -92,9 +93,32 @@ const conn = new Conn({
   urlFor: (lastCursor) => wsURL(location.href, view.filter, {
     since: lastCursor || view.since,
     backfill: init.backfill,
+    token: tokens.get(),
   }),
   onObject,
   onState: showState,
+  onUnauthorized: askToken,
+});
+
+// askToken shows the token prompt after a 401: the token was missing, or the
+// one kept for this tab was refused (it is forgotten then).
+function askToken() {
+  const had = tokens.get();
+  tokens.set('');
+  els.authWhy.textContent = had ? 'The server refused this access token. Enter the right one:' : 'This server needs an access token:';
+  els.auth.hidden = false;
+  els.authToken.value = '';
+  els.authToken.focus();
+}
+
+els.auth.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const t = els.authToken.value.trim();
+  if (!t) return;
+  tokens.set(t);
+  els.authToken.value = '';
+  els.auth.hidden = true;
+  conn.retryNow();
 });
 
 function onObject(o) {
@@ -634,6 +658,7 @@ function showState(state, d) {
   let text;
   switch (state) {
     case 'connecting': text = d.attempt ? `connecting (attempt ${d.attempt + 1})…` : 'connecting…'; break;
+    case 'locked': text = 'access token required'; break;
     case 'live': text = 'live'; els.conn.title = `${d.server || 'server'}, protocol ${d.version}`; break;
     case 'waiting': {
       const tick = () => {

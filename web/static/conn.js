@@ -18,11 +18,13 @@ function stats(c, bytes) {
 export class Conn {
   // urlFor(since) builds the websocket URL; onObject gets each decoded server
   // object, in order; onState(state, detail) reports "connecting", "live", "waiting"
-  // (detail: {attempt, delayMs, reason}) and "closed".
-  constructor({ urlFor, onObject, onState }) {
+  // (detail: {attempt, delayMs, reason}), "locked" (the server answered 401:
+  // no retry until retryNow, after onUnauthorized got a token) and "closed".
+  constructor({ urlFor, onObject, onState, onUnauthorized }) {
     this.urlFor = urlFor;
     this.onObject = onObject;
     this.onState = onState;
+    this.onUnauthorized = onUnauthorized;
     this.ws = null;
     this.attempt = 0;
     this.timer = 0;
@@ -101,9 +103,9 @@ export class Conn {
     this.onState(s, this.detail);
   }
 
-  // retryNow skips the remaining backoff delay.
+  // retryNow skips the remaining backoff delay, or tries again after a 401.
   retryNow() {
-    if (this.state !== 'waiting') return;
+    if (this.state !== 'waiting' && this.state !== 'locked') return;
     clearTimeout(this.timer);
     this.connect();
   }
@@ -150,7 +152,10 @@ export class Conn {
       const reason = ev.reason || closeText(ev.code);
       this.schedule(reason, ev.code, this.hello);
       // A refused upgrade (400 bad filter, 401, 403, 429) is invisible to the
-      // WebSocket API; ask the same URL over plain HTTP for the reason.
+      // WebSocket API; ask the same URL over plain HTTP for the reason. The
+      // server checks the token before anything else, so 401 means the token
+      // (missing or wrong), and a plain GET with the right one gets a 4xx for
+      // not being an upgrade.
       if (!lived) this.explain(ws.url);
     };
   }
@@ -158,6 +163,16 @@ export class Conn {
   async explain(url) {
     try {
       const res = await fetch(url.replace(/^ws/, 'http'), { cache: 'no-store' });
+      if (res.status === 401 && this.onUnauthorized && this.state !== 'live' && !this.stopped) {
+        // Retrying cannot help: wait for a token. A retry already under way
+        // would be refused the same way.
+        clearTimeout(this.timer);
+        if (this.ws) { this.ws.onclose = null; this.ws.close(); this.ws = null; }
+        this.attempt = 0;
+        this.setState('locked', { refused: '401 access token required' });
+        this.onUnauthorized();
+        return;
+      }
       if (res.status >= 400 && res.status < 500 && res.status !== 426) {
         const text = (await res.text()).trim().slice(0, 300);
         if (this.state === 'waiting') this.setState('waiting', { ...this.detail, refused: `${res.status} ${text}` });

@@ -66,8 +66,9 @@ export function filterMessage(f) {
   return JSON.stringify({ type: 'filter', ...serverFilter(f) });
 }
 
-// wsURL is the websocket URL for f, relative to the page.
-export function wsURL(pageHref, f, { since = '', backfill = 0 } = {}) {
+// wsURL is the websocket URL for f, relative to the page; token is a --token
+// server's access token (browsers cannot set a header on a websocket).
+export function wsURL(pageHref, f, { since = '', backfill = 0, token = '' } = {}) {
   const u = new URL('ws', pageHref);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   u.hash = '';
@@ -75,6 +76,7 @@ export function wsURL(pageHref, f, { since = '', backfill = 0 } = {}) {
   for (const [k, v] of Object.entries(serverFilter(f))) if (v) p.set(k, v);
   if (since) p.set('since', since);
   else if (backfill > 0) p.set('backfill', String(backfill));
+  if (token) p.set('token', token);
   u.search = p.toString();
   return u.toString();
 }
