@@ -23,10 +23,10 @@ import { Scroller, ROW_H } from './scroller.js';
 import { Prefs, nextTheme, themeLabel } from './prefs.js';
 import { contextCursor, permalinkURL, pageURL } from './permalink.js';
 import { TokenStore, takeToken } from './token.js';
-import { fmtTime, fmtDate, fmtInt, fit, nthIndex, lineText } from './format.js';
+import { fmtTime, fmtDate, fmtClock, fmtInt, fit, nthIndex, lineText } from './format.js';
 import { installHooks } from './hooks.js';
 import {
-  LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, regexProblem,
+  LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal,
 } from './filters.js';
 
 const PREVIEW_LINES = 8; // a collapsed multi-line entry shows at most this many
@@ -37,7 +37,7 @@ const $ = (id) => document.getElementById(id);
 const els = {
   scroller: $('scroller'), rows: $('rows'), track: $('track'), spacer: $('spacer'), live: $('live'), newCount: $('new-count'),
   notice: $('notice'), conn: $('conn'), connText: $('conn-text'), retry: $('retry'), counts: $('counts'), toast: $('toast'),
-  form: $('filters'), q: $('f-q'), re: $('f-re'), level: $('f-level'), service: $('f-service'), host: $('f-host'),
+  form: $('filters'), fError: $('f-error'), q: $('f-q'), re: $('f-re'), level: $('f-level'), service: $('f-service'), host: $('f-host'),
   auth: $('auth'), authToken: $('auth-token'), authWhy: $('auth-why'),
   hl: $('f-hl'), tz: $('tz'), theme: $('theme'), download: $('download'), hist: $('hist'), filtersToggle: $('filters-toggle'),
 };
@@ -135,16 +135,51 @@ function onObject(o) {
     case 'error':
       stats.errors++;
       addMarker('error', `server refused: ${o.error}`);
-      toast(`Server refused the filter: ${o.error}`);
-      // The server keeps its old filter: show that one again.
-      setFilter(view.prevFilter, { send: false });
+      refused(o.error);
       break;
+    case 'refill': refill(); break;
     case 'hello':
       stats.helloCount++;
       if (view.targetPending && stats.helloCount === 1) { target.helloAt = performance.now(); watchTarget(); }
       if (stats.helloCount > 1) addMarker('info', `reconnected at ${fmtTime(Date.now(), { utc: view.utc, short: true })}; resumed after the last line received`);
       break;
   }
+}
+
+// refill starts the view over, as a fresh load does: the server follows
+// {"type":"refill"} with the newest entries it holds for the new filter, then
+// live ones, so nothing loaded under the old filter is kept (it would leave
+// holes where the old filter hid lines, or duplicate them).
+function refill() {
+  ring.clear();
+  bySeq.clear();
+  hist.clear();
+  target.firstSeq = -1;
+  scroller.reset();
+  addMarker('info', `filter: ${describeFilter(view.filter)}`);
+}
+
+// refused shows the server's refusal of a filter next to the fields. The
+// server keeps its previous filter, so the view (URL, rows) goes back to it,
+// while the inputs keep what the user typed, to be corrected.
+function refused(error) {
+  const r = refusal(error);
+  els.fError.textContent = r.text;
+  els.fError.hidden = false;
+  const input = { re: els.re, q: els.q, level: els.level, service: els.service, host: els.host }[r.field];
+  for (const el of [els.re, els.q, els.level, els.service, els.host]) {
+    el.setCustomValidity(el === input ? r.text : '');
+    if (el === input) el.setAttribute('aria-describedby', 'f-error'); else el.removeAttribute('aria-describedby');
+  }
+  document.body.classList.add('show-filters');
+  applyFilter(view.prevFilter);
+}
+
+function clearRefusal() {
+  if (els.fError.hidden) return;
+  els.fError.hidden = true;
+  els.fError.textContent = '';
+  for (const el of [els.re, els.q, els.level, els.service, els.host]) { el.setCustomValidity(''); el.removeAttribute('aria-describedby'); }
 }
 
 function addEntry(o) {
@@ -162,7 +197,8 @@ function addEntry(o) {
   item.hidden = !visible(item);
   const seq = push(item);
   bySeq.set(o.cursor, seq);
-  hist.add(lv, seq, Date.now());
+  const ms = Date.parse(item.ts);
+  hist.add(lv, seq, Number.isNaN(ms) ? Date.now() : ms);
   if (view.target) {
     target.lastEntryAt = performance.now();
     if (target.firstSeq < 0) target.firstSeq = seq;
@@ -299,26 +335,35 @@ function writeInputs(f) {
   els.service.value = f.service; els.host.value = f.host; els.hl.checked = f.hl;
 }
 
-function setFilter(f, { send = true } = {}) {
-  const problem = regexProblem(f.re);
-  els.re.setCustomValidity(problem);
-  els.re.title = problem || 'RE2 regular expression on the message';
-  if (problem) return;
+// setFilter applies the filter the inputs say. The server judges it (RE2,
+// not the browser's regex engine): a refusal comes back as an error reply
+// (refused).
+function setFilter(f) {
   const before = JSON.stringify(serverFilter(view.filter));
-  if (send) view.prevFilter = view.filter;
+  const sf = serverFilter(f);
+  const changed = JSON.stringify(sf) !== before;
+  if (!changed && JSON.stringify(f) === JSON.stringify(view.filter)) return;
+  if (changed) {
+    clearRefusal();
+    view.prevFilter = view.filter;
+  }
+  applyFilter(f);
+  writeInputs(f);
+  if (changed) {
+    if (conn.send(filterMessage(f, init.backfill))) stats.filtersSent++;
+    addMarker('info', `filter: ${describeFilter(f)}`);
+  }
+}
+
+// applyFilter makes f the view's filter: the rows held, the marks, the URL.
+function applyFilter(f) {
   view.filter = f;
   view.match = matcher(f);
-  writeInputs(f);
   // A changed view makes a permalink's since/#cursor stale.
   view.since = '';
   view.target = ''; view.targetPending = false; view.targetSeq = -1;
   notice('');
   syncURL();
-  const sf = serverFilter(f);
-  if (send && JSON.stringify(sf) !== before) {
-    if (conn.send(filterMessage(f))) stats.filtersSent++;
-    addMarker('info', `filter: ${describeFilter(f)}`);
-  }
   refilter();
 }
 
@@ -455,9 +500,10 @@ function fill(el, item, seq) {
   if (!item.open && text.length > PREVIEW_CHARS) text = text.slice(0, PREVIEW_CHARS) + ' … (click to expand)';
   const match = view.match;
   const m = match && match(text);
-  if (!m && match && text !== item.msg && match(item.msg)) cls += ' hit'; // beyond the preview
+  // Highlight-only mode keeps the rows that do not match: a bar marks those
+  // that do (beyond the preview too). With a filter every row matches.
+  if (view.filter.hl && (m || (match && text !== item.msg && match(item.msg)))) cls += ' hit';
   if (m) {
-    cls += ' hit';
     msgEl.textContent = '';
     msgEl.append(text.slice(0, m[0]));
     const mark = document.createElement('mark');
@@ -530,16 +576,35 @@ els.rows.addEventListener('click', (ev) => {
     copyText(permalink(row._seq), 'Permalink copied');
     return;
   }
-  if (getSelection().toString()) return; // selecting text, not toggling
-  item.open = !item.open;
-  item.measured = 0;
-  ring.setHeight(row._seq, heightOf(item));
-  if (item.open) scroller.pause();
-  if (item.open) scroller.reveal = row._seq;
-  scroller.schedule(true);
+  // Selecting text, not toggling: a drag, or the second and third clicks of
+  // a double or triple click.
+  if (ev.detail > 1 || getSelection().toString()) { clearTimeout(collapseTimer); return; }
+  if (item.open) {
+    // Collapse only once it is clear this click is not the first of a
+    // double click that selects a value: an open row is being read.
+    clearTimeout(collapseTimer);
+    const seq = row._seq;
+    collapseTimer = setTimeout(() => { if (!getSelection().toString()) toggle(seq, false); }, DOUBLE_CLICK_MS);
+    return;
+  }
+  toggle(row._seq, true);
 });
 
+const DOUBLE_CLICK_MS = 300;
+let collapseTimer = 0;
+
+function toggle(seq, open) {
+  const item = ring.get(seq);
+  if (!item || item.open === open) return;
+  item.open = open;
+  item.measured = 0;
+  ring.setHeight(seq, heightOf(item));
+  if (open) { scroller.pause(); scroller.reveal = seq; }
+  scroller.schedule(true);
+}
+
 const hist = new Histogram(els.hist, LEVELS, {
+  ...histFormat(),
   onPick: (sec, seq) => {
     if (!ring.has(seq)) { toast('That second is no longer in the buffer'); return; }
     let s = seq;
@@ -549,19 +614,42 @@ const hist = new Histogram(els.hist, LEVELS, {
   },
 });
 
+// histFormat formats the histogram's times in the zone the user chose.
+function histFormat() {
+  const utc = view.utc;
+  return {
+    fmtTip: (ms) => `${fmtDate(ms, { utc })} ${fmtClock(ms, { utc })}${utc ? ' UTC' : ''}`,
+    fmtTick: (ms, minutes) => fmtClock(ms, { utc, minutes }),
+  };
+}
+
 // ---- keyboard -------------------------------------------------------------
 
+// Typing: where keys are text. A checkbox or a button that keeps the focus
+// after a click is not: Space there pauses, as everywhere else, instead of
+// pressing it again.
+const TEXT_INPUTS = new Set(['text', 'search', 'password', 'email', 'url', 'tel', 'number']);
 document.addEventListener('keydown', (ev) => {
   const t = ev.target;
-  const typing = t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+  const typing = (t instanceof HTMLInputElement && TEXT_INPUTS.has(t.type)) || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
   if (typing) {
-    if (ev.key === 'Escape') t.blur();
+    if (ev.key === 'Escape') {
+      // Escape clears a filter input and applies that at once (a search
+      // input clears itself without an input event).
+      if (els.form.contains(t) && (t.type === 'search' || t.type === 'text')) {
+        ev.preventDefault();
+        t.value = '';
+        clearTimeout(debounce);
+        setFilter(readInputs());
+      }
+      t.blur();
+    }
     return;
   }
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   if (ev.key === '/') { ev.preventDefault(); document.body.classList.add('show-filters'); els.q.focus(); els.q.select(); }
-  else if (ev.key === ' ' && !(t instanceof HTMLButtonElement) && !(t instanceof HTMLAnchorElement)) {
-    ev.preventDefault();
+  else if (ev.key === ' ') {
+    ev.preventDefault(); // no button press, no checkbox toggle, no page scroll
     if (scroller.following) scroller.pause(); else scroller.follow();
   } else if (ev.key === 'End') { ev.preventDefault(); scroller.follow(); }
   else if (ev.key === 'Home') { ev.preventDefault(); scroller.show(ring.head, 0); }
@@ -618,6 +706,9 @@ els.tz.addEventListener('click', () => {
   view.utc = !view.utc;
   prefs.utc = view.utc;
   showTZ();
+  const f = histFormat();
+  hist.setFormat(f.fmtTip, f.fmtTick);
+  hist.draw(Date.now(), true);
   view.gen++;
   scroller.schedule(true);
 });

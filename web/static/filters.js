@@ -61,9 +61,14 @@ export function serverFilter(f) {
   return out;
 }
 
-// filterMessage is the protocol's "filter" client message for f.
-export function filterMessage(f) {
-  return JSON.stringify({ type: 'filter', ...serverFilter(f) });
+// filterMessage is the protocol's "filter" client message for f. backfill > 0
+// asks the server to refill the view: it answers {"type":"refill"}, then the
+// newest backfill entries it holds that match f (oldest first), then live
+// entries, so a loosened filter has no holes.
+export function filterMessage(f, backfill = 0) {
+  const m = { type: 'filter', ...serverFilter(f) };
+  if (backfill > 0) m.backfill = backfill;
+  return JSON.stringify(m);
 }
 
 // wsURL is the websocket URL for f, relative to the page; token is a --token
@@ -93,14 +98,12 @@ export function pageQuery(f, extra = {}) {
 
 // matcher returns a function giving [start, end) of the first q or re match
 // in a message, or null; null when f has neither. q is case-insensitive like
-// the server's. re is compiled as a JS RegExp: RE2 syntax is close to a
-// subset, and a regex JS rejects only loses the client-side marking.
+// the server's. re is compiled as a JS RegExp (jsRegExp): RE2 syntax is close
+// to a subset, and a regex JS rejects only loses the client-side marking and
+// hiding of rows already held; the server, which judges, filters the rest.
 export function matcher(f) {
   const q = f.q.toLowerCase();
-  let re = null;
-  if (f.re) {
-    try { re = new RegExp(f.re); } catch { re = null; }
-  }
+  const re = f.re ? jsRegExp(f.re) : null;
   if (!q && !re) return null;
   return (msg) => {
     if (q) {
@@ -116,8 +119,28 @@ export function matcher(f) {
   };
 }
 
-// validRegex reports a problem with a regex before it is sent, or ''.
-export function regexProblem(s) {
-  if (!s) return '';
-  try { new RegExp(s); return ''; } catch (e) { return e.message; }
+// jsRegExp compiles an RE2 expression as a JS RegExp, or returns null. RE2's
+// leading flag group ((?i), (?s), (?is)...) becomes JS flags; anything else JS
+// does not know makes it null.
+export function jsRegExp(src) {
+  let flags = '';
+  const m = /^\(\?([imsU]+)\)/.exec(src);
+  if (m && !m[1].includes('U')) {
+    flags = [...new Set(m[1])].join('');
+    src = src.slice(m[0].length);
+  }
+  // RE2's (?P<name>...) is JS's (?<name>...).
+  try { return new RegExp(src.replace(/\(\?P</g, '(?<'), flags); } catch { return null; }
+}
+
+// refusal turns the server's error reply to a filter into plain words and
+// the input it is about ('re', 'level', 'q', 'service', 'host' or '').
+export function refusal(error) {
+  const e = String(error || '').replace(/^bad filter:\s*/, '');
+  let m = /^invalid re:\s*(?:error parsing regexp:\s*)?(.*)$/s.exec(e);
+  if (m) return { field: 're', text: `Not a valid regular expression: ${m[1]}` };
+  m = /^(q|re|service|host|level)\b/.exec(e);
+  if (/^unknown level/.test(e)) return { field: 'level', text: `Unknown level: ${e.replace(/^unknown level\s*/, '')}` };
+  if (m) return { field: m[1], text: `The server refused it: ${e}` };
+  return { field: '', text: `The server refused the filter: ${e}` };
 }

@@ -47,8 +47,22 @@ export function installHooks({ conn, stats, ring, view, scroller, els, hist, byS
       return it ? (it.k === 0 ? it.msg : it.text).split('\n')[0] : undefined;
     },
     histogram() {
-      return [...hist.buckets.values()].map((b) => ({ sec: b.sec, total: b.total, firstSeq: b.firstSeq }));
+      return [...hist.buckets.values()].map((b) => ({ sec: b.sec, total: b.total, firstSeq: b.firstSeq }))
+        .sort((a, b) => a.sec - b.sec);
     },
+    // the histogram as drawn: the window's last second, the axis ticks, and
+    // per second its bar's x (centre, CSS px from the canvas' left) and height
+    histDrawn() {
+      let peak = 0;
+      const n = hist.bars();
+      for (let i = 0; i < n; i++) peak = Math.max(peak, hist.buckets.get(hist.endSec - i)?.total || 0);
+      const bars = {};
+      for (const b of hist.buckets.values()) {
+        if (b.sec > hist.endSec - n && b.sec <= hist.endSec) bars[b.sec] = { x: hist.xOf(b.sec) + hist.barW / 2, h: hist.height(b.total, peak) };
+      }
+      return { endSec: hist.endSec, ticks: hist.ticks, bars };
+    },
+    histTip(sec) { const b = hist.buckets.get(sec); return b ? hist.describe(b) : ''; },
     permalink(cursor) { const s = bySeq.get(cursor); return s === undefined ? '' : permalink(s); },
   };
 }

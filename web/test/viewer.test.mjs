@@ -144,7 +144,7 @@ test('filters from the UI: sent as a filter message, kept in the URL', async () 
   assert.ok(msgs.some((m) => m.includes(hit)));
   assert.ok(!msgs.some((m) => m.includes(miss)), 'line without the text passed the UI text filter');
   // The row shows the match marked.
-  assert.equal(await page.locator('.row.hit mark', { hasText: word }).first().textContent(), word);
+  assert.equal(await page.locator('.row mark', { hasText: word }).first().textContent(), word);
 
   // A shared URL opens the same view.
   const shared = await newPage(browser);
@@ -155,12 +155,18 @@ test('filters from the UI: sent as a filter message, kept in the URL', async () 
   assert.equal(ws.searchParams.get('q'), word);
   await shared.close();
 
-  // An invalid regex is refused in the page, not sent.
+  // An invalid regex goes to the server, which judges it (RE2): its refusal
+  // shows next to the field, in plain words, and the view keeps the filter
+  // the server still applies.
   await page.fill('#f-re', '(unclosed');
   await page.keyboard.press('Enter');
-  assert.equal(await page.evaluate(() => tailcast.stats.filtersSent), 2);
+  await until(page, () => !document.getElementById('f-error').hidden, null, { what: 'refusal shown' });
+  assert.equal(await page.evaluate(() => tailcast.stats.filtersSent), 3);
+  assert.match(await page.textContent('#f-error'), /^Not a valid regular expression: missing closing \)/);
   assert.equal(await page.evaluate(() => document.getElementById('f-re').validity.valid), false);
-  noProblems(page);
+  assert.equal(await page.inputValue('#f-re'), '(unclosed', 'the typed text stays, to be corrected');
+  assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get('re'), null, 'URL: the filter in force');
+  assert.equal(await page.evaluate(() => tailcast.filter.re), '');
   await page.close();
 });
 
@@ -376,13 +382,14 @@ test('rate histogram: a click jumps to that second', async () => {
   await until(page, () => tailcast.entries().length >= 1000, null, { what: 'backfill' });
   appendLines(logFile, Array.from({ length: 20 }, () => line('warn', tok('hist'))));
   await until(page, () => tailcast.histogram().length >= 1, null, { what: 'buckets' });
-  // The first second holds the backfill: clicking it shows its first row on top.
+  // The oldest second drawn: clicking its bar shows its first row on top.
   const first = await page.evaluate(() => {
-    const b = tailcast.histogram()[0];
+    const d = tailcast.histDrawn();
+    const sec = Math.min(...Object.keys(d.bars).map(Number));
+    const b = tailcast.histogram().find((x) => x.sec === sec);
     const c = document.getElementById('hist');
     const r = c.getBoundingClientRect();
-    const i = Math.floor(Date.now() / 1000) - b.sec;
-    c.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: r.right - (i + 1) * 5 + 2, clientY: r.top + 30 }));
+    c.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: r.left + d.bars[sec].x, clientY: r.top + 30 }));
     return b.firstSeq;
   });
   await until(page, (s) => !tailcast.following && tailcast.screen()[0] === tailcast.rowText(s), first, { what: 'jump to the second' });
