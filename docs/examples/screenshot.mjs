@@ -55,7 +55,10 @@ try {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 800 }, colorScheme: 'dark', deviceScaleFactor: 1 });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 800 }, colorScheme: 'dark', deviceScaleFactor: 1 });
+  // The viewer exposes its state (window.tailcast) only when asked first.
+  await context.addInitScript(() => { window.tailcastTestHooks = true; });
+  const page = await context.newPage();
   await page.goto(url);
   await page.waitForFunction(() => window.tailcast && tailcast.state === 'live', null, { timeout: 30000 });
   // The generator starts once the page is live, so the histogram shows an

@@ -68,6 +68,7 @@ const view = {
   theme: prefs.theme(location.search),
   gen: 0, // bumped when every row must be refilled (time zone, highlight)
   narrow: false,
+  refillOnConnect: false, // see urlFor
 };
 
 const ring = new Ring(init.max);
@@ -90,8 +91,12 @@ function onFollow(on) {
 // ---- connection -------------------------------------------------------------
 
 const conn = new Conn({
+  // After a filter change the server could not be told (disconnected), the
+  // next connection starts over like a fresh load (refill on its hello)
+  // instead of resuming: resuming would leave holes where the old filter hid
+  // lines.
   urlFor: (lastCursor) => wsURL(location.href, view.filter, {
-    since: lastCursor || view.since,
+    since: view.refillOnConnect ? '' : lastCursor || view.since,
     backfill: init.backfill,
     token: tokens.get(),
   }),
@@ -140,6 +145,7 @@ function onObject(o) {
     case 'refill': refill(); break;
     case 'hello':
       stats.helloCount++;
+      if (view.refillOnConnect) { view.refillOnConnect = false; refill(); break; }
       if (view.targetPending && stats.helloCount === 1) { target.helloAt = performance.now(); watchTarget(); }
       if (stats.helloCount > 1) addMarker('info', `reconnected at ${fmtTime(Date.now(), { utc: view.utc, short: true })}; resumed after the last line received`);
       break;
@@ -351,6 +357,7 @@ function setFilter(f) {
   writeInputs(f);
   if (changed) {
     if (conn.send(filterMessage(f, init.backfill))) stats.filtersSent++;
+    else if (init.backfill > 0) view.refillOnConnect = true;
     addMarker('info', `filter: ${describeFilter(f)}`);
   }
 }

@@ -34,6 +34,7 @@ export class Conn {
     this.opens = 0;
     this.state = 'idle';
     this.hello = false;
+    this.pending = ''; // a message for the socket being opened (send)
     // Frames wait here and are decoded in slices of at most SLICE_MS, so a
     // 1 MB frame of 4,000 entries never makes one long main-thread task.
     this.queue = [];
@@ -110,10 +111,13 @@ export class Conn {
     this.connect();
   }
 
-  // send sends text if the socket is open. When it is not, the next
+  // send sends text if the socket is open, or as soon as the one being
+  // opened is (the last text given wins: a filter replaces the one before).
+  // It returns false when no socket is open or opening: the next
   // connection's URL (urlFor) carries the current filter anyway.
   send(text) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) { this.ws.send(text); return true; }
+    if (this.ws && this.ws.readyState === WebSocket.CONNECTING) { this.pending = text; return true; }
     return false;
   }
 
@@ -131,7 +135,11 @@ export class Conn {
     }
     this.ws = ws;
     this.hello = false;
-    ws.onopen = () => { this.openedAt = performance.now(); this.opens++; };
+    this.pending = '';
+    ws.onopen = () => {
+      this.openedAt = performance.now(); this.opens++;
+      if (this.pending) { ws.send(this.pending); this.pending = ''; }
+    };
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string' || this.ws !== ws) return;
       this.queue.push({ text: ev.data, pos: 0 });

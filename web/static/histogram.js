@@ -13,7 +13,7 @@
 
 const KEEP_SECONDS = 900;
 const TOP = 12; // room for the scale label
-const AXIS = 13; // room for the time labels
+const AXIS = 15; // room for the time labels
 const TICKS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
 const MIN_TICK_PX = 70;
 
@@ -178,8 +178,8 @@ export class Histogram {
       const x = this.xOf(sec) + this.barW / 2;
       if (x < 20 || x > w - 20) continue;
       const label = this.fmtTick(sec * 1000, step >= 60);
-      ctx.fillRect(Math.round(x), base, 1, 3);
-      ctx.fillText(label, x, base + 2);
+      ctx.fillRect(Math.round(x), base + 1, 1, 2);
+      ctx.fillText(label, x, base + 4);
       this.ticks.push({ sec, label });
     }
     ctx.textAlign = 'left';
