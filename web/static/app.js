@@ -26,7 +26,7 @@ import { TokenStore, takeToken } from './token.js';
 import { fmtTime, fmtDate, fmtClock, fmtInt, fit, nthIndex, lineText } from './format.js';
 import { installHooks } from './hooks.js';
 import {
-  LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal,
+  LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal, jsRegExp,
 } from './filters.js';
 
 const PREVIEW_LINES = 8; // a collapsed multi-line entry shows at most this many
@@ -170,6 +170,14 @@ function refill() {
 // while the inputs keep what the user typed, to be corrected.
 function refused(error) {
   const r = refusal(error);
+  fieldError(r.field, r.text);
+  document.body.classList.add('show-filters');
+  applyFilter(view.prevFilter);
+}
+
+// fieldError shows text next to the filters, marking the input of field.
+function fieldError(field, text) {
+  const r = { field, text };
   els.fError.textContent = r.text;
   els.fError.hidden = false;
   const input = { re: els.re, q: els.q, level: els.level, service: els.service, host: els.host }[r.field];
@@ -177,8 +185,6 @@ function refused(error) {
     el.setCustomValidity(el === input ? r.text : '');
     if (el === input) el.setAttribute('aria-describedby', 'f-error'); else el.removeAttribute('aria-describedby');
   }
-  document.body.classList.add('show-filters');
-  applyFilter(view.prevFilter);
 }
 
 function clearRefusal() {
@@ -355,6 +361,10 @@ function setFilter(f) {
   }
   applyFilter(f);
   writeInputs(f);
+  // Highlight-only never reaches the server: the browser's engine is the
+  // judge of what it can mark.
+  if (f.hl && f.re && !jsRegExp(f.re)) fieldError('re', 'Highlight only: this browser cannot use this regular expression to mark matches (the server filter can: untick "highlight only").');
+  else if (f.hl && els.fError.textContent.startsWith('Highlight only')) clearRefusal();
   if (changed) {
     if (conn.send(filterMessage(f, init.backfill))) stats.filtersSent++;
     else if (init.backfill > 0) view.refillOnConnect = true;

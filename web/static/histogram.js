@@ -176,7 +176,7 @@ export class Histogram {
     ctx.textAlign = 'center';
     for (let sec = end - (end % step); sec > end - n; sec -= step) {
       const x = this.xOf(sec) + this.barW / 2;
-      if (x < 20 || x > w - 20) continue;
+      if (x < 26 || x > w - 26) continue; // a label cut by the edge
       const label = this.fmtTick(sec * 1000, step >= 60);
       ctx.fillRect(Math.round(x), base + 1, 1, 2);
       ctx.fillText(label, x, base + 4);

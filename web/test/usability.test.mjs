@@ -159,6 +159,15 @@ test('item 10: RE2 (?i) goes to the server; a refusal is shown in plain words', 
   await page.fill('#f-re', 'z');
   await page.press('#f-re', 'Enter');
   await until(page, () => document.getElementById('f-error').hidden && tailcast.filter.re === 'z', null, { what: 'refusal cleared' });
+  // Highlight-only stays in the page, so the browser's engine judges: an
+  // RE2 flag it lacks is said so, not silently ignored.
+  await page.check('#f-hl');
+  await page.fill('#f-re', '(?U)a+');
+  await page.press('#f-re', 'Enter');
+  await until(page, () => !document.getElementById('f-error').hidden, null, { what: 'highlight-only refusal' });
+  assert.match(await page.textContent('#f-error'), /^Highlight only: this browser cannot use this regular expression/);
+  await page.uncheck('#f-hl'); // now the server judges, and accepts it
+  await until(page, () => document.getElementById('f-error').hidden && tailcast.filter.re === '(?U)a+' && !tailcast.filter.hl, null, { what: 'sent to the server' });
   await page.close();
 });
 
