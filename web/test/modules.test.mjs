@@ -10,7 +10,7 @@ import { contextCursor, permalinkURL, pageURL, LINK_BACKFILL } from '../static/p
 import { takeToken, TokenStore } from '../static/token.js';
 import { geometry, virtualTop, MAX_SCROLL_PX, BOTTOM_PAD, PAUSED_PAD } from '../static/scroller.js';
 import { Ring } from '../static/ring.js';
-import { emptyFilter, fromURL } from '../static/filters.js';
+import { emptyFilter, fromURL, jsRegExp, matcher, refusal, filterMessage, wsURL } from '../static/filters.js';
 
 // memStorage is a Storage-like map; broken throws like a disabled storage.
 function memStorage({ broken = false } = {}) {
@@ -150,4 +150,41 @@ test('scroller geometry: padding, the scrollbar cap and virtual positions', () =
   assert.equal(virtualTop(big, big.scrollMax), big.virtMax);
   assert.equal(virtualTop(big, big.scrollMax / 2), big.virtMax / 2);
   assert.equal(virtualTop(geometry(0, 400, true), 10), 0);
+});
+
+test('filters: RE2 flags become JS flags; what JS cannot read is null', () => {
+  for (const [src, want] of [
+    ['(?i)timeout', '/timeout/i'],
+    ['(?is)a.b', '/a.b/is'],
+    ['(?P<id>\\d+)', '/(?<id>\\d+)/'],
+    ['plain', '/plain/'],
+    ['(?U)a+', null], // ungreedy: no JS equivalent
+    ['(unclosed', null],
+  ]) {
+    const re = jsRegExp(src);
+    assert.equal(re ? String(re) : null, want, src);
+  }
+  const m = matcher({ ...emptyFilter(), re: '(?i)timeout' });
+  assert.deepEqual(m('upstream TIMEOUT here'), [9, 16]);
+});
+
+test('filters: the server refusal in plain words, with its field', () => {
+  for (const [err, field, text] of [
+    ['bad filter: invalid re: error parsing regexp: missing closing ): `(x`', 're', 'Not a valid regular expression: missing closing ): `(x`'],
+    ['bad filter: unknown level "loud" (want trace, debug, info, warn, error or fatal)', 'level', 'Unknown level: "loud" (want trace, debug, info, warn, error or fatal)'],
+    ['bad filter: q longer than 1024 bytes', 'q', 'The server refused it: q longer than 1024 bytes'],
+    ['something else', '', 'The server refused the filter: something else'],
+  ]) assert.deepEqual(refusal(err), { field, text }, err);
+});
+
+test('filters: the filter message asks for a refill; the socket URL carries the token', () => {
+  const f = { ...emptyFilter(), level: 'warn' };
+  assert.deepEqual(JSON.parse(filterMessage(f, 1000)), { type: 'filter', service: '', host: '', level: 'warn', q: '', re: '', backfill: 1000 });
+  assert.equal(JSON.parse(filterMessage(f, 0)).backfill, undefined, 'backfill=0: no refill asked');
+  const u = new URL(wsURL('https://h:8/view/?x=1#c', f, { backfill: 50, token: 'a b&c' }));
+  assert.equal(u.protocol, 'wss:');
+  assert.equal(u.pathname, '/view/ws');
+  assert.equal(u.searchParams.get('token'), 'a b&c');
+  assert.equal(u.searchParams.get('backfill'), '50');
+  assert.equal(new URL(wsURL('http://h/', f, { since: 'S' })).searchParams.get('token'), null, 'no token: no key');
 });

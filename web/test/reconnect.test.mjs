@@ -60,3 +60,40 @@ test('reconnect after a server restart resumes with no duplicate and no loss', a
   assert.ok((await page.evaluate(() => tailcast.markers())).some((m) => m.text.startsWith('reconnected')), 'reconnect marker');
   assert.deepEqual(page.problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(p)), []);
 });
+
+test('a filter changed while disconnected: the reconnect starts over with it, no holes', async () => {
+  const logDir = tempDir('logs');
+  const file = path.join(logDir, 'svc.log');
+  const dataDir = tempDir('data');
+  const keep = `keep-${Math.random().toString(36).slice(2, 8)}`;
+  appendLines(file, [line('info', `boot ${keep}`)]);
+  await server?.stop();
+  server = await new Server({ logDir, dataDir }).start();
+  browser ??= await launch();
+  const page = await newPage(browser);
+  await page.goto(server.url + '?q=' + keep);
+  await until(page, () => window.tailcast && tailcast.state === 'live', null, { what: 'live' });
+  const has = (t) => until(page, (x) => tailcast.entries({ visible: true }).some((e) => e.msg.endsWith(x)), t, { what: t });
+  const holes = Array.from({ length: 20 }, (_, i) => `hole-${i}-${Math.random().toString(36).slice(2, 8)}`);
+  appendLines(file, [...holes.map((t) => line('info', t)), line('info', `sentinel ${keep}`)]);
+  await has(`sentinel ${keep}`);
+  assert.ok(!(await page.evaluate(() => tailcast.entries().some((e) => e.msg.startsWith('hole-')))), 'the filter hid the holes');
+
+  await server.stop();
+  await until(page, () => tailcast.state === 'waiting', null, { what: 'waiting' });
+  await page.fill('#f-q', '');
+  await page.press('#f-q', 'Enter');
+  await until(page, () => location.search === '', null, { what: 'filter removed' });
+  server = await new Server({ logDir, dataDir, listen: server.listen }).start();
+  await until(page, () => tailcast.state === 'live', null, { what: 'live again' });
+  const last = page.sockets.at(-1);
+  const u = new URL(last);
+  assert.equal(u.searchParams.get('since'), null, `got ${last}: a resume would keep the holes`);
+  assert.equal(u.searchParams.get('q'), null);
+  assert.equal(u.searchParams.get('backfill'), '1000');
+  await until(page, (hs) => { const m = tailcast.entries({ visible: true }).map((e) => e.msg); return hs.every((h) => m.includes(h)); }, holes, { what: 'holes filled' });
+  const entries = await page.evaluate(() => tailcast.entries());
+  assert.equal(new Set(entries.map((e) => e.cursor)).size, entries.length, 'no duplicates');
+  assert.deepEqual(entries.map((e) => e.msg).filter((m) => m.startsWith('hole-')), holes, 'each once, in order');
+  await page.close();
+});
