@@ -4,8 +4,8 @@
 // in slices of a few milliseconds, and each entry goes straight into a
 // bounded ring (ring.js), so memory is bounded even when the tab is hidden
 // and never paints. The virtual scroller (scroller.js) paints at most once
-// per animation frame and only the rows on screen; this file decides what a
-// row shows (fill), applies filters, and wires the controls.
+// per animation frame and only the rows on screen, and rows.js fills them;
+// this file holds the view's state, applies filters, and wires the controls.
 //
 // Modules: filters.js (filter state <-> URL and protocol), permalink.js
 // (links and the address bar), prefs.js (time zone, theme), token.js (a
@@ -19,18 +19,17 @@
 import { Ring } from './ring.js';
 import { Conn } from './conn.js';
 import { Histogram } from './histogram.js';
-import { Scroller, ROW_H } from './scroller.js';
+import { Scroller } from './scroller.js';
 import { Prefs, nextTheme, themeLabel } from './prefs.js';
 import { contextCursor, permalinkURL, pageURL } from './permalink.js';
 import { TokenStore, takeToken } from './token.js';
-import { fmtTime, fmtDate, fmtClock, fmtInt, fit, nthIndex, lineText } from './format.js';
+import { fmtTime, fmtDate, fmtClock, fmtInt, lineText } from './format.js';
 import { installHooks } from './hooks.js';
+import { rowPainter, heightOf } from './rows.js';
 import {
   LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal, jsRegExp,
 } from './filters.js';
 
-const PREVIEW_LINES = 8; // a collapsed multi-line entry shows at most this many
-const PREVIEW_CHARS = 1200; // and at most this many characters
 const UNKNOWN = LEVEL_RANK.unknown;
 
 const $ = (id) => document.getElementById(id);
@@ -76,8 +75,9 @@ const bySeq = new Map(); // cursor -> seq, for de-duplication and permalinks
 const stats = { received: 0, duplicates: 0, gaps: 0, missed: 0, dropped: 0, droppedCount: 0, frames: 0, errors: 0, filtersSent: 0, helloCount: 0, lastCopied: '',
   maxPaintMs: 0 };
 
+const rows = rowPainter({ ring, view, permalink });
 const scroller = new Scroller(ring, els, {
-  fill, isCurrent: current, newRow, onRelease: releaseRow, afterPaint, onFollow,
+  fill: rows.fill, isCurrent: rows.current, newRow: rows.newRow, onRelease: rows.release, afterPaint, onFollow,
 });
 if (view.target) scroller.following = false;
 
@@ -306,15 +306,6 @@ function push(item) {
   return seq;
 }
 
-function heightOf(item) {
-  if (item.hidden) return 0;
-  if (item.k === 1) return ROW_H;
-  if (item.open) return item.measured || ROW_H * (item.lines + fieldCount(item));
-  return ROW_H * Math.min(item.lines, PREVIEW_LINES);
-}
-
-function fieldCount(item) { return item.fields ? Object.keys(item.fields).length : 0; }
-
 // visible is the current filter applied in the browser, to rows that arrived
 // under an earlier filter (the server applies it to everything after).
 function visible(item) {
@@ -455,119 +446,6 @@ function afterPaint(wasUrgent, frameTime) {
   stats.maxPaintMs = scroller.maxPaintMs;
 }
 
-// current: the element still shows item as it should look now.
-function current(el, item, seq) {
-  return el._item === item && el._gen === view.gen && el._open === item.open && el._target === (seq === view.targetSeq) && el._v === item.v;
-}
-
-function releaseRow(el, hidden) {
-  if (el._fields) { el._fields.remove(); el._fields = null; }
-  if (hidden) el.children[4].textContent = '';
-}
-
-function newRow() {
-  const el = document.createElement('div');
-  el.className = 'row';
-  el.innerHTML = '<span class="ts"></span><span class="lv"></span>' +
-    '<span class="svc"></span><span class="host"></span><span class="msg"></span><span class="badges"></span>';
-  return el;
-}
-
-// A row is one line of inline text: a few spans in a monospace font, padded
-// to fixed widths, so laying it out is shaping a handful of text runs (a flex
-// row of a dozen boxes cost several times more, on every row of every paint
-// while following a fast stream). Multi-line and open rows use flex, so that
-// continuation lines and fields line up under the message.
-function fill(el, item, seq) {
-  el._gen = view.gen; el._target = seq === view.targetSeq; el._v = item.v;
-  el._link = -1;
-  if (acts.parentNode === el) acts.remove();
-  const [ts, lv, svc, host, msgEl, badges] = el.children;
-  if (item.k === 1) {
-    el.className = 'row marker m-' + item.kind;
-    ts.textContent = ''; lv.textContent = ''; svc.textContent = ''; host.textContent = ''; badges.textContent = '';
-    msgEl.textContent = item.text;
-    return;
-  }
-  const narrow = view.narrow;
-  let cls = 'row lv-' + LEVELS[item.level];
-  if (item.open) cls += ' open';
-  else if (item.lines > 1) cls += ' multi';
-  if (seq === view.targetSeq) cls += ' target';
-  // Tooltips (full time, names, source) are set when the pointer comes
-  // (showActs): writing them for every row of every paint is wasted work.
-  const ms = Date.parse(item.ts);
-  ts.textContent = Number.isNaN(ms) ? fit(item.ts, narrow ? 12 : 18)
-    : narrow ? fmtTime(ms, { utc: view.utc, short: true }) : fmtDate(ms, { utc: view.utc }) + ' ' + fmtTime(ms, { utc: view.utc, short: true });
-  lv.textContent = narrow ? LEVEL_LETTER[item.level] : LEVEL_LABEL[item.level];
-  svc.textContent = fit(item.service, narrow ? 8 : 12);
-  if (!narrow) host.textContent = fit(item.host, 12);
-  let b = '';
-  if (item.lines > 1) b += `+${item.lines - 1}↵ `;
-  if (item.fields) b += `{${fieldCount(item)}} `;
-  if (item.truncated) b += '✂';
-  badges.textContent = b.trim();
-  let text = item.msg;
-  if (!item.open && item.lines > PREVIEW_LINES) {
-    const cut = nthIndex(text, '\n', PREVIEW_LINES - 1);
-    text = text.slice(0, cut) + `\n… ${item.lines - PREVIEW_LINES + 1} more lines (click to expand)`;
-  }
-  // A collapsed row shows what fits on a wide screen: laying out a 1 MB
-  // line to show its first 200 characters would be one long task.
-  if (!item.open && text.length > PREVIEW_CHARS) text = text.slice(0, PREVIEW_CHARS) + ' … (click to expand)';
-  const match = view.match;
-  const m = match && match(text);
-  // Highlight-only mode keeps the rows that do not match: a bar marks those
-  // that do (beyond the preview too). With a filter every row matches.
-  if (view.filter.hl && (m || (match && text !== item.msg && match(item.msg)))) cls += ' hit';
-  if (m) {
-    msgEl.textContent = '';
-    msgEl.append(text.slice(0, m[0]));
-    const mark = document.createElement('mark');
-    mark.textContent = text.slice(m[0], m[1]);
-    msgEl.append(mark, text.slice(m[1]));
-  } else {
-    msgEl.textContent = text;
-  }
-  if (item.open && item.fields) {
-    const dl = document.createElement('dl');
-    dl.className = 'fields';
-    for (const [k, v] of Object.entries(item.fields)) {
-      const dt = document.createElement('dt'); dt.textContent = k;
-      const dd = document.createElement('dd'); dd.textContent = typeof v === 'string' ? v : JSON.stringify(v);
-      dl.append(dt, dd);
-    }
-    msgEl.append(dl);
-    el._fields = dl;
-  }
-  el.className = cls;
-  if (item.open) showActs(el); // touch screens have no hover: an open row keeps its actions
-}
-
-const LEVEL_LABEL = LEVELS.map((l, i) => (i === UNKNOWN ? '-' : l.toUpperCase()).padEnd(5));
-const LEVEL_LETTER = LEVELS.map((l, i) => (i === UNKNOWN ? '-' : l[0].toUpperCase()));
-
-// One set of row actions (copy, permalink) moves to the row under the
-// pointer, instead of a hidden copy in every row.
-const acts = document.createElement('span');
-acts.className = 'acts';
-acts.innerHTML = '<button type="button" class="copy" title="Copy this line">copy</button>' +
-  '<a class="link" title="Permalink: this line with context">link</a>';
-
-function showActs(row) {
-  if (acts.parentNode !== row) row.append(acts);
-  if (row._link === row._seq) return;
-  row._link = row._seq;
-  acts.lastChild.href = permalink(row._seq);
-  const item = ring.get(row._seq);
-  const [ts, lv, svc, host, , badges] = row.children;
-  ts.title = item.ts;
-  lv.title = LEVELS[item.level];
-  svc.title = item.service;
-  host.title = item.host + (item.source ? ' ' + item.source : '');
-  badges.title = [item.lines > 1 ? `${item.lines} lines` : '', item.fields ? `${fieldCount(item)} fields` : '', item.truncated ? 'cut by the collector' : ''].filter(Boolean).join(', ');
-}
-
 const narrowMQ = matchMedia('(max-width: 700px)');
 narrowMQ.addEventListener('change', () => { view.narrow = narrowMQ.matches; view.gen++; scroller.schedule(true); });
 view.narrow = narrowMQ.matches;
@@ -579,7 +457,7 @@ els.live.addEventListener('click', () => scroller.follow());
 // Permalinks are built when a row's actions show, not on every fill.
 els.rows.addEventListener('pointerover', (ev) => {
   const row = ev.target.closest('.row');
-  if (row && row._seq >= 0 && ring.get(row._seq)?.k === 0) showActs(row);
+  if (row && row._seq >= 0 && ring.get(row._seq)?.k === 0) rows.showActs(row);
 });
 
 els.rows.addEventListener('click', (ev) => {
