@@ -68,6 +68,7 @@ const view = {
   gen: 0, // bumped when every row must be refilled (time zone, highlight)
   narrow: false,
   refillOnConnect: false, // see urlFor
+  refusedByServer: false, // the message next to the filters is the server's
 };
 
 const ring = new Ring(init.max);
@@ -171,6 +172,7 @@ function refill() {
 function refused(error) {
   const r = refusal(error);
   fieldError(r.field, r.text);
+  view.refusedByServer = true;
   document.body.classList.add('show-filters');
   applyFilter(view.prevFilter);
 }
@@ -188,6 +190,7 @@ function fieldError(field, text) {
 }
 
 function clearRefusal() {
+  view.refusedByServer = false;
   if (els.fError.hidden) return;
   els.fError.hidden = true;
   els.fError.textContent = '';
@@ -345,7 +348,12 @@ function setFilter(f) {
   const before = JSON.stringify(serverFilter(view.filter));
   const sf = serverFilter(f);
   const changed = JSON.stringify(sf) !== before;
-  if (!changed && JSON.stringify(f) === JSON.stringify(view.filter)) return;
+  if (!changed && JSON.stringify(f) === JSON.stringify(view.filter)) {
+    // Back to the filter in force (say Escape after a refusal): nothing
+    // refused is left in the inputs.
+    if (view.refusedByServer) clearRefusal();
+    return;
+  }
   if (changed) {
     clearRefusal();
     view.prevFilter = view.filter;

@@ -155,7 +155,13 @@ test('item 10: RE2 (?i) goes to the server; a refusal is shown in plain words', 
   await until(page, () => !document.getElementById('f-error').hidden, null, { what: 'refusal shown' });
   assert.match(await page.textContent('#f-error'), /^Not a valid regular expression: invalid character class range/);
   assert.equal(await page.evaluate(() => tailcast.filter.re), `(?i)timeout ${t}`, 'the server keeps the old one, so does the view');
+  // Escape goes back to the filter in force: the message goes too.
+  await page.press('#f-re', 'Escape');
+  await until(page, () => document.getElementById('f-error').hidden, null, { what: 'refusal cleared by Escape' });
   // Correcting it clears the message.
+  await page.fill('#f-re', '[z-a]');
+  await page.press('#f-re', 'Enter');
+  await until(page, () => !document.getElementById('f-error').hidden, null, { what: 'refused again' });
   await page.fill('#f-re', 'z');
   await page.press('#f-re', 'Enter');
   await until(page, () => document.getElementById('f-error').hidden && tailcast.filter.re === 'z', null, { what: 'refusal cleared' });
