@@ -214,10 +214,8 @@ func orderRetries(q []*sarama.ProducerMessage) {
 // them, so that its records reach Kafka in order.
 type retries struct {
 	n    atomic.Int64
-	done chan struct{} // signalled when n drops to zero
+	done chan struct{} // signalled when n drops to zero; capacity 1
 }
-
-func newRetries() *retries { return &retries{done: make(chan struct{}, 1)} }
 
 func (r *retries) add() { r.n.Add(1) }
 

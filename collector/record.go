@@ -91,7 +91,7 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	}
 	gen, seq := t.win.track(e.End)
 	om := outMsgs.Get().(*outMsg)
-	om.meta = msgMeta{om: om, win: t.win, retry: t.retry, gen: gen, seq: seq, size: size}
+	om.meta = msgMeta{om: om, win: &t.win, retry: &t.retry, gen: gen, seq: seq, size: size}
 	msg := &om.msg
 	om.val.b = val
 	msg.Topic, msg.Key, msg.Value, msg.Headers = d.opts.topic, t.rkey, &om.val, protoHeaders

@@ -92,8 +92,11 @@ type tailFile struct {
 	gone    atomic.Bool // no pattern matches the file any more
 	exited  chan struct{}
 	lag     prometheus.Gauge
-	win     *window  // entries in flight and the acknowledged offset
-	retry   *retries // records the producer gave up on, not handed back yet
+	// win and retry are in the tailFile, not beside it: a record's
+	// metadata points at them, and a thousand files cost no extra
+	// allocations.
+	win   window  // entries in flight and the acknowledged offset
+	retry retries // records the producer gave up on, not handed back yet
 
 	// Reader state.
 	off        int64
@@ -134,8 +137,6 @@ func newTailFile(d *tailDeps, in *compiledInput, k fileKey, path string, f *os.F
 		notify: make(chan struct{}, 1),
 		exited: make(chan struct{}),
 		lag:    lag,
-		win:    newWindow(s.offset),
-		retry:  newRetries(),
 		off:    s.offset, copying: s.copying,
 		fpLen: len(prefix), fpSum: fpSum, prefix: prefix,
 	}
@@ -143,6 +144,8 @@ func newTailFile(d *tailDeps, in *compiledInput, k fileKey, path string, f *os.F
 	if s.resume {
 		t.id = saved.ID
 	}
+	t.win.begin(s.offset)
+	t.retry.done = make(chan struct{}, 1)
 	t.readOff.Store(s.offset)
 	t.joiner = t.newJoiner()
 	return t

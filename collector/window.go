@@ -23,8 +23,13 @@ type pend struct {
 	acked bool
 }
 
-// newWindow starts a window at file offset off.
-func newWindow(off int64) *window { return &window{acked: off} }
+// begin sets the offset of a window nothing was tracked in yet: where the
+// file starts being read.
+func (w *window) begin(off int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.acked = off
+}
 
 // track registers an entry ending at end as in flight and returns the
 // generation and seq its acknowledgement must carry.

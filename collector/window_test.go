@@ -5,6 +5,12 @@ import (
 	"testing"
 )
 
+func newWindow(off int64) *window {
+	w := &window{}
+	w.begin(off)
+	return w
+}
+
 func TestWindowOffset(t *testing.T) {
 	tests := []struct {
 		name  string
