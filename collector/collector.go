@@ -37,6 +37,8 @@ type Collector struct {
 	deferred map[fileKey]int        // scans a possible copy in progress was put off
 	released map[fileKey]releasedFile
 
+	links map[string]struct{} // symbolic links skipped at the last scan (owned by scan)
+
 	watcher    *fsnotify.Watcher
 	readCtx    context.Context
 	cancelRead context.CancelFunc
@@ -130,15 +132,16 @@ func (c *Collector) Start(ctx context.Context) error {
 // Stats returns a snapshot of the counters.
 func (c *Collector) Stats() Stats {
 	return Stats{
-		LinesRead:      c.stats.linesRead.Load(),
-		BytesRead:      c.stats.bytesRead.Load(),
-		LinesTruncated: c.stats.truncated.Load(),
-		EntriesSent:    c.stats.sent.Load(),
-		EntriesAcked:   c.stats.acked.Load(),
-		BytesAcked:     c.stats.bytesAcked.Load(),
-		ProducerErrors: c.stats.producerErr.Load(),
-		FilesWatched:   c.stats.filesWatched.Load(),
-		BufferedBytes:  c.budget.inUse(),
+		LinesRead:       c.stats.linesRead.Load(),
+		BytesRead:       c.stats.bytesRead.Load(),
+		LinesTruncated:  c.stats.truncated.Load(),
+		EntriesSent:     c.stats.sent.Load(),
+		EntriesAcked:    c.stats.acked.Load(),
+		BytesAcked:      c.stats.bytesAcked.Load(),
+		ProducerErrors:  c.stats.producerErr.Load(),
+		FilesWatched:    c.stats.filesWatched.Load(),
+		SymlinksSkipped: c.stats.symlinksSkipped.Load(),
+		BufferedBytes:   c.budget.inUse(),
 	}
 }
 

@@ -91,6 +91,15 @@ type Config struct {
 	// acknowledged. Default 5s. Unacknowledged records are not checkpointed
 	// and are sent again after a restart.
 	CloseTimeout time.Duration
+	// FollowSymlinks reads files reached through a symbolic link: a link a
+	// pattern matches, or a linked directory a glob segment goes through.
+	// Default false: such a path is skipped, logged once and counted in
+	// tailcast_collector_symlinks_skipped_total, as Filebeat does, so that
+	// a link planted in a watched directory (ln -s /etc/shadow app.log)
+	// cannot ship another file. The fixed directory part of a pattern, up
+	// to its first glob character, is the operator's and is followed
+	// either way; `**` never descends into a linked directory.
+	FollowSymlinks bool
 	// Poll disables inotify: files are checked for new data every
 	// PollInterval only. Default false (inotify, with a PollInterval safety
 	// check).

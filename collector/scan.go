@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"sort"
 	"syscall"
@@ -19,9 +20,15 @@ type match struct {
 func (c *Collector) scan() {
 	seen := map[fileKey]match{}
 	var st syscall.Stat_t // not os.Stat: a thousand files a second were its garbage
+	var dirs map[string]bool
+	var links map[string]struct{}
 	for _, in := range c.inputs {
 		for _, p := range in.expand() {
-			if syscall.Stat(p, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+			ok, link := c.statMatch(in, p, &st, &dirs)
+			if link != "" {
+				links = c.skipLink(links, link, p)
+			}
+			if !ok {
 				continue
 			}
 			//nolint:unconvert // Dev is int32 on some platforms
@@ -31,6 +38,7 @@ func (c *Collector) scan() {
 			}
 		}
 	}
+	c.links = links
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -103,7 +111,14 @@ func (c *Collector) releaseGone(seen map[fileKey]match) {
 // open starts tailing a newly seen file, where startOffset decides. Called
 // with c.mu held.
 func (c *Collector) open(k fileKey, m match, first bool) error {
-	f, err := os.Open(m.path)
+	flag := os.O_RDONLY
+	if !c.cfg.FollowSymlinks {
+		flag |= syscall.O_NOFOLLOW
+	}
+	f, err := os.OpenFile(m.path, flag, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil // replaced by a link since it was stat'ed: the next scan skips it
+	}
 	if err != nil {
 		return err
 	}
