@@ -43,6 +43,13 @@
 // producer already held behind it can still land first if Kafka returns at
 // that very moment.
 //
+// Symbolic links are not followed unless FollowSymlinks is set: a link a
+// pattern matches, or a linked directory a glob segment goes through, is
+// skipped, logged once and counted (links.go), and open refuses a path
+// that became a link since the scan (O_NOFOLLOW). A watched directory
+// writable by an application must not let it ship files it cannot read.
+// The fixed directory part of a pattern is the operator's and is followed.
+//
 // Known limits: a file created and moved out of every pattern within one
 // RescanInterval is never seen; a truncated file rewritten with the same
 // first bytes past the old offset is not noticed.
@@ -53,7 +60,8 @@
 // The parts, one role per file:
 //
 //	Collector (collector.go)   lifecycle: New, Start, Close, Stats
-//	 ├─ scan (scan.go)         expand the patterns, open and release files;
+//	 ├─ scan (scan.go)         expand the patterns (discover.go), skip links
+//	 │    (links.go), open and release files;
 //	 │    startOffset (start.go) decides, as a pure function, where a file
 //	 │    starts: its checkpoint, its start, its end, or where the original
 //	 │    of a copytruncate copy was left (ghosts.go)
