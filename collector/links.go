@@ -32,10 +32,12 @@ func (c *Collector) statMatch(in *compiledInput, p string, st *syscall.Stat_t, d
 	// filepath.Glob follows a linked directory that a `*` segment matches
 	// (`**` does not: WalkDir never descends into one). The root is the
 	// operator's own and is not checked.
-	var dst syscall.Stat_t // st keeps the file's
 	for d := filepath.Dir(p); len(d) > len(in.root); d = filepath.Dir(d) {
 		isLink, known := (*dirs)[d]
 		if !known {
+			// Declared here: it escapes (to the syscall), and a flat pattern
+			// never needs it.
+			var dst syscall.Stat_t // st keeps the file's
 			isLink = syscall.Lstat(d, &dst) == nil && dst.Mode&syscall.S_IFMT == syscall.S_IFLNK
 			if *dirs == nil {
 				*dirs = map[string]bool{}
