@@ -36,6 +36,14 @@ type Config struct {
 	Logger *zap.Logger
 }
 
+// WithDefaults returns c with every zero field set to the default Start
+// gives it, so that a caller (tailcast's --help) shows the defaults without
+// a second copy of them.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:9092"

@@ -606,7 +606,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"tail"}, "server URL is required"},
 		{[]string{"tail", "-o", "xml", "http://x"}, `output "xml"`},
 		{[]string{"demo"}, "dir: required"},
-		{[]string{"config", "check"}, "config takes 'check FILE'"},
+		{[]string{"config", "check"}, "config check takes one FILE"},
+		{[]string{"tail", "--host", "h", "http://x"}, "flag provided but not defined: -host"},
+		{[]string{"tail", "--ca", "x.pem", "--insecure", "http://x"}, "ca and insecure"},
+		{[]string{"collect", "--brokers", "k:1", "--backfill", "3", "a.log"}, "flag provided but not defined: -backfill"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
