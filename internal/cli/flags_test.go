@@ -274,7 +274,7 @@ func positionals(args []string) []string {
 // Each --help lists only what that command uses.
 func TestHelpIsPerCommand(t *testing.T) {
 	tests := []struct {
-		cmd       string
+		cmd        string
 		has, lacks []string
 	}{
 		{"tail", []string{"--only-service", "--only-host", "--auth-token", "--ca", "--insecure"}, []string{"--brokers", "--linger", "--host ", "--service ", "--token ", "--listen", "--log-level"}},
