@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -104,9 +105,12 @@ func start(t *testing.T, server bool, args ...string) *started {
 	}
 	// Lines written before the consumer holds its partitions could fall
 	// before its start offset (with --warmup -1): wait for readiness.
+	// A TLS server's certificate is the test's own, so readiness polling
+	// does not verify it; the tail tests do.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // test's own certificate
 	deadline := time.Now().Add(waitFor)
 	for {
-		resp, err := http.Get(s.url + "readyz")
+		resp, err := hc.Get(s.url + "readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
