@@ -39,7 +39,8 @@ type collectorSettings struct {
 func (c *collectorSettings) bind(s *config.Set, positions string) {
 	var err error
 	if c.cfg, err = (collector.Config{}).WithDefaults(); err != nil {
-		c.cfg.Host = "" // the collector reports the hostname error itself
+		// No hostname: collector.New reports it when the command runs.
+		c.cfg.Host = ""
 	}
 	f := &c.cfg
 	s.FileKey(&c.inputs, "inputs", "path patterns, each with its own service, labels and multiline rule (see Per-path inputs)")

@@ -44,7 +44,8 @@ func (f *Flag) Alias(short string) *Flag {
 
 // DefaultText replaces the shown default with a description, for a default
 // that depends on the machine or on other settings ("this machine's host
-// name"). The bound variable keeps its zero value.
+// name"). The bound variable is left as it is: the component or the
+// command derives the value when it runs.
 func (f *Flag) DefaultText(text string) *Flag {
 	f.Default, f.Described = text, true
 	return f
