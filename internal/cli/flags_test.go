@@ -108,6 +108,31 @@ func fieldPaths(root any) map[fieldKey][]int {
 	return m
 }
 
+// foreignFields maps each field of the command that lies inside another
+// package's struct (a component Config) to that struct's type.
+func foreignFields(c command) map[fieldKey]reflect.Type {
+	m := map[fieldKey]reflect.Type{}
+	cliPkg := reflect.TypeOf(c).Elem().PkgPath()
+	var walk func(v reflect.Value, owner reflect.Type)
+	walk = func(v reflect.Value, owner reflect.Type) {
+		for i := range v.NumField() {
+			f := v.Field(i)
+			if owner != nil {
+				m[fieldKey{f.Addr().Pointer(), f.Type()}] = owner
+			}
+			if f.Kind() == reflect.Struct {
+				o := owner
+				if o == nil && f.Type().PkgPath() != cliPkg {
+					o = f.Type()
+				}
+				walk(f, o)
+			}
+		}
+	}
+	walk(reflect.ValueOf(c).Elem(), nil)
+	return m
+}
+
 // helpDefaults reads "--name ...\n        usage (default X)" from --help.
 func helpDefaults(help string) map[string]string {
 	out := map[string]string{}
@@ -155,6 +180,7 @@ func TestHelpDefaultsAreWhatRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 			comps := components(t, c)
+			foreign := foreignFields(c)
 			paths := make([]map[fieldKey][]int, len(comps))
 			for i, cp := range comps {
 				paths[i] = fieldPaths(cp.live)
@@ -175,14 +201,19 @@ func TestHelpDefaultsAreWhatRuns(t *testing.T) {
 				}
 				key := fieldKey{reflect.ValueOf(f.Ptr).Pointer(), reflect.TypeOf(f.Ptr).Elem()}
 				runs, where := config.Format(f.Ptr), "the command"
+				listed := false
 				for i, cp := range comps {
 					if p, ok := paths[i][key]; ok {
 						field := reflect.ValueOf(&cp.built).Elem().Elem()
 						built := reflect.New(field.Type()).Elem()
 						built.Set(field)
 						runs, where = config.Format(built.FieldByIndex(p).Addr().Interface()), cp.name+" Config"
+						listed = true
 						break
 					}
+				}
+				if owner := foreign[key]; owner != nil && !listed {
+					t.Errorf("--%s is bound inside a %v, which components() does not list: add it there, so its default is checked against the component's", f.Name, owner)
 				}
 				if required[e.name] != nil && isRequiredFlag(f.Name, required[e.name]) {
 					continue
