@@ -142,7 +142,7 @@ func (c *Config) setDefaults() error {
 func (c *Config) fill() error {
 	c.Host = validUTF8(c.Host)
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Host == "" {
 		h, err := os.Hostname()

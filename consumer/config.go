@@ -74,7 +74,7 @@ func (c Config) WithDefaults() Config {
 
 func (c *Config) setDefaults() {
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Group == "" {
 		host, err := os.Hostname()

@@ -10,6 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/tailcast/tailcast/internal/kafkaconf"
 )
 
 // Config configures the embedded broker.
@@ -49,10 +51,10 @@ func (c *Config) setDefaults() {
 		c.Listen = "127.0.0.1:9092"
 	}
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Partitions <= 0 {
-		c.Partitions = 3
+		c.Partitions = kafkaconf.DefaultPartitions
 	}
 	if c.RetentionBytes <= 0 {
 		c.RetentionBytes = 1 << 30

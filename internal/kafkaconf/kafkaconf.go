@@ -51,9 +51,14 @@ type TLS struct {
 	InsecureSkipVerify bool
 }
 
-// DefaultPartitions is the partition count of a topic EnsureTopic creates
-// when given none.
-const DefaultPartitions = 3
+// Defaults every tailcast Kafka component shares: the topic the collector
+// produces to, the consumer reads and the embedded broker creates, and the
+// partition count of a topic tailcast creates (EnsureTopic, the embedded
+// broker).
+const (
+	DefaultTopic      = "logs"
+	DefaultPartitions = 3
+)
 
 // WithDefaults returns c with every zero field set to its default, so that
 // a caller (tailcast's --help) shows the defaults without a second copy.
