@@ -76,7 +76,8 @@ type Config struct {
 	// file's last entry. Default 5ms; FlushTimeout or more waits as long as
 	// for an unterminated line.
 	MultilineWait time.Duration
-	// Linger is how long the producer waits to batch records. Default 5ms.
+	// Linger is how long the producer waits to batch records. Default 2ms,
+	// the figure docs/BENCHMARKS.md was measured with.
 	Linger time.Duration
 	// Compression is "none", "lz4", "zstd", "snappy" or "gzip". Default
 	// "lz4".
@@ -126,13 +127,31 @@ type compiledInput struct {
 	pbFields []logpb.Field // Labels sorted by key, shared read-only by every entry
 }
 
+// WithDefaults returns c with every zero field set to the default New gives
+// it, so that a caller (tailcast's --help) shows the defaults without a
+// second copy of them. It does not validate c.
+func (c Config) WithDefaults() (Config, error) {
+	err := c.fill()
+	return c, err
+}
+
 func (c *Config) setDefaults() error {
 	if len(c.Kafka.Brokers) == 0 {
 		return fmt.Errorf("collector: %w", kafkaconf.ErrNoBrokers)
 	}
+	if err := c.fill(); err != nil {
+		return err
+	}
+	if _, err := compressionCodec(c.Compression); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Config) fill() error {
 	c.Host = validUTF8(c.Host)
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Host == "" {
 		h, err := os.Hostname()
@@ -160,13 +179,10 @@ func (c *Config) setDefaults() error {
 		c.MultilineWait = 5 * time.Millisecond
 	}
 	if c.Linger <= 0 {
-		c.Linger = 5 * time.Millisecond
+		c.Linger = 2 * time.Millisecond
 	}
 	if c.Compression == "" {
 		c.Compression = "lz4"
-	}
-	if _, err := compressionCodec(c.Compression); err != nil {
-		return err
 	}
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = 5 * time.Second

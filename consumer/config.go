@@ -64,9 +64,17 @@ type Config struct {
 // defaultWarmup is Config.Warmup's default.
 const defaultWarmup = 10000
 
+// WithDefaults returns c with every zero field set to the default New gives
+// it, so that a caller (tailcast's --help) shows the defaults without a
+// second copy of them.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Group == "" {
 		host, err := os.Hostname()

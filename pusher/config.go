@@ -76,6 +76,14 @@ type Config struct {
 	Registerer prometheus.Registerer
 }
 
+// WithDefaults returns c with every zero field set to the default New gives
+// it, so that a caller (tailcast's --help) shows the defaults without a
+// second copy of them. The error is New's verdict on c.
+func (c Config) WithDefaults() (Config, error) {
+	err := c.fill()
+	return c, err
+}
+
 func (c *Config) fill() error {
 	if c.RingEntries == 0 {
 		c.RingEntries = 100_000

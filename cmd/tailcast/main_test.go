@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // The real binary shuts down cleanly on SIGTERM and SIGINT: exit status 0,
@@ -65,13 +68,7 @@ func TestGracefulShutdown(t *testing.T) {
 			// read, then signal and check the final save.
 			positions := filepath.Join(dir, "data", "positions.json")
 			size := int64(body.Len())
-			deadline := time.Now().Add(30 * time.Second)
-			for offsetOf(t, positions) != size {
-				if time.Now().After(deadline) {
-					t.Fatalf("positions never reached %d", size)
-				}
-				time.Sleep(20 * time.Millisecond) // polling interval
-			}
+			wait.For(t, 30*time.Second, fmt.Sprintf("positions to reach %d", size), func() bool { return offsetOf(t, positions) == size })
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/tailcast/tailcast/internal/kafkaconf"
 )
 
 // Config configures the embedded broker.
@@ -36,15 +38,23 @@ type Config struct {
 	Logger *zap.Logger
 }
 
+// WithDefaults returns c with every zero field set to the default Start
+// gives it, so that a caller (tailcast's --help) shows the defaults without
+// a second copy of them.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:9092"
 	}
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Partitions <= 0 {
-		c.Partitions = 3
+		c.Partitions = kafkaconf.DefaultPartitions
 	}
 	if c.RetentionBytes <= 0 {
 		c.RetentionBytes = 1 << 30
