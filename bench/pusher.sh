@@ -144,7 +144,10 @@ FRONTAIL=$(cd "$(dirname "$FRONTAIL")" && pwd)/frontail
 mkdir -p "$PEERS/bin"
 [[ -f $PEERS/.gitignore ]] || printf '*\n' >"$PEERS/.gitignore"
 CENTRIFUGO=$(cd "$PEERS/bin" && pwd)/centrifugo
-if [[ ! -x $CENTRIFUGO ]] || ! "$CENTRIFUGO" version 2>/dev/null | grep -qF "${CENTRIFUGO_VERSION#v} "; then
+# A go-installed Centrifugo says "v0.0.0" (releases set it at link time):
+# its module version is in its build information.
+centrifugo_version() { go version -m "$CENTRIFUGO" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/centrifugal/centrifugo/v6" {print $3}'; }
+if [[ ! -x $CENTRIFUGO || $(centrifugo_version) != "$CENTRIFUGO_VERSION" ]]; then
 	log "installing centrifugo $CENTRIFUGO_VERSION into $PEERS/bin (go install: a few minutes of CPU)"
 	GOBIN=$(dirname "$CENTRIFUGO") go install "github.com/centrifugal/centrifugo/v6@$CENTRIFUGO_VERSION" ||
 		die "go install centrifugo $CENTRIFUGO_VERSION failed"
@@ -403,7 +406,7 @@ WSD_VERSION=$(dpkg-query -W -f '${Version}' websocketd 2>/dev/null || websocketd
 VERSIONS+=" websocketd $WSD_VERSION with $(tail --version | head -1);"
 VERSIONS+=" frontail $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/frontail/package.json" | head -1)"
 VERSIONS+=" (socket.io $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/socket.io/package.json" | head -1), node $(node --version));"
-VERSIONS+=" $("$CENTRIFUGO" version 2>&1 | head -1)."
+VERSIONS+=" Centrifugo $(centrifugo_version) (go install, $(go version -m "$CENTRIFUGO" | awk 'NR == 1 {print $2}'))."
 
 fmt_k() { awk -v x="$1" 'BEGIN {if (x == "") print "n/a"; else if (x >= 1e6) printf "%.2fM", x / 1e6; else printf "%.0fk", x / 1e3}'; }
 sweep_rows() { # sweep_rows SERVER CLIENTS LABEL
