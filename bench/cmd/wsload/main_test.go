@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	"golang.org/x/sys/unix"
+
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 func TestHistogramQuantiles(t *testing.T) {
@@ -412,6 +418,82 @@ func TestCentrifugoLinesMidLine(t *testing.T) {
 			if gotPong := n > 0; gotPong != tt.wantPong {
 				t.Errorf("pong: got %v (%d bytes), want %v", gotPong, n, tt.wantPong)
 			}
+		})
+	}
+}
+
+// TestDialCentrifugo dials a stand-in Centrifugo on a loopback socket: the
+// client sends connect, then subscribe to its channel, and is ready once the
+// subscribe reply arrives (here batched with the connect reply in one
+// frame, as Centrifugo does); a refused subscribe fails the dial with the
+// server's reason, not a timeout. Publications after that are counted.
+func TestDialCentrifugo(t *testing.T) {
+	tests := []struct {
+		name    string
+		reply   string
+		wantErr string
+	}{
+		{"subscribed", `{"id":1,"connect":{"client":"a","version":"6.9.1"}}` + "\n" + `{"id":2,"subscribe":{}}`, ""},
+		{"refused", `{"id":1,"connect":{"client":"a"}}` + "\n" + `{"id":2,"error":{"code":102,"message":"unknown channel"}}`, "unknown channel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			got := make(chan string, 1)
+			go func() {
+				nc, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer nc.Close()
+				if _, err := ws.Upgrade(nc); err != nil {
+					got <- "upgrade: " + err.Error()
+					return
+				}
+				var cmds []string
+				for range 2 {
+					p, err := wsutil.ReadClientText(nc)
+					if err != nil {
+						got <- "read: " + err.Error()
+						return
+					}
+					cmds = append(cmds, string(p))
+				}
+				got <- strings.Join(cmds, "\n")
+				if wsutil.WriteServerText(nc, []byte(tt.reply)) != nil {
+					return
+				}
+				wsutil.WriteServerText(nc, centBatch(centPub(0, 5), centPub(1, 5)))
+				wsutil.ReadClientText(nc) // until the client closes
+			}()
+
+			l := &load{o: &options{
+				url: "ws://" + ln.Addr().String() + "/connection/websocket", proto: "centrifugo", channel: "logs",
+				sources: []net.IP{net.IPv4(127, 0, 0, 1)}, marker: []byte("@@"), bufSize: 1024, readers: 1, dialTO: 30 * time.Second,
+			}}
+			if err := l.startPollers(); err != nil {
+				t.Fatal(err)
+			}
+			defer l.stopPollers()
+			c, err := l.dial(context.Background(), 0, false)
+			if cmds, want := <-got, `{"id":1,"connect":{}}`+"\n"+`{"id":2,"subscribe":{"channel":"logs"}}`; cmds != want {
+				t.Errorf("commands: got %s, want %s", cmds, want)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("dial: got %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("dial: %v", err)
+			}
+			defer unix.Close(c.fd)
+			wait.For(t, 10*time.Second, "two publications counted", func() bool { return c.delivered.Load() == 2 })
 		})
 	}
 }
