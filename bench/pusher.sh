@@ -92,7 +92,6 @@ TAILCAST_BIN=${TAILCAST_BIN:-bin/tailcast}
 WRITE_DOC=${WRITE_DOC:-1}
 KEEP=${KEEP:-0}
 DOC=docs/BENCHMARKS.md
-PEERS=bench/.peers
 
 BENCH=bench-pusher
 # shellcheck source=bench/lib.sh
@@ -107,7 +106,6 @@ for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES CENTRIFUGO_RATES FANOUT_
 	for r in ${!v}; do posint "$r" || die "$v: $r is not a positive integer"; done
 done
 ((IDLE_STEP <= 9000)) || die "IDLE_STEP=$IDLE_STEP: one wsload process holds at most 9000 (20000 open files per process, and the server needs one per connection)"
-[[ $CENTRIFUGO_VERSION =~ ^v6\.[0-9]+\.[0-9]+$ ]] || die "CENTRIFUGO_VERSION=$CENTRIFUGO_VERSION: want v6.X.Y (the config written here is v6's)"
 [[ -x $TAILCAST_BIN ]] || die "$TAILCAST_BIN missing: run 'make build' (or make bench-pusher)"
 TAILCAST_BIN=$(cd "$(dirname "$TAILCAST_BIN")" && pwd)/$(basename "$TAILCAST_BIN")
 command -v go >/dev/null || die "go missing: the helpers in bench/cmd are built with it"
@@ -121,38 +119,11 @@ NOFILE=$(ulimit -n)
 	log "ulimit -n is $NOFILE: the server cannot hold $((IDLE_STEP * IDLE_STEPS)) connections; the idle test will fail"
 
 # --- peers -------------------------------------------------------------------
-if ! command -v websocketd >/dev/null; then
-	[[ $(id -u) == 0 ]] || die "websocketd missing; install it as root (Debian: apt-get install websocketd) and run again"
-	log "installing websocketd"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends websocketd >/dev/null 2>&1 ||
-		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends websocketd >/dev/null; } ||
-		die "apt-get install websocketd failed"
-fi
-FRONTAIL=$PEERS/node_modules/.bin/frontail
-if [[ ! -x $FRONTAIL ]]; then
-	command -v npm >/dev/null || die "npm missing: frontail is installed with it (Debian: apt-get install npm)"
-	log "installing frontail into $PEERS"
-	mkdir -p "$PEERS"
-	printf '*\n' >"$PEERS/.gitignore"
-	npm install --prefix "$PEERS" --no-audit --no-fund --loglevel=error frontail >/dev/null ||
-		die "npm install frontail failed"
-fi
-FRONTAIL=$(cd "$(dirname "$FRONTAIL")" && pwd)/frontail
-# Centrifugo has no Debian package; go install builds the tagged release
-# from the module proxy (a few minutes of CPU, once).
-mkdir -p "$PEERS/bin"
-[[ -f $PEERS/.gitignore ]] || printf '*\n' >"$PEERS/.gitignore"
-CENTRIFUGO=$(cd "$PEERS/bin" && pwd)/centrifugo
-# A go-installed Centrifugo says "v0.0.0" (releases set it at link time):
-# its module version is in its build information.
-centrifugo_version() { go version -m "$CENTRIFUGO" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/centrifugal/centrifugo/v6" {print $3}'; }
-if [[ ! -x $CENTRIFUGO || $(centrifugo_version) != "$CENTRIFUGO_VERSION" ]]; then
-	log "installing centrifugo $CENTRIFUGO_VERSION into $PEERS/bin (go install: a few minutes of CPU)"
-	GOBIN=$(dirname "$CENTRIFUGO") go install "github.com/centrifugal/centrifugo/v6@$CENTRIFUGO_VERSION" ||
-		die "go install centrifugo $CENTRIFUGO_VERSION failed"
-fi
-{ command -v websocketd >/dev/null && [[ -x $FRONTAIL && -x $CENTRIFUGO ]]; } || die "websocketd, frontail or centrifugo still missing after install"
+# Installed when missing (run scripts/bench-peers ahead: building Centrifugo
+# takes minutes, and that load would still show in the first steps).
+CENTRIFUGO_VERSION=$CENTRIFUGO_VERSION ./scripts/bench-peers || die "scripts/bench-peers failed"
+FRONTAIL=$(pwd)/$FRONTAIL
+CENTRIFUGO=$(pwd)/$CENTRIFUGO
 
 # --- work directory, processes, cleanup ----------------------------------------
 bench_workdir tailcast-bench-pusher
