@@ -31,7 +31,7 @@
 #   CENTRIFUGO_RATES [2000 5000 10000 20000]*  lines/s of the file, published into Centrifugo
 #   FANOUT_CLIENTS [1000]        clients of the fan-out tests
 #   FANOUT_RATES [300 1000 2000 3000]*         entries/s published to the pusher alone, in order
-#   CENTRIFUGO_FANOUT_RATES [300 500 700 1000]* publications/s into Centrifugo alone, in order
+#   CENTRIFUGO_FANOUT_RATES [300 500 700 1000 2000 3000]* publications/s into Centrifugo alone, in order
 #   PIPELINE_FANOUT_RATES [1000 2000]*         lines/s through `tailcast run` to as many clients
 #   IDLE_STEP [5000]*            idle connections added per step (one wsload each)
 #   IDLE_STEPS [3]               steps (IDLE_STEP × IDLE_STEPS connections at the end)
@@ -77,7 +77,7 @@ FRONTAIL_RATES=${FRONTAIL_RATES:-100 200 400 800 1600}
 CENTRIFUGO_RATES=${CENTRIFUGO_RATES:-2000 5000 10000 20000}
 FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
 FANOUT_RATES=${FANOUT_RATES:-300 1000 2000 3000}
-CENTRIFUGO_FANOUT_RATES=${CENTRIFUGO_FANOUT_RATES:-300 500 700 1000}
+CENTRIFUGO_FANOUT_RATES=${CENTRIFUGO_FANOUT_RATES:-300 500 700 1000 2000 3000}
 CENTRIFUGO_VERSION=${CENTRIFUGO_VERSION:-v6.9.1}
 PIPELINE_FANOUT_RATES=${PIPELINE_FANOUT_RATES:-1000 2000}
 IDLE_STEP=${IDLE_STEP:-5000}
@@ -425,6 +425,24 @@ ratio() { # ratio PEER [TAILCAST_SERVER CLIENTS]: tailcast's best deliveries/s o
 	[[ -n $a && -n $b ]] || { echo n/a; return; }
 	awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f×", a / b}'
 }
+# bounded_ratio A B CLIENTS A_RATES B_RATES: A's best deliveries/s over B's,
+# "≥ " when only A was never saturated (its figure is a floor), "≤ " when
+# only B was.
+bounded_ratio() {
+	local qa qb r
+	qa=$(qualifier "$1" "$3" "$4")
+	qb=$(qualifier "$2" "$3" "$5")
+	r=$(ratio "$2" "$1" "$3")
+	if [[ $qa == "≥ " && $qb == "≥ " ]]; then
+		echo "$r (neither saturated)"
+	elif [[ $qa == "≥ " ]]; then
+		echo "≥ $r"
+	elif [[ $qb == "≥ " ]]; then
+		echo "≤ $r"
+	else
+		echo "$r"
+	fi
+}
 # same_rate_rows A B CLIENTS PATH: p99 of A and B at every rate both ran
 # (not saturated), and B's p99 over A's.
 same_rate_rows() {
@@ -509,8 +527,8 @@ FAN_FIRST=$WORK/pusher.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	echo
 	echo "| comparison | tailcast | Centrifugo | ratio |"
 	echo "|---|---|---|---:|"
-	echo "| $PEER_CLIENTS clients, file append → read: highest sustained deliveries/s | $(qualifier tailcast "$PEER_CLIENTS" "$TAILCAST_RATES")$(fmt_k "$(best tailcast "$PEER_CLIENTS" deliveries_per_s)")/s at p99 $(best tailcast "$PEER_CLIENTS" p99_ms) ms | $(qualifier centrifugo "$PEER_CLIENTS" "$CENTRIFUGO_RATES")$(fmt_k "$(best centrifugo "$PEER_CLIENTS" deliveries_per_s)")/s at p99 $(best centrifugo "$PEER_CLIENTS" p99_ms) ms | $(ratio centrifugo) |"
-	echo "| $FANOUT_CLIENTS clients, publish → read: highest sustained deliveries/s | $(qualifier pusher "$FANOUT_CLIENTS" "$FANOUT_RATES")$(fmt_k "$(best pusher "$FANOUT_CLIENTS" deliveries_per_s)")/s at p99 $(best pusher "$FANOUT_CLIENTS" p99_ms) ms | $(qualifier centrifugo-api "$FANOUT_CLIENTS" "$CENTRIFUGO_FANOUT_RATES")$(fmt_k "$(best centrifugo-api "$FANOUT_CLIENTS" deliveries_per_s)")/s at p99 $(best centrifugo-api "$FANOUT_CLIENTS" p99_ms) ms | $(ratio centrifugo-api pusher "$FANOUT_CLIENTS") |"
+	echo "| $PEER_CLIENTS clients, file append → read: highest sustained deliveries/s | $(qualifier tailcast "$PEER_CLIENTS" "$TAILCAST_RATES")$(fmt_k "$(best tailcast "$PEER_CLIENTS" deliveries_per_s)")/s at p99 $(best tailcast "$PEER_CLIENTS" p99_ms) ms | $(qualifier centrifugo "$PEER_CLIENTS" "$CENTRIFUGO_RATES")$(fmt_k "$(best centrifugo "$PEER_CLIENTS" deliveries_per_s)")/s at p99 $(best centrifugo "$PEER_CLIENTS" p99_ms) ms | $(bounded_ratio tailcast centrifugo "$PEER_CLIENTS" "$TAILCAST_RATES" "$CENTRIFUGO_RATES") |"
+	echo "| $FANOUT_CLIENTS clients, publish → read: highest sustained deliveries/s | $(qualifier pusher "$FANOUT_CLIENTS" "$FANOUT_RATES")$(fmt_k "$(best pusher "$FANOUT_CLIENTS" deliveries_per_s)")/s at p99 $(best pusher "$FANOUT_CLIENTS" p99_ms) ms | $(qualifier centrifugo-api "$FANOUT_CLIENTS" "$CENTRIFUGO_FANOUT_RATES")$(fmt_k "$(best centrifugo-api "$FANOUT_CLIENTS" deliveries_per_s)")/s at p99 $(best centrifugo-api "$FANOUT_CLIENTS" p99_ms) ms | $(bounded_ratio pusher centrifugo-api "$FANOUT_CLIENTS" "$FANOUT_RATES" "$CENTRIFUGO_FANOUT_RATES") |"
 	same_rate_rows tailcast centrifugo "$PEER_CLIENTS" "file append → read"
 	same_rate_rows pusher centrifugo-api "$FANOUT_CLIENTS" "publish → read"
 	echo
