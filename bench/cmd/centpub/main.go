@@ -13,8 +13,8 @@
 //	    just before their batch request is sent (latency publish to read).
 //	centpub -api ... -follow FILE [-- CMD ARGS...]
 //	    the side-by-side load: publishes every line appended to FILE after
-//	    it started, as `tail -F` feeds websocketd and frontail's watcher
-//	    feeds frontail (latency from append to read, the stamp being the
+//	    it started, woken by inotify as `tail -F` feeds websocketd and
+//	    frontail's watcher feeds frontail (latency from append to read, the stamp being the
 //	    writer's). CMD, the writer (bench/cmd/ratelines), is started once
 //	    centpub follows the file, and stopped with it.
 //
@@ -40,6 +40,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/tailcast/tailcast/bench/internal/benchline"
 )
@@ -143,9 +145,9 @@ func (p *publisher) generate(ctx context.Context, rate float64, size int) error 
 	}
 }
 
-// followPoll is how long follow waits at the end of the file before
-// reading again: well under the writer's millisecond tick.
-const followPoll = 200 * time.Microsecond
+// followPoll is how long follow waits at the end of the file for a write
+// event before reading again anyway: a missed event costs at most this.
+const followPoll = 100 * time.Millisecond
 
 // openAtEnd opens file for follow, at its end.
 func openAtEnd(file string) (*os.File, error) {
@@ -160,9 +162,20 @@ func openAtEnd(file string) (*os.File, error) {
 	return f, nil
 }
 
-// follow publishes the lines appended to f from its offset on. CMD, if
-// given, is started first and stopped when ctx ends.
+// follow publishes the lines appended to f from its offset on, woken by
+// inotify as `tail -F` is. CMD, if given, is started first and stopped
+// when ctx ends.
 func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) error {
+	watch, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	defer watch.Close()
+	if err := watch.Add(f.Name()); err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	idle := time.NewTimer(followPoll)
+	defer idle.Stop()
 	exited := make(chan error, 1)
 	var cmd *exec.Cmd
 	if len(cmdArgs) > 0 {
@@ -187,15 +200,7 @@ func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) er
 	buf := make([]byte, 1<<20)
 	var w int
 	var lines [][]byte
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-exited:
-			exited <- err
-			return fmt.Errorf("writer exited: %v", err)
-		default:
-		}
+	for ctx.Err() == nil { // checked here too: a writer faster than publish never lets the file end
 		n, err := f.Read(buf[w:])
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("follow: %w", err)
@@ -204,7 +209,18 @@ func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) er
 			if w == len(buf) {
 				return fmt.Errorf("follow: a line longer than %d bytes", len(buf))
 			}
-			time.Sleep(followPoll)
+			idle.Reset(followPoll)
+			select {
+			case <-ctx.Done():
+				return nil
+			case err := <-exited:
+				exited <- err
+				return fmt.Errorf("writer exited: %v", err)
+			case err := <-watch.Errors:
+				return fmt.Errorf("follow: watch: %w", err)
+			case <-watch.Events:
+			case <-idle.C:
+			}
 			continue
 		}
 		w += n
@@ -225,6 +241,7 @@ func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) er
 		}
 		w = copy(buf, rest)
 	}
+	return nil
 }
 
 // publish sends lines as one batch of publish commands and checks that

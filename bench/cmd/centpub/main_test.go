@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,5 +202,52 @@ func TestGenerate(t *testing.T) {
 		if len(l) != 129 || seq != int64(i) || ts < t0 || ts > t1 {
 			t.Errorf("line %d: got %d bytes, seq %d, stamp %d; want 129 bytes, seq %d, stamp in [%d, %d]", i, len(l), seq, ts, i, t0, t1)
 		}
+	}
+}
+
+// TestFollowStops: with a writer that never pauses, cancelling still ends
+// follow (which waits for the writer it stopped before returning); a
+// writer that fails ends follow with an error.
+func TestFollowStops(t *testing.T) {
+	tests := []struct {
+		name    string
+		script  string // the writer, sh -c; $0 is the file
+		cancel  bool
+		wantErr string
+	}{
+		{"writer never pauses", `while :; do echo "line @@1800000000000000000" >>"$0"; done`, true, ""},
+		{"writer fails", `echo "line @@1800000000000000000" >>"$0"; exit 3`, false, "writer exited: exit status 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &fakeAPI{}
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			file := filepath.Join(t.TempDir(), "f.log")
+			if err := os.WriteFile(file, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			in, err := openAtEnd(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var got error
+			var returned atomic.Bool
+			go func() {
+				got = newPublisher(srv.URL).follow(ctx, in, []string{"sh", "-c", tt.script, file})
+				returned.Store(true)
+			}()
+			wait.For(t, 10*time.Second, "a line published", func() bool { return len(api.published()) > 0 })
+			if tt.cancel {
+				cancel()
+			}
+			wait.For(t, 10*time.Second, "follow returned", returned.Load)
+			if tt.wantErr == "" && got != nil || tt.wantErr != "" && (got == nil || !strings.Contains(got.Error(), tt.wantErr)) {
+				t.Errorf("follow: got %v, want error %q", got, tt.wantErr)
+			}
+		})
 	}
 }
