@@ -2,8 +2,8 @@
 # Pusher and end-to-end benchmarks (issue 4, "Performance"): fan-out to many
 # websocket clients, deliveries/s against frontail, websocketd and Centrifugo
 # on the same load, idle RSS per connection, and file-append-to-client
-# latency, on this machine, in one run. Prints markdown and writes it to docs/BENCHMARKS.md
-# between the bench-pusher and bench-e2e markers.
+# latency, on this machine, in one run. Prints markdown and writes it to
+# docs/BENCHMARKS.md between the bench-pusher and bench-e2e markers.
 #
 #   make bench-pusher              # or ./bench/pusher.sh  (about 7 minutes)
 #   QUICK=1 ./bench/pusher.sh      # smoke run (about 3 minutes)
@@ -444,7 +444,7 @@ bounded_ratio() {
 	fi
 }
 # same_rate_rows A B CLIENTS PATH: p99 of A and B at every rate both ran
-# (not saturated), and B's p99 over A's.
+# (a saturated step marked so), and B's p99 over A's.
 same_rate_rows() {
 	local a=$1 b=$2 clients=$3 path=$4 r fa fb
 	for r in ${STEPS[$a.$clients]:-}; do
@@ -482,7 +482,7 @@ FAN_FIRST=$WORK/pusher.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	echo "- Machine: $MACHINE. Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER."
 	[[ -n $BUSY ]] && echo "$BUSY"
 	echo "- Versions: $VERSIONS"
-	echo "- Load: \`ratelines\` appends ${WARMUP} s + ${WINDOW} s of 130-byte lines at each rate to a fresh file; every server tails it (fresh server per step); \`wsload\` holds the clients over 127.0.0.1–8 and counts for ${WINDOW} s after ${WARMUP} s of warm-up; a tenth of the clients measure latency from append to read. The pusher-alone rows replace the file by \`pushserve\`, which publishes the same lines straight into a \`pusher.Server\`, stamped just before \`Publish\` (latency from publish to read: the fan-out target). A step is saturated when it delivers < 90% of the offered rate, its p99 exceeds ${MAX_P99_MS} ms, or a client is disconnected; each sweep stops at its first saturated step."
+	echo "- Load: \`ratelines\` appends ${WARMUP} s + ${WINDOW} s of 130-byte lines at each rate to a fresh file; every server tails it (fresh server per step; Centrifugo through \`centpub -follow\`, which publishes each appended line into its HTTP API); \`wsload\` holds the clients over 127.0.0.1–8 and counts for ${WINDOW} s after ${WARMUP} s of warm-up; a tenth of the clients measure latency from append to read. The pusher-alone rows replace the file by \`pushserve\`, which publishes the same lines straight into a \`pusher.Server\`, stamped just before \`Publish\` (latency from publish to read: the fan-out target); the Centrifugo fan-out rows likewise publish them with \`centpub -rate\`, stamped just before each \`/api/batch\` request. A step is saturated when it delivers < 90% of the offered rate, its p99 exceeds ${MAX_P99_MS} ms, or a client is disconnected; each sweep stops at its first saturated step."
 	echo
 	echo "### Side by side, $PEER_CLIENTS clients, and fan-out, $FANOUT_CLIENTS clients"
 	echo
