@@ -19,6 +19,9 @@
 //	    connects N clients, starts CMD (the publisher) once all are ready,
 //	    waits -warmup, counts for -duration, stops CMD and prints one line
 //	    of key=value results.
+//	wsload -proto centrifugo -url ws://127.0.0.1:P/connection/websocket [-channel logs] ... -- centpub ...
+//	    the same against Centrifugo v6: each client connects and subscribes
+//	    to -channel, and is ready once the subscribe reply arrives.
 //	wsload -idle -url ... -n 5000 -pid SERVERPID -ready-file F
 //	    connects N clients, waits -settle, writes the results (with the
 //	    server's VmRSS before and after) to -ready-file and stdout, and holds
