@@ -153,7 +153,8 @@ start_tailcast() { # start_tailcast NAME FILE [FLAGS...]
 	SERVER_PID=$SPAWNED
 	local hp=
 	for _ in $(seq 300); do
-		hp=$(sed -n 's|^tailcast: viewer at http://\([^/]*\)/.*|\1|p' "$WORK/$name.out")
+		# The background spawn may not have created the file yet (set -e).
+		hp=$(sed -n 's|^tailcast: viewer at http://\([^/]*\)/.*|\1|p' "$WORK/$name.out" 2>/dev/null || true)
 		[[ -n $hp ]] && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
@@ -172,7 +173,7 @@ start_pushserve() { # start_pushserve NAME
 	SERVER_PID=$SPAWNED
 	SERVER_URL=
 	for _ in $(seq 300); do
-		SERVER_URL=$(sed -n 's|^pushserve: \(ws://.*\)|\1|p' "$WORK/$1.out")
+		SERVER_URL=$(sed -n 's|^pushserve: \(ws://.*\)|\1|p' "$WORK/$1.out" 2>/dev/null || true)
 		[[ -n $SERVER_URL ]] && return 0
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
