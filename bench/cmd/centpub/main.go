@@ -140,6 +140,10 @@ func (p *publisher) generate(ctx context.Context, rate float64, size int) error 
 			seq++
 		}
 		if err := p.publish(ctx, lines); err != nil {
+			if ctx.Err() != nil { // stopped mid-request: the end, not a failure
+				p.skipped = bucket.Skipped()
+				return nil
+			}
 			return err
 		}
 	}
@@ -200,6 +204,7 @@ func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) er
 	buf := make([]byte, 1<<20)
 	var w int
 	var lines [][]byte
+	var writerErr error // the writer exited: what it wrote is read to the end first
 	for ctx.Err() == nil { // checked here too: a writer faster than publish never lets the file end
 		n, err := f.Read(buf[w:])
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -209,13 +214,19 @@ func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) er
 			if w == len(buf) {
 				return fmt.Errorf("follow: a line longer than %d bytes", len(buf))
 			}
+			if writerErr != nil {
+				return fmt.Errorf("writer exited: %v", writerErr)
+			}
 			idle.Reset(followPoll)
 			select {
 			case <-ctx.Done():
 				return nil
 			case err := <-exited:
-				exited <- err
-				return fmt.Errorf("writer exited: %v", err)
+				exited <- err // for the deferred wait
+				writerErr = err
+				if writerErr == nil {
+					writerErr = errors.New("exit status 0")
+				}
 			case err := <-watch.Errors:
 				return fmt.Errorf("follow: watch: %w", err)
 			case <-watch.Events:
@@ -236,6 +247,9 @@ func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) er
 		}
 		if len(lines) > 0 {
 			if err := p.publish(ctx, lines); err != nil {
+				if ctx.Err() != nil { // stopped mid-request: the end, not a failure
+					return nil
+				}
 				return err
 			}
 		}
