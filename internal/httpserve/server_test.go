@@ -2,6 +2,7 @@ package httpserve
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -174,6 +175,31 @@ func TestNewErrors(t *testing.T) {
 				t.Errorf("got %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// Over TLS a connection over the cap cannot be answered in plain text: it
+// is closed before the handshake, and counted.
+func TestConnectionCapTLS(t *testing.T) {
+	certFile, keyFile := certPaths(t)
+	writeCert(t, certFile, keyFile, 1)
+	s := start(t, Config{TLSCert: certFile, TLSKey: keyFile, MaxConns: 1})
+	addr := s.Addr().String()
+	first, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // test certificate
+	if err != nil {
+		t.Fatalf("first connection: %v", err)
+	}
+	defer first.Close()
+	wait.For(t, 5*time.Second, "one connection counted", func() bool { return s.Conns() == 1 })
+	if c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}); err == nil { //nolint:gosec // test certificate
+		c.Close()
+		t.Fatal("second connection: handshake succeeded, want it closed at the cap")
+	}
+	if got := counter(t, s.m.refused.WithLabelValues("conn_limit")); got != 1 {
+		t.Errorf("refused{conn_limit}: got %v, want 1", got)
+	}
+	if !strings.HasPrefix(s.URL(), "https://127.0.0.1:") {
+		t.Errorf("URL: got %q, want https://127.0.0.1:port/", s.URL())
 	}
 }
 
