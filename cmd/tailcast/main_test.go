@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,7 +45,12 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = cmd.Process.Kill() })
 			sc := bufio.NewScanner(stdout)
-			for sc.Scan() && !strings.Contains(sc.Text(), "viewer at") {
+			var url string
+			for sc.Scan() {
+				if _, u, ok := strings.Cut(sc.Text(), "viewer at "); ok {
+					url = strings.TrimSpace(u)
+					break
+				}
 			}
 			go func() { // keep draining so the process never blocks on stdout
 				for sc.Scan() {
@@ -69,6 +75,15 @@ func TestGracefulShutdown(t *testing.T) {
 			positions := filepath.Join(dir, "data", "positions.json")
 			size := int64(body.Len())
 			wait.For(t, 30*time.Second, fmt.Sprintf("positions to reach %d", size), func() bool { return offsetOf(t, positions) == size })
+			// A hang-up reloads certificates; it must not end the process.
+			if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 { // a few answers: a dying process would stop answering
+				if code := healthz(t, url); code != http.StatusOK {
+					t.Fatalf("/healthz after SIGHUP (%d): got %d, want 200", i, code)
+				}
+			}
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -106,4 +121,14 @@ func offsetOf(t *testing.T, path string) int64 {
 		return -1
 	}
 	return pf.Files[0].Offset
+}
+
+func healthz(t *testing.T, base string) int {
+	t.Helper()
+	resp, err := http.Get(strings.TrimSuffix(base, "/") + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

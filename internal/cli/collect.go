@@ -14,6 +14,7 @@ import (
 
 	"github.com/tailcast/tailcast/collector"
 	"github.com/tailcast/tailcast/internal/config"
+	"github.com/tailcast/tailcast/internal/httpserve"
 )
 
 // Input is one path pattern with its own service, labels and multiline rule.
@@ -175,6 +176,7 @@ func (c *collectCommand) run(ctx context.Context, env Env) error {
 	if err := col.Start(ctx); err != nil {
 		return fmt.Errorf("start collector: %w", err)
 	}
+	defer httpserve.OnSIGHUP(ctx, nil)() // nothing to reload, but a hang-up must not kill the agent
 	log.Info("collecting", zap.Int("inputs", len(c.col.inputs)), zap.Strings("brokers", c.kafka.kafka.Brokers))
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		tuneGC(ctx, col)

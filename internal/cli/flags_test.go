@@ -61,6 +61,7 @@ func components(t *testing.T, c command) []component {
 		return []component{
 			{"pusher", &c.srv.push, must(c.srv.pusherConfig(nil, nop, nil).WithDefaults())},
 			{"consumer", &c.srv.cons, cons.WithDefaults()},
+			{"http", &c.srv.front, c.srv.front.WithDefaults()},
 			{"kafka", &c.kafka.kafka, cons.Kafka.WithDefaults()},
 		}
 	case *runCommand:
@@ -70,6 +71,7 @@ func components(t *testing.T, c command) []component {
 			{"collector", &c.col.cfg, must(col.WithDefaults())},
 			{"pusher", &c.srv.push, must(c.srv.pusherConfig(nil, nop, nil).WithDefaults())},
 			{"consumer", &c.srv.cons, cons.WithDefaults()},
+			{"http", &c.srv.front, c.srv.front.WithDefaults()},
 			{"broker", &c.broker, c.brokerConfig(nop).WithDefaults()},
 			{"kafka", &c.kafka.kafka, col.Kafka.WithDefaults()},
 		}

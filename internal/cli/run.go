@@ -12,6 +12,7 @@ import (
 	"github.com/tailcast/tailcast/collector"
 	"github.com/tailcast/tailcast/internal/broker"
 	"github.com/tailcast/tailcast/internal/config"
+	"github.com/tailcast/tailcast/internal/httpserve"
 )
 
 // runCommand is `tailcast run`: everything on one machine.
@@ -77,6 +78,10 @@ func (c *runCommand) brokerConfig(log *zap.Logger) broker.Config {
 	cfg.DataDir = filepath.Join(c.dataDir, "kafka")
 	cfg.Topic = c.col.cfg.Topic
 	cfg.Partitions = c.kafka.partitions
+	// The client flags secure the embedded broker too: its one SASL
+	// account and, with kafka-cert and kafka-key, its server certificate.
+	cfg.SASL = c.kafka.kafka.SASL
+	cfg.TLS = c.kafka.kafka.TLS
 	cfg.Logger = log.Named("broker")
 	return cfg
 }
@@ -97,7 +102,11 @@ func (c *runCommand) run(ctx context.Context, env Env) error {
 			return err
 		}
 		defer b.Close()
-		c.kafka.kafka.Brokers = []string{b.Addr()}
+		kc := b.Kafka()
+		c.kafka.kafka.Brokers, c.kafka.kafka.SASL = kc.Brokers, kc.SASL
+		if kc.TLS.Enable {
+			c.kafka.kafka.TLS = kc.TLS
+		}
 		log.Info("embedded kafka broker", zap.String("addr", b.Addr()))
 		fmt.Fprintf(env.Stdout, "tailcast: kafka broker at %s (topic %q)\n", b.Addr(), topic)
 	}
@@ -115,7 +124,7 @@ func (c *runCommand) run(ctx context.Context, env Env) error {
 		srv.close()
 		return err
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if err := srv.start(ctx, errc); err != nil {
 		srv.close()
 		return err
@@ -124,6 +133,7 @@ func (c *runCommand) run(ctx context.Context, env Env) error {
 		srv.close()
 		return fmt.Errorf("start collector: %w", err)
 	}
+	defer httpserve.OnSIGHUP(ctx, srv.reloadCert)()
 	return srv.wait(ctx, env, errc, func() {
 		if err := col.Close(); err != nil {
 			log.Warn("close collector", zap.Error(err))

@@ -2,11 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/tailcast/tailcast/consumer"
 	"github.com/tailcast/tailcast/internal/config"
+	"github.com/tailcast/tailcast/internal/httpserve"
 	"github.com/tailcast/tailcast/proto/logpb"
 	"github.com/tailcast/tailcast/pusher"
 	"github.com/tailcast/tailcast/web"
@@ -28,9 +29,8 @@ type serverSettings struct {
 	// Kafka, Logger and Registerer are filled in when the server is built.
 	push          pusher.Config
 	cons          consumer.Config
-	listen        string
-	tlsCert       string
-	tlsKey        string
+	front         httpserve.Config // Listen, TLSCert, TLSKey, the limits and Host allow-list
+	metricsListen string
 	shutdownGrace time.Duration
 }
 
@@ -39,13 +39,18 @@ func (c *serverSettings) bind(s *config.Set) {
 	c.push.Version = Version
 	c.cons = (consumer.Config{}).WithDefaults()
 	c.cons.Group = "" // derived per replica: see groupFor
-	c.listen = "127.0.0.1:8080"
+	c.front = (httpserve.Config{}).WithDefaults()
 	c.shutdownGrace = 10 * time.Second
 
-	s.Bind(&c.listen, "listen", "address of the viewer, /ws, /healthz, /readyz and /metrics")
-	s.Bind(&c.tlsCert, "tls-cert", "serve HTTPS/WSS with this certificate file")
-	s.Bind(&c.tlsKey, "tls-key", "key file for tls-cert")
-	s.Bind(&c.push.Token, "token", "require this access token from viewers and websocket clients (default: none, no authentication)")
+	s.Bind(&c.front.Listen, "listen", "address of the viewer, /ws, /healthz, /readyz and /metrics")
+	s.Bind(&c.front.TLSCert, "tls-cert", "serve HTTPS/WSS with this certificate file, reloaded when it changes and on SIGHUP")
+	s.Bind(&c.front.TLSKey, "tls-key", "key file for tls-cert")
+	s.Bind(&c.push.Token, "token", "require this access token from viewers, websocket clients and /metrics (default: none, no authentication)")
+	s.Bind(&c.front.AllowedHosts, "allowed-hosts", "Host header values accepted besides IP literals, localhost and the listen host, comma-separated: name, .suffix or * (DNS-rebinding guard)")
+	s.Bind(&c.front.MaxConns, "max-conns", "HTTP connections open at once, websockets included; more get 503 (default: the file descriptor limit less fd-reserve)")
+	s.Bind(&c.front.FDReserve, "fd-reserve", "file descriptors kept out of max-conns for tailed files, the broker and Kafka (default: min(1024, limit/2))")
+	s.Bind(&c.front.IdleTimeout, "idle-timeout", "how long an idle keep-alive HTTP connection stays open")
+	s.Bind(&c.metricsListen, "metrics-listen", "serve /metrics on this address instead of the main listener (default: on the main listener, behind --token when one is set)")
 	s.Bind(&c.push.AllowedOrigins, "allowed-origins", "browser origins allowed to connect besides the server's own, comma-separated; * for any")
 	s.Bind(&c.push.MaxConnsPerIP, "max-conns-per-ip", "websocket connections allowed from one address (negative: unlimited)")
 	s.Bind(&c.push.RingEntries, "ring-entries", "entries kept in memory per partition for backfill and resume")
@@ -62,10 +67,15 @@ func (c *serverSettings) bind(s *config.Set) {
 func (c *serverSettings) validate() []error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if _, _, err := net.SplitHostPort(c.listen); err != nil {
-		bad("listen %q: %v", c.listen, err)
+	if _, _, err := net.SplitHostPort(c.front.Listen); err != nil {
+		bad("listen %q: %v", c.front.Listen, err)
 	}
-	if (c.tlsCert == "") != (c.tlsKey == "") {
+	if c.metricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.metricsListen); err != nil {
+			bad("metrics-listen %q: %v", c.metricsListen, err)
+		}
+	}
+	if (c.front.TLSCert == "") != (c.front.TLSKey == "") {
 		bad("tls-cert and tls-key: give both or neither")
 	}
 	if c.push.RingEntries < 1 || c.push.RingBytes < 1 || c.push.QueueBytes < 1 {
@@ -127,14 +137,12 @@ func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(in
 type server struct {
 	cons    *consumer.Consumer
 	push    *pusher.Server
-	http    *http.Server
-	ln      net.Listener
+	front   *httpserve.Server
+	metrics *httpserve.Server // nil: /metrics is on front
 	url     string
 	log     *zap.Logger
-	tlsCert string
-	tlsKey  string
 	grace   time.Duration
-	// served is closed when the HTTP serve loop has returned.
+	// served is closed when the HTTP serve loops have returned.
 	served chan struct{}
 }
 
@@ -142,71 +150,54 @@ type server struct {
 // releases what it holds.
 func newServer(c *serverSettings, k *kafkaSettings, topic string, log *zap.Logger, reg *prometheus.Registry) (*server, error) {
 	// Listen first: the default consumer group is named after the address.
-	ln, err := net.Listen("tcp", c.listen)
+	// The mux is filled in below, before anything is served.
+	mux := http.NewServeMux()
+	fcfg := c.front
+	fcfg.Handler, fcfg.Logger, fcfg.Registerer = mux, log, reg
+	front, err := httpserve.New(fcfg)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", c.listen, err)
+		return nil, err
+	}
+	if w := httpserve.OpenWarning(fcfg.Listen, c.push.Token); w != "" {
+		log.Warn(w)
+	}
+	s := &server{front: front, url: front.URL(), log: log, grace: c.shutdownGrace}
+	fail := func(err error) (*server, error) {
+		s.close()
+		return nil, err
 	}
 	f := &fetcher{}
-	push, err := pusher.New(c.pusherConfig(f, log, reg))
-	if err != nil {
-		ln.Close()
-		return nil, err
+	if s.push, err = pusher.New(c.pusherConfig(f, log, reg)); err != nil {
+		return fail(err)
 	}
-	ccfg := c.consumerConfig(k, topic, ln.Addr(), push, log, reg)
-	cons, err := consumer.New(ccfg)
-	if err != nil {
-		push.Close()
-		ln.Close()
-		return nil, err
+	ccfg := c.consumerConfig(k, topic, front.Addr(), s.push, log, reg)
+	if s.cons, err = consumer.New(ccfg); err != nil {
+		return fail(err)
 	}
-	f.c = cons
+	f.c = s.cons
 	log.Info("consumer group", zap.String("group", ccfg.Group), zap.String("instance", ccfg.InstanceID))
 
-	mux := http.NewServeMux()
-	mux.Handle("/ws", push)
+	metrics := httpserve.RequireToken(c.push.Token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if c.metricsListen != "" {
+		mm := http.NewServeMux()
+		mm.Handle("/metrics", metrics)
+		if s.metrics, err = httpserve.New(httpserve.Config{
+			Name: "metrics", Listen: c.metricsListen, Handler: mm, MaxConns: 64,
+			AllowedHosts: fcfg.AllowedHosts, Logger: log, Registerer: reg,
+		}); err != nil {
+			return fail(err)
+		}
+	} else {
+		mux.Handle("/metrics", metrics)
+	}
+	mux.Handle("/ws", s.push)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !cons.Ready() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "not ready: not consuming every partition yet")
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/readyz", httpserve.ReadyHandler(s.cons.Readiness))
 	mux.Handle("/", web.Handler())
-
-	s := &server{
-		cons: cons, push: push, ln: ln, log: log,
-		tlsCert: c.tlsCert, tlsKey: c.tlsKey, grace: c.shutdownGrace,
-		http: &http.Server{
-			Handler:           mux,
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          zap.NewStdLog(log.Named("http")),
-		},
-	}
-	scheme := "http"
-	if s.tlsCert != "" {
-		scheme = "https"
-	}
-	s.url = fmt.Sprintf("%s://%s/", scheme, displayAddr(ln.Addr()))
 	return s, nil
-}
-
-// displayAddr turns a wildcard listen address into one a browser can open.
-func displayAddr(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 func (s *server) start(ctx context.Context, errc chan<- error) error {
@@ -214,20 +205,29 @@ func (s *server) start(ctx context.Context, errc chan<- error) error {
 		return fmt.Errorf("start consumer: %w", err)
 	}
 	s.served = make(chan struct{})
+	var wg sync.WaitGroup
+	for _, hs := range []*httpserve.Server{s.front, s.metrics} {
+		if hs == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := hs.Serve(); err != nil {
+				errc <- err
+			}
+		}()
+	}
 	go func() {
-		defer close(s.served)
-		var err error
-		if s.tlsCert != "" {
-			err = s.http.ServeTLS(s.ln, s.tlsCert, s.tlsKey)
-		} else {
-			err = s.http.Serve(s.ln)
-		}
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("http server: %w", err)
-		}
+		wg.Wait()
+		close(s.served)
 	}()
 	return nil
 }
+
+// reloadCert reads the TLS certificate again (SIGHUP); a bad one is
+// logged and the old one kept.
+func (s *server) reloadCert() { _ = s.front.ReloadCert() }
 
 // close closes clients with 1001 so they resume elsewhere, stops serving,
 // closes the listener (also when start never ran or failed) and commits
@@ -235,22 +235,27 @@ func (s *server) start(ctx context.Context, errc chan<- error) error {
 func (s *server) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
 	defer cancel()
-	if err := s.push.Close(); err != nil {
-		s.log.Warn("close pusher", zap.Error(err))
+	if s.push != nil {
+		if err := s.push.Close(); err != nil {
+			s.log.Warn("close pusher", zap.Error(err))
+		}
 	}
-	if err := s.http.Shutdown(ctx); err != nil {
-		s.log.Warn("http shutdown", zap.Error(err))
+	for _, hs := range []*httpserve.Server{s.front, s.metrics} {
+		if hs == nil {
+			continue
+		}
+		// Shutdown also closes a listener that Serve never got.
+		if err := hs.Shutdown(ctx); err != nil {
+			s.log.Warn("http shutdown", zap.Error(err))
+		}
 	}
 	if s.served != nil {
 		<-s.served
 	}
-	// Shutdown closes only the listeners Serve was given; one that never
-	// got there is closed here.
-	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		s.log.Warn("close listener", zap.Error(err))
-	}
-	if err := s.cons.Close(); err != nil {
-		s.log.Warn("close consumer", zap.Error(err))
+	if s.cons != nil {
+		if err := s.cons.Close(); err != nil {
+			s.log.Warn("close consumer", zap.Error(err))
+		}
 	}
 }
 
@@ -316,10 +321,11 @@ func (c *serveCommand) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	if err := srv.start(ctx, errc); err != nil {
 		srv.close()
 		return err
 	}
+	defer httpserve.OnSIGHUP(ctx, srv.reloadCert)()
 	return srv.wait(ctx, env, errc, nil)
 }

@@ -112,3 +112,11 @@ func (c *Config) setDefaults() {
 		c.Logger = zap.NewNop()
 	}
 }
+
+// WithDefaults returns c with its zero fields set to their defaults, as New
+// would run it: the command line shows these as the flags' defaults.
+// MaxConns and FDReserve stay 0: they depend on the process's limit.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
