@@ -1,0 +1,204 @@
+package patterns
+
+import "unicode/utf8"
+
+// wildcard stands for a variable in a template: a masked value or a
+// position where the lines of a pattern differ.
+const wildcard = "<*>"
+
+// span is one token of the masked line, a slice of tokenizer.buf.
+type span struct{ start, end int32 }
+
+// tokenizer splits a line on white space and masks the variables inside
+// each token, reusing its buffers from line to line so that a warm miner
+// allocates nothing here.
+type tokenizer struct {
+	buf  []byte
+	toks []span
+}
+
+// split fills t.buf and t.toks with the masked tokens of line: at most
+// maxTokens (the last standing for the rest of a longer line), from its
+// first maxBytes bytes.
+func (t *tokenizer) split(line string, maxTokens, maxBytes int) {
+	t.buf = t.buf[:0]
+	t.toks = t.toks[:0]
+	if len(line) > maxBytes {
+		cut := maxBytes
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		line = line[:cut]
+	}
+	n := len(line)
+	i := 0
+	for {
+		for i < n && isSpace(line[i]) {
+			i++
+		}
+		if i >= n {
+			return
+		}
+		if len(t.toks) == maxTokens-1 {
+			// The rest of a long line is one variable: lines that share
+			// their first tokens then share a pattern whatever follows.
+			t.emit(wildcard)
+			return
+		}
+		j := i
+		for j < n && !isSpace(line[j]) {
+			j++
+		}
+		// A quoted value may hold spaces: take it whole when it closes.
+		if q := quoteAt(line, i, j); q >= 0 {
+			if c := closeQuote(line, q); c > 0 && c >= j {
+				j = c + 1
+				for j < n && !isSpace(line[j]) {
+					j++
+				}
+			}
+		}
+		t.token(line[i:j])
+		i = j
+	}
+}
+
+func (t *tokenizer) emit(s string) {
+	start := len(t.buf)
+	t.buf = append(t.buf, s...)
+	t.toks = append(t.toks, span{int32(start), int32(len(t.buf))})
+}
+
+// token appends tok with its variables masked. A token is cut at
+// delimiters (brackets, quotes, '=', ',', ';') into pieces so that
+// "uid=0", "sshd[24200]:" and "a=1,b=2" keep their keys and punctuation
+// and lose only their values.
+func (t *tokenizer) token(tok string) {
+	start := len(t.buf)
+	k := 0
+	for k < len(tok) {
+		c := tok[k]
+		if (c == '"' || c == '\'') && (k == 0 || isDelim(tok[k-1])) {
+			if e := closeQuote(tok, k); e > 0 {
+				t.buf = append(t.buf, c)
+				t.buf = append(t.buf, wildcard...)
+				t.buf = append(t.buf, c)
+				k = e + 1
+				continue
+			}
+		}
+		if isDelim(c) {
+			t.buf = append(t.buf, c)
+			k++
+			continue
+		}
+		e := k + 1
+		for e < len(tok) && !isDelim(tok[e]) {
+			e++
+		}
+		if piece := tok[k:e]; isVariable(piece) {
+			t.buf = append(t.buf, wildcard...)
+		} else {
+			t.buf = append(t.buf, piece...)
+		}
+		k = e
+	}
+	t.toks = append(t.toks, span{int32(start), int32(len(t.buf))})
+}
+
+// isVariable reports whether a piece of a token is a value rather than a
+// word of the message. A digit marks numbers, hex, UUIDs, IPs, host:port,
+// durations, sizes, versions, dates and ids (blk_-123, rdd_2_3) alike:
+// constant words seldom hold one. Paths and URLs are values too, and so are
+// bytes that are not UTF-8.
+func isVariable(p string) bool {
+	ascii := true
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c >= '0' && c <= '9' {
+			return true
+		}
+		if c >= 0x80 {
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.ValidString(p) {
+		return true
+	}
+	if len(p) < 2 {
+		return false
+	}
+	switch {
+	case p[0] == '/' && p[1] != '/': // /var/log/x, but not "//"
+		return true
+	case p[0] == '\\', p[0] == '~' && p[1] == '/':
+		return true
+	case len(p) > 2 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') && isLetter(p[0]): // C:\Windows
+		return true
+	}
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] == ':' && p[i+1] == '/' && p[i+2] == '/' { // scheme://
+			return true
+		}
+	}
+	return false
+}
+
+// quoteAt returns where a quoted value starts in line[i:j] — at the token's
+// start or just after a delimiter such as '=' — or -1.
+func quoteAt(line string, i, j int) int {
+	for k := i; k < j; k++ {
+		c := line[k]
+		if (c == '"' || c == '\'') && (k == i || isDelim(line[k-1])) {
+			return k
+		}
+		if !isDelim(c) {
+			// Only the first quote after delimiters counts, so that
+			// words like don't stay words.
+			for k < j && !isDelim(line[k]) {
+				k++
+			}
+			k--
+		}
+	}
+	return -1
+}
+
+// maxQuoted bounds the search for a closing quote, so that a line of
+// thousands of unmatched quotes costs linear time.
+const maxQuoted = 512
+
+// closeQuote returns the index of the quote closing s[q], or -1 when there
+// is none within maxQuoted bytes. A single quote closes only before a
+// space, a delimiter or the end, since apostrophes are common in prose.
+func closeQuote(s string, q int) int {
+	c := s[q]
+	end := min(len(s), q+1+maxQuoted)
+	for k := q + 1; k < end; k++ {
+		switch s[k] {
+		case '\\':
+			k++
+		case c:
+			if c == '"' || k+1 == len(s) || isSpace(s[k+1]) || isDelim(s[k+1]) || s[k+1] == ':' || s[k+1] == '.' {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+
+// isDelim marks the bytes that separate a key from its value or a value
+// from its neighbours inside one token.
+func isDelim(c byte) bool {
+	switch c {
+	case '=', ',', ';', '(', ')', '[', ']', '{', '}', '<', '>', '"', '\'', '|':
+		return true
+	}
+	return false
+}

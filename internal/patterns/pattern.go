@@ -1,0 +1,101 @@
+package patterns
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Pattern is one template and the lines that matched it. Its template, and
+// so its ID, generalise as lines that differ in a position join it. A
+// Pattern belongs to its Miner: read it where the Miner may be used.
+type Pattern struct {
+	tokens []string // the template, wildcard in variable positions
+	text   string
+	id     string
+	count  int64
+
+	leaf       *node
+	prev, next *Pattern // recency list, most recent first
+	evicted    bool
+}
+
+func newPattern(toks []string) *Pattern {
+	p := &Pattern{tokens: toks}
+	p.render()
+	return p
+}
+
+// render recomputes the template text and the id after a change.
+func (p *Pattern) render() {
+	p.text = strings.Join(p.tokens, " ")
+	p.id = ID(p.text)
+}
+
+// ID names a template: 16 hex digits of the 64-bit FNV-1a hash of its text,
+// the same for the same template in any process at any time.
+func ID(template string) string {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(template); i++ {
+		h ^= uint64(template[i])
+		h *= prime
+	}
+	s := strconv.FormatUint(h, 16)
+	if len(s) < 16 {
+		s = strings.Repeat("0", 16-len(s)) + s
+	}
+	return s
+}
+
+// ID returns the id of the pattern's current template.
+func (p *Pattern) ID() string { return p.id }
+
+// Template returns the template: the tokens of its lines separated by
+// single spaces, each variable as <*>.
+func (p *Pattern) Template() string { return p.text }
+
+// Count returns the lines that joined the pattern.
+func (p *Pattern) Count() int64 { return p.count }
+
+// Evicted reports whether the miner dropped the pattern to make room; its
+// template and id are then final.
+func (p *Pattern) Evicted() bool { return p.evicted }
+
+// similarity is Drain's: the share of positions where the template holds
+// the line's token, wildcards counting as misses, so that templates made
+// mostly of variables need more evidence. wild counts the template's
+// wildcards, the tie-break between equally similar patterns.
+func (p *Pattern) similarity(t *tokenizer) (sim float64, wild int) {
+	same := 0
+	for i, s := range t.toks {
+		tok := t.buf[s.start:s.end]
+		want := p.tokens[i]
+		if want == wildcard {
+			wild++
+			continue
+		}
+		if string(tok) == want {
+			same++
+		}
+	}
+	if len(t.toks) == 0 {
+		return 1, 0
+	}
+	return float64(same) / float64(len(t.toks)), wild
+}
+
+// merge turns the positions where the line differs into wildcards and
+// reports whether the template changed.
+func (p *Pattern) merge(t *tokenizer) bool {
+	changed := false
+	for i, s := range t.toks {
+		if p.tokens[i] != wildcard && string(t.buf[s.start:s.end]) != p.tokens[i] {
+			p.tokens[i] = wildcard
+			changed = true
+		}
+	}
+	if changed {
+		p.render()
+	}
+	return changed
+}
