@@ -19,8 +19,10 @@ var drainAccuracy = map[string]float64{
 // mineIDs runs what `tailcast patterns --lines` runs: each line parsed as
 // the server parses it, its message mined, and every line given its
 // pattern's id as it stands once all are mined.
-func mineIDs(lines []string) []string {
-	m := New(Config{})
+func mineIDs(lines []string) []string { return mineIDsWith(Config{}, lines) }
+
+func mineIDsWith(cfg Config, lines []string) []string {
+	m := New(cfg)
 	var e logpb.LogEntry
 	got := make([]*Pattern, len(lines))
 	for i, l := range lines {

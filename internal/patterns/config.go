@@ -15,7 +15,7 @@ type Config struct {
 	// ignored like the tokens past MaxTokens. Default 4096.
 	MaxLineBytes int
 	// Similarity is the share of a pattern's constant tokens a line must
-	// match, position by position, to join it (Drain's st). Default 0.5.
+	// match, position by position, to join it (Drain's st). Default 0.7.
 	Similarity float64
 	// Depth is the number of leading tokens that route a line in the
 	// prefix tree (Drain's depth minus the root and length layers).
@@ -30,7 +30,7 @@ const (
 	defaultMaxPatterns  = 1000
 	defaultMaxTokens    = 64
 	defaultMaxLineBytes = 4096
-	defaultSimilarity   = 0.5
+	defaultSimilarity   = 0.7
 	defaultDepth        = 2
 	defaultMaxChildren  = 100
 )

@@ -96,29 +96,125 @@ func (t *tokenizer) token(tok string) {
 		for e < len(tok) && !isDelim(tok[e]) {
 			e++
 		}
-		if piece := tok[k:e]; isVariable(piece) {
-			t.buf = append(t.buf, wildcard...)
-		} else {
-			t.buf = append(t.buf, piece...)
-		}
+		t.piece(tok[k:e])
 		k = e
+	}
+	// A run of tokens that are values only, such as a date and a time,
+	// is one variable: its length varies with the values, not the message.
+	if valueOnly(t.buf[start:]) {
+		t.buf = append(t.buf[:start], wildcard...)
+		if n := len(t.toks); n > 0 {
+			if prev := t.toks[n-1]; string(t.buf[prev.start:prev.end]) == wildcard {
+				t.buf = t.buf[:start]
+				return
+			}
+		}
 	}
 	t.toks = append(t.toks, span{int32(start), int32(len(t.buf))})
 }
 
-// isVariable reports whether a piece of a token is a value rather than a
-// word of the message. A digit marks numbers, hex, UUIDs, IPs, host:port,
-// durations, sizes, versions, dates and ids (blk_-123, rdd_2_3) alike:
-// constant words seldom hold one. Paths and URLs are values too, and so are
-// bytes that are not UTF-8.
+// piece appends one run of a token between delimiters, masked: whole when
+// it is a path, a URL or not UTF-8, else part by part between the
+// separators of ids and addresses ("blk_-42" gives "blk_<*>"). A piece of
+// values and separators only ("10.0.0.1:80") becomes one wildcard.
+func (t *tokenizer) piece(p string) {
+	if isVariable(p) {
+		t.buf = append(t.buf, wildcard...)
+		return
+	}
+	start := len(t.buf)
+	k := 0
+	for k < len(p) {
+		c := p[k]
+		sign := (c == '-' || c == '+') && k+1 < len(p) && p[k+1] >= '0' && p[k+1] <= '9' && (k == 0 || isSep(p[k-1]))
+		if isSep(c) && !sign {
+			t.buf = append(t.buf, c)
+			k++
+			continue
+		}
+		e := k + 1
+		for e < len(p) && !isSep(p[e]) {
+			e++
+		}
+		if isValue(p[k:e]) {
+			t.buf = append(t.buf, wildcard...)
+		} else {
+			t.buf = append(t.buf, p[k:e]...)
+		}
+		k = e
+	}
+	if valueOnly(t.buf[start:]) {
+		t.buf = append(t.buf[:start], wildcard...)
+	}
+}
+
+// isValue reports whether a part of an id or address is a value: it starts
+// with a digit (a sign allowed), or it is hex of five digits or more with a
+// decimal one among them. Words may end in digits (ssh2, SOCKS5, utf8) and
+// stay words.
+func isValue(p string) bool {
+	if p[0] == '-' || p[0] == '+' {
+		p = p[1:]
+		if p == "" {
+			return false
+		}
+	}
+	if p[0] >= '0' && p[0] <= '9' {
+		return true
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] >= '0' && p[i] <= '9' {
+			return true
+		}
+	}
+	if len(p) < 5 {
+		return false
+	}
+	digit := false
+	for i := 0; i < len(p); i++ {
+		c := p[i] | 0x20
+		switch {
+		case p[i] >= '0' && p[i] <= '9':
+			digit = true
+		case c < 'a' || c > 'f':
+			return false
+		}
+	}
+	return digit
+}
+
+// valueOnly reports whether b holds wildcards and punctuation only.
+func valueOnly(b []byte) bool {
+	wild := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '<' && i+2 < len(b) && b[i+1] == '*' && b[i+2] == '>':
+			wild = true
+			i += 2
+		case isLetter(c) || c >= '0' && c <= '9' || c >= 0x80:
+			return false
+		}
+	}
+	return wild
+}
+
+// isSep marks the bytes that join the parts of an id, a version or an
+// address. A sign belongs to the number that follows it.
+func isSep(c byte) bool {
+	switch c {
+	case '.', '_', '-', '+', ':', '/', '@', '#', '$', '*', '\\':
+		return true
+	}
+	return false
+}
+
+// isVariable reports whether a piece of a token is a value as a whole: a
+// path, a URL, or bytes that are not UTF-8.
 func isVariable(p string) bool {
 	ascii := true
 	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c >= '0' && c <= '9' {
-			return true
-		}
-		if c >= 0x80 {
+		if p[i] >= 0x80 {
 			ascii = false
 		}
 	}

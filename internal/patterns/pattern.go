@@ -61,27 +61,33 @@ func (p *Pattern) Count() int64 { return p.count }
 // template and id are then final.
 func (p *Pattern) Evicted() bool { return p.evicted }
 
-// similarity is Drain's: the share of positions where the template holds
-// the line's token, wildcards counting as misses, so that templates made
-// mostly of variables need more evidence. wild counts the template's
-// wildcards, the tie-break between equally similar patterns.
+// similarity is Drain's share of positions where the template holds the
+// line's token, except that positions where both hold a bare wildcard are
+// left out: two values say nothing about whether two lines share a
+// message, so a line is not penalised for how many values it carries. A
+// template's wildcard facing a word still counts as a miss. wild counts the
+// template's wildcards, the tie-break between equally similar patterns.
 func (p *Pattern) similarity(t *tokenizer) (sim float64, wild int) {
-	same := 0
+	same, n := 0, 0
 	for i, s := range t.toks {
 		tok := t.buf[s.start:s.end]
 		want := p.tokens[i]
 		if want == wildcard {
 			wild++
+			if string(tok) != wildcard {
+				n++
+			}
 			continue
 		}
+		n++
 		if string(tok) == want {
 			same++
 		}
 	}
-	if len(t.toks) == 0 {
-		return 1, 0
+	if n == 0 {
+		return 1, wild
 	}
-	return float64(same) / float64(len(t.toks)), wild
+	return float64(same) / float64(n), wild
 }
 
 // merge turns the positions where the line differs into wildcards and
