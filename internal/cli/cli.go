@@ -30,6 +30,7 @@ Commands:
   collect   tail log files and produce them to Kafka
   serve     consume from Kafka and serve the viewer and websocket
   tail      follow a server from the terminal
+  patterns  mine the templates of log files: tailcast patterns [--lines] [FILE...]
   demo      write realistic demo logs
   config    check a config file: tailcast config check FILE
   version   print the version
@@ -48,6 +49,7 @@ var summaries = map[string]string{
 
 // Env reads the environment; tests replace it.
 type Env struct {
+	Stdin          io.Reader // nil: os.Stdin
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	// Ready, when set, is called with the viewer's URL once a server is
@@ -81,6 +83,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return nil
 	case "config":
 		return runConfig(rest, env)
+	case "patterns":
+		return runPatterns(ctx, rest, env)
 	case "run", "collect", "serve", "tail", "demo":
 	default:
 		fmt.Fprint(env.Stderr, topUsage)
