@@ -126,7 +126,7 @@ func (t *tokenizer) piece(p string) {
 	k := 0
 	for k < len(p) {
 		c := p[k]
-		sign := (c == '-' || c == '+') && k+1 < len(p) && p[k+1] >= '0' && p[k+1] <= '9' && (k == 0 || isSep(p[k-1]))
+		sign := (c == '-' || c == '+') && k+1 < len(p) && isDigit(p[k+1]) && (k == 0 || isSep(p[k-1]))
 		if isSep(c) && !sign {
 			t.buf = append(t.buf, c)
 			k++
@@ -159,11 +159,11 @@ func isValue(p string) bool {
 			return false
 		}
 	}
-	if p[0] >= '0' && p[0] <= '9' {
+	if isDigit(p[0]) {
 		return true
 	}
 	for i := 0; i < len(p); i++ {
-		if p[i] >= '0' && p[i] <= '9' {
+		if isDigit(p[i]) {
 			return true
 		}
 	}
@@ -192,21 +192,11 @@ func valueOnly(b []byte) bool {
 		case c == '<' && i+2 < len(b) && b[i+1] == '*' && b[i+2] == '>':
 			wild = true
 			i += 2
-		case isLetter(c) || c >= '0' && c <= '9' || c >= 0x80:
+		case class[c]&(clLetter|clDigit) != 0 || c >= 0x80:
 			return false
 		}
 	}
 	return wild
-}
-
-// isSep marks the bytes that join the parts of an id, a version or an
-// address. A sign belongs to the number that follows it.
-func isSep(c byte) bool {
-	switch c {
-	case '.', '_', '-', '+', ':', '/', '@', '#', '$', '*', '\\':
-		return true
-	}
-	return false
 }
 
 // isVariable reports whether a piece of a token is a value as a whole: a
@@ -283,18 +273,41 @@ func closeQuote(s string, q int) int {
 	return -1
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
+// Byte classes, looked up in one table: the tokenizer asks them of every
+// byte of every line.
+const (
+	clSpace = 1 << iota
+	clDelim
+	clSep
+	clDigit
+	clLetter
+)
 
-func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
-
-// isDelim marks the bytes that separate a key from its value or a value
-// from its neighbours inside one token.
-func isDelim(c byte) bool {
-	switch c {
-	case '=', ',', ';', '(', ')', '[', ']', '{', '}', '<', '>', '"', '\'', '|':
-		return true
+var class = func() (t [256]uint8) {
+	for _, c := range " \t\n\r\v\f" {
+		t[c] |= clSpace
 	}
-	return false
-}
+	// Delimiters separate a key from its value or a value from its
+	// neighbours inside one token.
+	for _, c := range "=,;()[]{}<>\"'|" {
+		t[c] |= clDelim
+	}
+	// Separators join the parts of an id, a version or an address.
+	for _, c := range "._-+:/@#$*\\" {
+		t[c] |= clSep
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= clDigit
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] |= clLetter
+		t[c-'a'+'A'] |= clLetter
+	}
+	return t
+}()
+
+func isSpace(c byte) bool  { return class[c]&clSpace != 0 }
+func isDelim(c byte) bool  { return class[c]&clDelim != 0 }
+func isSep(c byte) bool    { return class[c]&clSep != 0 }
+func isDigit(c byte) bool  { return class[c]&clDigit != 0 }
+func isLetter(c byte) bool { return class[c]&clLetter != 0 }
