@@ -1,0 +1,200 @@
+package patterns
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tailcast/tailcast/internal/loghub"
+	"github.com/tailcast/tailcast/internal/parse"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+func message(line string) string {
+	var e logpb.LogEntry
+	parse.Into(&e, []byte(line))
+	return e.Message
+}
+
+// TestMineRealLines mines each dataset whole and checks the final template
+// of chosen real lines, and that lines loghub gives one EventId share it.
+func TestMineRealLines(t *testing.T) {
+	tests := []struct {
+		dataset string
+		line    int // 1-based, in the dataset
+		want    string
+		same    []int // lines with the same true template
+	}{
+		{"HDFS", 1, "dfs.DataNode$PacketResponder: PacketResponder <*> for block blk_<*> terminating", []int{4, 8}},
+		{"Apache", 2, "mod_jk child workerEnv in error state <*>", nil},
+		{"OpenSSH", 1, "sshd[<*>]: reverse mapping checking getaddrinfo for <*> <*> failed - POSSIBLE BREAK-IN ATTEMPT!", nil},
+		{"Spark", 1, "executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]", nil},
+		{"Android", 2, `PowerManagerService: acquire lock=<*>, flags=<*>, tag="<*>", <*> <*> uid=<*>, pid=<*>`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s:%d", tt.dataset, tt.line), func(t *testing.T) {
+			lines := loghub.First(t, tt.dataset, -1)
+			labels, err := loghub.Structured(tt.dataset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := New(Config{})
+			got := make([]*Pattern, len(lines))
+			for i, l := range lines {
+				got[i] = m.Add(message(l))
+			}
+			p := got[tt.line-1]
+			if tt.want != "" && p.Template() != tt.want {
+				t.Errorf("template: got %q, want %q", p.Template(), tt.want)
+			}
+			// Every line of the line's EventId has its final pattern.
+			ev := labels[tt.line-1].EventID
+			for i := range lines {
+				if labels[i].EventID == ev && got[i].ID() != p.ID() {
+					t.Errorf("line %d (%s like line %d): got pattern %q, want %q", i+1, ev, tt.line, got[i].Template(), p.Template())
+					break
+				}
+			}
+		})
+	}
+}
+
+// TestGeneralise checks that a pattern's id follows its template as it
+// generalises, so that lines mined earlier share the later lines' id.
+func TestGeneralise(t *testing.T) {
+	m := New(Config{})
+	a := m.Add("Connection from alice accepted on port ssh")
+	idA := a.ID()
+	b := m.Add("Connection from bob accepted on port ssh")
+	if a != b {
+		t.Fatalf("second line: got a new pattern %q, want it to join %q", b.Template(), a.Template())
+	}
+	if got, want := a.Template(), "Connection from <*> accepted on port ssh"; got != want {
+		t.Errorf("template: got %q, want %q", got, want)
+	}
+	if a.ID() == idA {
+		t.Errorf("id: got %s unchanged after the template generalised, want a new one", idA)
+	}
+	if got, want := a.ID(), ID(a.Template()); got != want {
+		t.Errorf("id: got %s, want ID(template) %s", got, want)
+	}
+	if got := a.Count(); got != 2 {
+		t.Errorf("count: got %d, want 2", got)
+	}
+	if c := m.Add("Disk full on sda"); c == a {
+		t.Errorf("an unrelated line joined %q", a.Template())
+	}
+}
+
+// TestIDStable checks that ids depend on templates alone: two miners fed
+// the same lines in other orders give the same final ids.
+func TestIDStable(t *testing.T) {
+	lines := loghub.First(t, "Apache", -1)
+	ids := func(order []int) map[string]string { // line -> id
+		m := New(Config{})
+		ps := make([]*Pattern, len(lines))
+		for _, i := range order {
+			ps[i] = m.Add(message(lines[i]))
+		}
+		out := map[string]string{}
+		for i, p := range ps {
+			out[lines[i]] = p.ID()
+		}
+		return out
+	}
+	fwd := make([]int, len(lines))
+	rev := make([]int, len(lines))
+	for i := range lines {
+		fwd[i], rev[i] = i, len(lines)-1-i
+	}
+	a, b := ids(fwd), ids(rev)
+	for l, id := range a {
+		if b[l] != id {
+			t.Fatalf("line %q: id %s forward, %s in reverse; want the same", l, id, b[l])
+		}
+	}
+	if got := ID("a <*> b"); len(got) != 16 || strings.Trim(got, "0123456789abcdef") != "" {
+		t.Errorf("ID: got %q, want 16 hex digits", got)
+	}
+}
+
+// TestEviction checks the cap: the least recently seen pattern goes, is
+// counted and marked, and the tree keeps no node for it.
+func TestEviction(t *testing.T) {
+	m := New(Config{MaxPatterns: 2})
+	a := m.Add("alpha one")
+	b := m.Add("beta two three")
+	m.Add("alpha one") // a is now more recent than b
+	c := m.Add("gamma four five six")
+	if !b.Evicted() || a.Evicted() || c.Evicted() {
+		t.Fatalf("evicted: a %v b %v c %v, want only b (least recently seen)", a.Evicted(), b.Evicted(), c.Evicted())
+	}
+	st := m.Stats()
+	if st.Patterns != 2 || st.Evicted != 1 || st.Created != 3 || st.Lines != 4 {
+		t.Errorf("stats: got %+v, want 2 patterns, 1 evicted, 3 created, 4 lines", st)
+	}
+	if _, ok := m.root[3]; ok {
+		t.Errorf("tree: the evicted pattern's length node is still there")
+	}
+	if got := len(m.Patterns()); got != 2 {
+		t.Errorf("Patterns: got %d, want 2", got)
+	}
+	if d := m.Add("beta two three"); d == b || d.Evicted() {
+		t.Errorf("a line of an evicted pattern: got the evicted pattern back, want a new one")
+	}
+}
+
+// TestHostile feeds lines built to cost: huge, thousands of tokens,
+// unmatched quotes, invalid UTF-8. Templates stay bounded and valid UTF-8.
+func TestHostile(t *testing.T) {
+	cfg := Config{}.withDefaults()
+	tests := []struct{ name, line string }{
+		{"10 MB one token", strings.Repeat("x", 10<<20)},
+		{"100k tokens", strings.Repeat("a ", 100000)},
+		{"unmatched quotes", strings.Repeat(`"a `, 50000)},
+		{"invalid utf-8", strings.Repeat("\xff\xc3 z", 10000)},
+		{"cut in a rune", strings.Repeat("é", cfg.MaxLineBytes)},
+		{"only delimiters", strings.Repeat("=[](),;", 10000)},
+		{"empty", ""},
+	}
+	m := New(Config{})
+	for _, tt := range tests {
+		p := m.Add(tt.line)
+		tmpl := p.Template()
+		if n := len(strings.Fields(tmpl)); n > cfg.MaxTokens {
+			t.Errorf("%s: template of %d tokens, want at most %d", tt.name, n, cfg.MaxTokens)
+		}
+		if len(tmpl) > 2*cfg.MaxLineBytes+cfg.MaxTokens {
+			t.Errorf("%s: template of %d bytes, want at most %d", tt.name, len(tmpl), 2*cfg.MaxLineBytes+cfg.MaxTokens)
+		}
+		if !utf8.ValidString(tmpl) {
+			t.Errorf("%s: template %q is not valid UTF-8", tt.name, tmpl[:min(len(tmpl), 40)])
+		}
+		if again := m.Add(tt.line); again != p {
+			t.Errorf("%s: the same line again got another pattern", tt.name)
+		}
+	}
+}
+
+// TestWarmAllocs checks the issue's allocation budget: a warm miner mining
+// lines of known patterns allocates nothing.
+func TestWarmAllocs(t *testing.T) {
+	lines := loghub.First(t, "OpenSSH", 500)
+	msgs := make([]string, len(lines))
+	for i, l := range lines {
+		msgs[i] = message(l)
+	}
+	m := New(Config{})
+	for _, msg := range msgs {
+		m.Add(msg)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(len(msgs), func() {
+		m.Add(msgs[i%len(msgs)])
+		i++
+	})
+	if allocs > 1 {
+		t.Errorf("allocations per warm line: got %v, want at most 1", allocs)
+	}
+}
