@@ -8,11 +8,11 @@ import (
 	"github.com/tailcast/tailcast/internal/loghub"
 )
 
-// FuzzAdd mines arbitrary lines, seeded with loghub lines and hostile
+// FuzzMiner mines arbitrary lines, seeded with loghub lines and hostile
 // shapes. Whatever the input: no panic, a template within the caps and
 // valid UTF-8, an id that is the template's, and the same line mined again
 // landing in the same pattern.
-func FuzzAdd(f *testing.F) {
+func FuzzMiner(f *testing.F) {
 	for _, name := range loghub.Datasets {
 		for _, l := range loghub.First(f, name, 10) {
 			f.Add(l, l)

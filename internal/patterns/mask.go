@@ -123,6 +123,7 @@ func (t *tokenizer) piece(p string) {
 		return
 	}
 	start := len(t.buf)
+	vals, words := 0, 0
 	k := 0
 	for k < len(p) {
 		c := p[k]
@@ -138,12 +139,14 @@ func (t *tokenizer) piece(p string) {
 		}
 		if isValue(p[k:e]) {
 			t.buf = append(t.buf, wildcard...)
+			vals++
 		} else {
 			t.buf = append(t.buf, p[k:e]...)
+			words++
 		}
 		k = e
 	}
-	if valueOnly(t.buf[start:]) {
+	if vals > words && words > 0 || valueOnly(t.buf[start:]) {
 		t.buf = append(t.buf[:start], wildcard...)
 	}
 }
@@ -224,6 +227,13 @@ func isVariable(p string) bool {
 	}
 	for i := 0; i+2 < len(p); i++ {
 		if p[i] == ':' && p[i+1] == '/' && p[i+2] == '/' { // scheme://
+			return true
+		}
+	}
+	// A dot inside a name makes it a host, a file or a package name:
+	// proxy.example.com, chrome.exe, com.android.systemui.
+	for i := 1; i+1 < len(p); i++ {
+		if p[i] == '.' && (isLetter(p[i-1]) || isDigit(p[i-1])) && isLetter(p[i+1]) {
 			return true
 		}
 	}

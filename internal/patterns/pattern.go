@@ -62,9 +62,10 @@ func (p *Pattern) Count() int64 { return p.count }
 func (p *Pattern) Evicted() bool { return p.evicted }
 
 // similarity is Drain's share of positions where the template holds the
-// line's token, except that positions where both hold a bare wildcard are
-// left out: two values say nothing about whether two lines share a
-// message, so a line is not penalised for how many values it carries. A
+// line's token, except that positions where both hold the same value (a
+// bare wildcard, or a masked token such as sshd[<*>]:) are left out: two
+// values say nothing about whether two lines share a message, so a line is
+// not penalised, nor helped, by how many values it carries. A
 // template's wildcard facing a word still counts as a miss. wild counts the
 // template's wildcards, the tie-break between equally similar patterns.
 func (p *Pattern) similarity(t *tokenizer) (sim float64, wild int) {
@@ -77,6 +78,9 @@ func (p *Pattern) similarity(t *tokenizer) (sim float64, wild int) {
 			if string(tok) != wildcard {
 				n++
 			}
+			continue
+		}
+		if string(tok) == want && strings.Contains(want, wildcard) {
 			continue
 		}
 		n++
