@@ -43,5 +43,7 @@ func TestDebug(t *testing.T) {
 		}
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(out)))
-	for _, o := range out { fmt.Println(o) }
+	for _, o := range out {
+		fmt.Println(o)
+	}
 }
