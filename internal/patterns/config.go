@@ -17,6 +17,11 @@ type Config struct {
 	// Similarity is the share of a pattern's constant tokens a line must
 	// match, position by position, to join it (Drain's st). Default 0.7.
 	Similarity float64
+	// MinWords is the number of distinct words a place in a pattern must
+	// show before it becomes a variable; until then each word makes a
+	// pattern of its own (1: any word that differs is a variable at once,
+	// as in Drain). Default 4.
+	MinWords int
 	// Depth is the number of leading tokens that route a line in the
 	// prefix tree (Drain's depth minus the root and length layers).
 	// Default 2.
@@ -32,6 +37,7 @@ const (
 	defaultMaxLineBytes = 4096
 	defaultSimilarity   = 0.7
 	defaultDepth        = 2
+	defaultMinWords     = 4
 	defaultMaxChildren  = 100
 )
 
@@ -50,6 +56,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Similarity <= 0 || c.Similarity > 1 {
 		c.Similarity = defaultSimilarity
+	}
+	if c.MinWords <= 0 {
+		c.MinWords = defaultMinWords
 	}
 	if c.Depth <= 0 {
 		c.Depth = defaultDepth

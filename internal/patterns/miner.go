@@ -50,6 +50,9 @@ func (m *Miner) Add(line string) *Pattern {
 	t.split(line, m.cfg.MaxTokens, m.cfg.MaxLineBytes)
 	if leaf := m.search(); leaf != nil {
 		if p := m.best(leaf); p != nil {
+			if m.cfg.MinWords > 1 && p.wordsDiffer(t) {
+				return m.variant(p)
+			}
 			p.merge(t)
 			p.count++
 			m.touch(p)
@@ -57,6 +60,43 @@ func (m *Miner) Add(line string) *Pattern {
 		}
 	}
 	return m.create()
+}
+
+// variant handles a line like p but for some words: a pattern of its own
+// in p's family while the family is small, else the whole family folded
+// into one pattern whose differing words are variables.
+func (m *Miner) variant(p *Pattern) *Pattern {
+	f := p.family
+	if f == nil {
+		f = &family{members: []*Pattern{p}}
+		p.family = f
+	}
+	if len(f.members)+1 < m.cfg.MinWords {
+		q := m.create() // may evict a member, which then leaves f
+		q.family = f
+		f.members = append(f.members, q)
+		return q
+	}
+	root := f.members[0]
+	for _, q := range f.members[1:] {
+		if q.count > root.count {
+			root = q
+		}
+	}
+	for _, q := range f.members {
+		q.family = nil
+		if q == root {
+			continue
+		}
+		root.fold(q)
+		root.count += q.count
+		m.drop(q)
+		q.parent = root
+	}
+	root.merge(&m.tok)
+	root.count++
+	m.touch(root)
+	return root
 }
 
 // search walks the tree to the leaf for the current line without changing
@@ -138,9 +178,25 @@ func (m *Miner) create() *Pattern {
 	return p
 }
 
-// evict drops p from the tree and the recency list, and prunes the nodes
-// it leaves empty so that the tree stays as small as the patterns it holds.
+// evict drops the least recently seen pattern p to make room.
 func (m *Miner) evict(p *Pattern) {
+	if f := p.family; f != nil {
+		for i, q := range f.members {
+			if q == p {
+				f.members = append(f.members[:i], f.members[i+1:]...)
+				break
+			}
+		}
+		p.family = nil
+	}
+	m.drop(p)
+	p.evicted = true
+	m.stats.Evicted++
+}
+
+// drop removes p from the tree and the recency list, and prunes the nodes
+// it leaves empty so that the tree stays as small as the patterns it holds.
+func (m *Miner) drop(p *Pattern) {
 	m.unlink(p)
 	leaf := p.leaf
 	for i, q := range leaf.patterns {
@@ -160,9 +216,7 @@ func (m *Miner) evict(p *Pattern) {
 		delete(n.parent.children, n.key)
 	}
 	p.leaf = nil
-	p.evicted = true
 	m.n--
-	m.stats.Evicted++
 }
 
 func (m *Miner) pushFront(p *Pattern) {

@@ -1,6 +1,7 @@
 package patterns
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -17,6 +18,27 @@ type Pattern struct {
 	leaf       *node
 	prev, next *Pattern // recency list, most recent first
 	evicted    bool
+
+	// parent is the pattern this one was folded into, which stands for
+	// it from then on; nil while it stands for itself.
+	parent *Pattern
+	// family holds the patterns that differ from this one only in words,
+	// until there are enough of them to make those words variables.
+	family *family
+}
+
+// family is a set of patterns of one shape that differ in a few words: a
+// word becomes a variable only once MinWords distinct words were seen in
+// its place, so "client SPP" and "client WindowsUpdateAgent" stay two
+// patterns while "user root", "user admin", "user test" ... become one.
+type family struct{ members []*Pattern }
+
+// self returns the pattern that stands for p now.
+func (p *Pattern) self() *Pattern {
+	for p.parent != nil {
+		p = p.parent
+	}
+	return p
 }
 
 func newPattern(toks []string) *Pattern {
@@ -47,19 +69,21 @@ func ID(template string) string {
 	return s
 }
 
-// ID returns the id of the pattern's current template.
-func (p *Pattern) ID() string { return p.id }
+// ID returns the id of the pattern's current template. A pattern folded
+// into another (see family) answers for the one it joined, so lines mined
+// early share the id of their final pattern.
+func (p *Pattern) ID() string { return p.self().id }
 
 // Template returns the template: the tokens of its lines separated by
 // single spaces, each variable as <*>.
-func (p *Pattern) Template() string { return p.text }
+func (p *Pattern) Template() string { return p.self().text }
 
 // Count returns the lines that joined the pattern.
-func (p *Pattern) Count() int64 { return p.count }
+func (p *Pattern) Count() int64 { return p.self().count }
 
 // Evicted reports whether the miner dropped the pattern to make room; its
 // template and id are then final.
-func (p *Pattern) Evicted() bool { return p.evicted }
+func (p *Pattern) Evicted() bool { return p.self().evicted }
 
 // similarity is Drain's share of positions where the template holds the
 // line's token, except that positions where both hold the same value (a
@@ -92,6 +116,34 @@ func (p *Pattern) similarity(t *tokenizer) (sim float64, wild int) {
 		return 1, wild
 	}
 	return float64(same) / float64(n), wild
+}
+
+// wordsDiffer reports whether the line holds, where the template holds a
+// word, another word (values and wildcards aside).
+func (p *Pattern) wordsDiffer(t *tokenizer) bool {
+	for i, s := range t.toks {
+		want := p.tokens[i]
+		if want == wildcard || strings.Contains(want, wildcard) {
+			continue
+		}
+		tok := t.buf[s.start:s.end]
+		if string(tok) != want && !bytes.Contains(tok, wildcardBytes) {
+			return true
+		}
+	}
+	return false
+}
+
+var wildcardBytes = []byte(wildcard)
+
+// fold generalises p over q, position by position.
+func (p *Pattern) fold(q *Pattern) {
+	for i, tok := range q.tokens {
+		if p.tokens[i] != tok {
+			p.tokens[i] = wildcard
+		}
+	}
+	p.render()
 }
 
 // merge turns the positions where the line differs into wildcards and
