@@ -15,7 +15,7 @@ type Config struct {
 	// ignored like the tokens past MaxTokens. Default 4096.
 	MaxLineBytes int
 	// Similarity is the share of a pattern's constant tokens a line must
-	// match, position by position, to join it (Drain's st). Default 0.7.
+	// match, position by position, to join it (Drain's st). Default 0.75.
 	Similarity float64
 	// MinWords is the number of distinct words a place in a pattern must
 	// show before it becomes a variable; until then each word makes a
@@ -35,7 +35,7 @@ const (
 	defaultMaxPatterns  = 1000
 	defaultMaxTokens    = 64
 	defaultMaxLineBytes = 4096
-	defaultSimilarity   = 0.7
+	defaultSimilarity   = 0.75
 	defaultDepth        = 2
 	defaultMinWords     = 4
 	defaultMaxChildren  = 100

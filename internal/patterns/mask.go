@@ -151,39 +151,18 @@ func (t *tokenizer) piece(p string) {
 	}
 }
 
-// isValue reports whether a part of an id or address is a value: it starts
-// with a digit (a sign allowed), or it is hex of five digits or more with a
-// decimal one among them. Words may end in digits (ssh2, SOCKS5, utf8) and
-// stay words.
-func isValue(p string) bool {
-	if p[0] == '-' || p[0] == '+' {
-		p = p[1:]
-		if p == "" {
-			return false
-		}
-	}
-	if isDigit(p[0]) {
-		return true
-	}
+// isValue reports whether a part of an id or address is a value: it holds
+// a digit. Numbers, hex, UUIDs, IPs, ports, durations, sizes, versions and
+// dates all do; constant words seldom do.
+func isValue(p string) bool { return hasDigit(p) }
+
+func hasDigit(p string) bool {
 	for i := 0; i < len(p); i++ {
 		if isDigit(p[i]) {
 			return true
 		}
 	}
-	if len(p) < 5 {
-		return false
-	}
-	digit := false
-	for i := 0; i < len(p); i++ {
-		c := p[i] | 0x20
-		switch {
-		case p[i] >= '0' && p[i] <= '9':
-			digit = true
-		case c < 'a' || c > 'f':
-			return false
-		}
-	}
-	return digit
+	return false
 }
 
 // valueOnly reports whether b holds wildcards and punctuation only.

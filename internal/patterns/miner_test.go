@@ -60,30 +60,60 @@ func TestMineRealLines(t *testing.T) {
 	}
 }
 
-// TestGeneralise checks that a pattern's id follows its template as it
-// generalises, so that lines mined earlier share the later lines' id.
-func TestGeneralise(t *testing.T) {
+// TestFamilies checks how a word becomes a variable: lines that differ in
+// one word stay apart until MinWords (4) distinct words were seen in its
+// place; then they fold into one pattern, and the ids of the lines mined
+// before follow it.
+func TestFamilies(t *testing.T) {
 	m := New(Config{})
-	a := m.Add("Connection from alice accepted on port ssh")
-	idA := a.ID()
-	b := m.Add("Connection from bob accepted on port ssh")
-	if a != b {
-		t.Fatalf("second line: got a new pattern %q, want it to join %q", b.Template(), a.Template())
+	var early []*Pattern
+	for _, user := range []string{"alice", "bob", "carol"} {
+		early = append(early, m.Add("Connection from "+user+" accepted on port ssh"))
 	}
-	if got, want := a.Template(), "Connection from <*> accepted on port ssh"; got != want {
-		t.Errorf("template: got %q, want %q", got, want)
+	idAlice := early[0].ID()
+	if early[0] == early[1] || early[1] == early[2] || early[0].ID() == early[1].ID() {
+		t.Fatalf("three users: got %q, %q, %q, want three patterns", early[0].Template(), early[1].Template(), early[2].Template())
 	}
-	if a.ID() == idA {
-		t.Errorf("id: got %s unchanged after the template generalised, want a new one", idA)
+	p := m.Add("Connection from dave accepted on port ssh")
+	if got, want := p.Template(), "Connection from <*> accepted on port ssh"; got != want {
+		t.Errorf("fourth user: template %q, want %q", got, want)
 	}
-	if got, want := a.ID(), ID(a.Template()); got != want {
+	for i, q := range early {
+		if q.ID() != p.ID() {
+			t.Errorf("line %d: id %s, want the folded pattern's %s", i+1, q.ID(), p.ID())
+		}
+	}
+	if p.ID() == idAlice {
+		t.Errorf("id: got %s unchanged after the template generalised, want a new one", idAlice)
+	}
+	if got, want := p.ID(), ID(p.Template()); got != want {
 		t.Errorf("id: got %s, want ID(template) %s", got, want)
 	}
-	if got := a.Count(); got != 2 {
-		t.Errorf("count: got %d, want 2", got)
+	if got := p.Count(); got != 4 {
+		t.Errorf("count: got %d, want 4", got)
 	}
-	if c := m.Add("Disk full on sda"); c == a {
-		t.Errorf("an unrelated line joined %q", a.Template())
+	if got := m.Stats().Patterns; got != 1 {
+		t.Errorf("patterns held: got %d, want 1", got)
+	}
+	if q := m.Add("Connection from erin accepted on port ssh"); q != p || p.Count() != 5 {
+		t.Errorf("fifth user: got %q (count %d), want to join %q with count 5", q.Template(), p.Count(), p.Template())
+	}
+	if c := m.Add("Disk full on sda"); c == p {
+		t.Errorf("an unrelated line joined %q", p.Template())
+	}
+
+	// Two words in a place are two messages, however many lines each has.
+	m = New(Config{})
+	var a *Pattern
+	for i := 0; i < 50; i++ {
+		a = m.Add(fmt.Sprintf("Session: %d_%d initialized by client WindowsUpdateAgent.", i, i*7))
+	}
+	b := m.Add("Session: 12_34 initialized by client SPP.")
+	if a.ID() == b.ID() {
+		t.Errorf("clients WindowsUpdateAgent and SPP: one pattern %q, want two", a.Template())
+	}
+	if got, want := a.Template(), "Session: <*> initialized by client WindowsUpdateAgent."; got != want {
+		t.Errorf("template: got %q, want %q", got, want)
 	}
 }
 

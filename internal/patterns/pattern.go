@@ -122,16 +122,17 @@ func (p *Pattern) similarity(t *tokenizer) (sim float64, wild int) {
 // word, another word (values and wildcards aside).
 func (p *Pattern) wordsDiffer(t *tokenizer) bool {
 	for i, s := range t.toks {
-		want := p.tokens[i]
-		if want == wildcard || strings.Contains(want, wildcard) {
-			continue
-		}
-		tok := t.buf[s.start:s.end]
-		if string(tok) != want && !bytes.Contains(tok, wildcardBytes) {
+		if wordsDiffer(p.tokens[i], t.buf[s.start:s.end]) {
 			return true
 		}
 	}
 	return false
+}
+
+// wordsDiffer reports whether a template's token and a line's are two
+// different words, neither a value.
+func wordsDiffer(want string, tok []byte) bool {
+	return string(tok) != want && !strings.Contains(want, wildcard) && !bytes.Contains(tok, wildcardBytes)
 }
 
 var wildcardBytes = []byte(wildcard)
