@@ -46,15 +46,19 @@ func (t *tokenizer) split(line string, maxTokens, maxBytes int) {
 			return
 		}
 		j := i
+		quoted := false
 		for j < n && !isSpace(line[j]) {
+			quoted = quoted || line[j] == '"' || line[j] == '\''
 			j++
 		}
 		// A quoted value may hold spaces: take it whole when it closes.
-		if q := quoteAt(line, i, j); q >= 0 {
-			if c := closeQuote(line, q); c > 0 && c >= j {
-				j = c + 1
-				for j < n && !isSpace(line[j]) {
-					j++
+		if quoted {
+			if q := quoteAt(line, i, j); q >= 0 {
+				if c := closeQuote(line, q); c > 0 && c >= j {
+					j = c + 1
+					for j < n && !isSpace(line[j]) {
+						j++
+					}
 				}
 			}
 		}
@@ -184,36 +188,34 @@ func valueOnly(b []byte) bool {
 // isVariable reports whether a piece of a token is a value as a whole: a
 // path, a URL, or bytes that are not UTF-8.
 func isVariable(p string) bool {
-	ascii := true
+	if len(p) >= 2 {
+		switch {
+		case p[0] == '/' && p[1] != '/': // /var/log/x, but not "//"
+			return true
+		case p[0] == '\\', p[0] == '~' && p[1] == '/':
+			return true
+		case len(p) > 2 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') && isLetter(p[0]): // C:\Windows
+			return true
+		}
+	}
+	checked := false
 	for i := 0; i < len(p); i++ {
-		if p[i] >= 0x80 {
-			ascii = false
-		}
-	}
-	if !ascii && !utf8.ValidString(p) {
-		return true
-	}
-	if len(p) < 2 {
-		return false
-	}
-	switch {
-	case p[0] == '/' && p[1] != '/': // /var/log/x, but not "//"
-		return true
-	case p[0] == '\\', p[0] == '~' && p[1] == '/':
-		return true
-	case len(p) > 2 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') && isLetter(p[0]): // C:\Windows
-		return true
-	}
-	for i := 0; i+2 < len(p); i++ {
-		if p[i] == ':' && p[i+1] == '/' && p[i+2] == '/' { // scheme://
-			return true
-		}
-	}
-	// A dot inside a name makes it a host, a file or a package name:
-	// proxy.example.com, chrome.exe, com.android.systemui.
-	for i := 1; i+1 < len(p); i++ {
-		if p[i] == '.' && (isLetter(p[i-1]) || isDigit(p[i-1])) && isLetter(p[i+1]) {
-			return true
+		switch c := p[i]; {
+		case c >= 0x80:
+			if !checked && !utf8.ValidString(p) {
+				return true
+			}
+			checked = true
+		case c == ':': // scheme://
+			if i+2 < len(p) && p[i+1] == '/' && p[i+2] == '/' {
+				return true
+			}
+		case c == '.':
+			// A dot inside a name makes it a host, a file or a package
+			// name: proxy.example.com, chrome.exe, com.android.systemui.
+			if i > 0 && i+1 < len(p) && class[p[i-1]]&(clLetter|clDigit) != 0 && isLetter(p[i+1]) {
+				return true
+			}
 		}
 	}
 	return false

@@ -174,7 +174,7 @@ func (m *Miner) best(leaf *node) *Pattern {
 	var best *Pattern
 	bestSim, bestWild := -1.0, -1
 	for _, p := range leaf.patterns {
-		sim, wild := p.similarity(&m.tok)
+		sim, wild := p.similarity(&m.tok, m.cfg.Similarity)
 		if sim > bestSim || sim == bestSim && wild > bestWild {
 			best, bestSim, bestWild = p, sim, wild
 		}

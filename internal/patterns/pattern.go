@@ -11,6 +11,7 @@ import (
 // Pattern belongs to its Miner: read it where the Miner may be used.
 type Pattern struct {
 	tokens []string // the template, wildcard in variable positions
+	valued []bool   // tokens[i] holds a wildcard (is or contains a value)
 	text   string
 	id     string
 	count  int64
@@ -49,6 +50,12 @@ func newPattern(toks []string) *Pattern {
 
 // render recomputes the template text and the id after a change.
 func (p *Pattern) render() {
+	if len(p.valued) != len(p.tokens) {
+		p.valued = make([]bool, len(p.tokens))
+	}
+	for i, tok := range p.tokens {
+		p.valued[i] = strings.Contains(tok, wildcard)
+	}
 	p.text = strings.Join(p.tokens, " ")
 	p.id = ID(p.text)
 }
@@ -92,24 +99,36 @@ func (p *Pattern) Evicted() bool { return p.self().evicted }
 // not penalised, nor helped, by how many values it carries. A
 // template's wildcard facing a word still counts as a miss. wild counts the
 // template's wildcards, the tie-break between equally similar patterns.
-func (p *Pattern) similarity(t *tokenizer) (sim float64, wild int) {
+//
+// It gives up, returning -1, once the line cannot reach min: sim is at most
+// 1 - misses/len(tokens), since at most len(tokens) positions count.
+func (p *Pattern) similarity(t *tokenizer, min float64) (sim float64, wild int) {
 	same, n := 0, 0
+	maxMiss := int((1-min)*float64(len(t.toks)) + 1e-9)
 	for i, s := range t.toks {
 		tok := t.buf[s.start:s.end]
 		want := p.tokens[i]
-		if want == wildcard {
-			wild++
-			if string(tok) != wildcard {
-				n++
+		if p.valued[i] {
+			if want == wildcard {
+				wild++
 			}
-			continue
+			if string(tok) == want {
+				continue // the same value, or both wildcards: no evidence
+			}
+			if want != wildcard {
+				n++ // another value or a word where a masked token was
+				continue
+			}
+			n++ // a word or a masked token where the template has <*>
+		} else {
+			n++
+			if string(tok) == want {
+				same++
+				continue
+			}
 		}
-		if string(tok) == want && strings.Contains(want, wildcard) {
-			continue
-		}
-		n++
-		if string(tok) == want {
-			same++
+		if n-same > maxMiss {
+			return -1, wild
 		}
 	}
 	if n == 0 {
