@@ -22,7 +22,9 @@ the pattern id, a tab, the template. Each line is parsed as the server
 parses it, so the template is mined from the message, not the timestamp.
 
 With --lines it prints instead one line per input line, in order: the id of
-the line's pattern once the whole input is mined, a tab, the line.
+the line's pattern once the whole input is mined, a tab, the line. Every
+line is its own entry (no multiline joining). The ids are known only at the
+end, so files are read twice and standard input is held in memory.
 
 Flags:
 `
@@ -48,29 +50,61 @@ func runPatterns(ctx context.Context, args []string, env Env) error {
 	}
 
 	m := patterns.New(patterns.Config{MaxPatterns: *maxPatterns})
-	var kept keptLines
 	var e logpb.LogEntry
+	var pats []*patterns.Pattern // each line's, for --lines
+	var kept keptLines           // standard input's lines, for --lines
 	mine := func(line []byte) {
 		parse.IntoNoCopy(&e, line)
 		p := m.Add(e.Message)
 		if *lines {
-			kept.add(line, p)
+			pats = append(pats, p)
 		}
 	}
+	counts := make([]int, fs.NArg()) // lines per file, for the second pass
 	if fs.NArg() == 0 {
-		if err := eachLine(ctx, env.stdin(), mine); err != nil {
+		err := eachLine(ctx, env.stdin(), func(line []byte) {
+			mine(line)
+			if *lines {
+				kept.add(line)
+			}
+		})
+		if err != nil {
 			return fmt.Errorf("patterns: standard input: %w", err)
 		}
 	}
-	for _, name := range fs.Args() {
-		if err := mineFile(ctx, name, mine); err != nil {
+	for i, name := range fs.Args() {
+		err := eachFileLine(ctx, name, -1, func(line []byte) {
+			mine(line)
+			counts[i]++
+		})
+		if err != nil {
 			return err
 		}
 	}
 
 	w := bufio.NewWriterSize(env.Stdout, 64<<10)
 	if *lines {
-		kept.write(w)
+		// Ids are final only now: print each line after its pattern's id
+		// as it stands at the end, so that a template that generalised
+		// while the input was mined gives all its lines one id. Files are
+		// read again rather than held in memory; standard input was kept.
+		n := 0
+		write := func(line []byte) {
+			w.WriteString(pats[n].ID())
+			w.WriteByte('\t')
+			w.Write(line)
+			w.WriteByte('\n')
+			n++
+		}
+		kept.each(write)
+		for i, name := range fs.Args() {
+			if err := eachFileLine(ctx, name, counts[i], write); err != nil {
+				return err
+			}
+			if n != sum(counts[:i+1]) {
+				return fmt.Errorf("patterns: %s: shorter on the second read (changed while mined?)", name)
+			}
+		}
 	} else {
 		for _, p := range m.Patterns() {
 			fmt.Fprintf(w, "%d\t%s\t%s\n", p.Count(), p.ID(), p.Template())
@@ -86,16 +120,33 @@ func runPatterns(ctx context.Context, args []string, env Env) error {
 	return nil
 }
 
-func mineFile(ctx context.Context, name string, fn func([]byte)) error {
+// eachFileLine calls fn with the first max lines of file name (all when
+// max < 0).
+func eachFileLine(ctx context.Context, name string, max int, fn func([]byte)) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return fmt.Errorf("patterns: %w", err)
 	}
 	defer f.Close()
-	if err := eachLine(ctx, f, fn); err != nil {
+	n := 0
+	err = eachLine(ctx, f, func(line []byte) {
+		if max < 0 || n < max {
+			fn(line)
+		}
+		n++
+	})
+	if err != nil {
 		return fmt.Errorf("patterns: %s: %w", name, err)
 	}
 	return nil
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 // eachLine calls fn with every line of r, without its line terminator.
@@ -138,31 +189,23 @@ func eachLine(ctx context.Context, r io.Reader, fn func([]byte)) error {
 	}
 }
 
-// keptLines holds the input for --lines until every line's final pattern
-// is known: the lines in one growing arena, so a million lines cost a few
-// allocations rather than a million.
+// keptLines holds standard input for --lines until every line's final
+// pattern is known: the lines in one growing arena, so a million lines
+// cost a few allocations rather than a million.
 type keptLines struct {
 	arena []byte
 	ends  []int
-	pats  []*patterns.Pattern
 }
 
-func (k *keptLines) add(line []byte, p *patterns.Pattern) {
+func (k *keptLines) add(line []byte) {
 	k.arena = append(k.arena, line...)
 	k.ends = append(k.ends, len(k.arena))
-	k.pats = append(k.pats, p)
 }
 
-// write prints each line after the id its pattern has now, at the end:
-// a template that generalised while the input was mined gives all its
-// lines the same, final id.
-func (k *keptLines) write(w *bufio.Writer) {
+func (k *keptLines) each(fn func([]byte)) {
 	start := 0
-	for i, end := range k.ends {
-		w.WriteString(k.pats[i].ID())
-		w.WriteByte('\t')
-		w.Write(k.arena[start:end])
-		w.WriteByte('\n')
+	for _, end := range k.ends {
+		fn(k.arena[start:end])
 		start = end
 	}
 }

@@ -178,3 +178,33 @@ func TestPatternsEveryLine(t *testing.T) {
 		t.Errorf("\"a 1\" and \"a 2\": ids %s and %s, want one pattern", a, b)
 	}
 }
+
+// TestPatternsLinesFiles checks --lines over several files: every line of
+// each, in order, a line's id the same whether its file is mined alone or
+// before another file of other templates.
+func TestPatternsLinesFiles(t *testing.T) {
+	dir := t.TempDir()
+	a, linesA := writeLoghub(t, dir, "Apache")
+	b, linesB := writeLoghub(t, dir, "HDFS")
+	both, _, err := runPatternsCmd(t, "", "--lines", a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, _, err := runPatternsCmd(t, "", "--lines", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(both, "\n"), "\n")
+	want := append(append([]string{}, linesA...), linesB...)
+	if len(got) != len(want) {
+		t.Fatalf("output lines: got %d, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if _, line, _ := strings.Cut(got[i], "\t"); line != want[i] {
+			t.Fatalf("line %d: got %q, want %q", i+1, line, want[i])
+		}
+	}
+	if gotA := strings.Join(got[:len(linesA)], "\n") + "\n"; gotA != alone {
+		t.Errorf("Apache's lines mined before HDFS's: ids differ from Apache mined alone")
+	}
+}
