@@ -28,12 +28,6 @@ type Pattern struct {
 	family *family
 }
 
-// family is a set of patterns of one shape that differ in a few words: a
-// word becomes a variable only once MinWords distinct words were seen in
-// its place, so "client SPP" and "client WindowsUpdateAgent" stay two
-// patterns while "user root", "user admin", "user test" ... become one.
-type family struct{ members []*Pattern }
-
 // self returns the pattern that stands for p now.
 func (p *Pattern) self() *Pattern {
 	for p.parent != nil {
