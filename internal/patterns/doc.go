@@ -63,9 +63,11 @@
 // its last template and id). Only a line's first MaxLineBytes bytes and
 // first MaxTokens tokens are mined (the rest is one trailing <*>), a quote
 // is looked for within 512 bytes, a family holds at most 64 patterns, and
-// the prefix tree is pruned with the patterns it holds, so a miner's memory
-// stays below roughly MaxPatterns × MaxLineBytes × 2 however hostile its
-// input. Adding a line to a warm miner allocates nothing unless it creates
+// the prefix tree is pruned with the patterns it holds. A template is at
+// most three times its line's bytes (a one-digit value becomes <*>), kept
+// twice (tokens and text), so a miner holds at most about MaxPatterns × 6 ×
+// MaxLineBytes (25 MB at the defaults) however hostile its input, and far
+// less for real lines. Adding a line to a warm miner allocates nothing unless it creates
 // or changes a pattern.
 //
 // # Concurrency
