@@ -38,9 +38,10 @@ func (m *Miner) variant(p *Pattern) *Pattern {
 			}
 		}
 	}
+	// Decide for every member before changing f: foldable counts words
+	// across all of them.
 	root := p
-	kept := f.members[:0]
-	var folded []*Pattern
+	var kept, folded []*Pattern
 	for _, q := range f.members {
 		if q != p && !full && !m.foldable(f, q) {
 			kept = append(kept, q)

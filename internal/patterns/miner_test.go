@@ -102,6 +102,27 @@ func TestFamilies(t *testing.T) {
 		t.Errorf("an unrelated line joined %q", p.Template())
 	}
 
+	// A fold takes only the patterns that differ in places with enough
+	// words: "failed" is one word against "ok", so its line stays apart.
+	m = New(Config{})
+	var oks []*Pattern
+	oks = append(oks, m.Add("Backup finished by alice with ok"))
+	failed := m.Add("Backup finished by alice with failed")
+	for _, user := range []string{"bob", "carol", "dave"} {
+		oks = append(oks, m.Add("Backup finished by "+user+" with ok"))
+	}
+	if got, want := oks[0].Template(), "Backup finished by <*> with ok"; got != want {
+		t.Errorf("after four users: template %q, want %q", got, want)
+	}
+	for i, q := range oks {
+		if q.ID() != oks[0].ID() {
+			t.Errorf("ok line %d: template %q, want %q", i+1, q.Template(), oks[0].Template())
+		}
+	}
+	if got, want := failed.Template(), "Backup finished by alice with failed"; got != want {
+		t.Errorf("failed line: template %q, want %q (not folded)", got, want)
+	}
+
 	// Two words in a place are two messages, however many lines each has.
 	m = New(Config{})
 	var a *Pattern
