@@ -14,8 +14,9 @@ type Config struct {
 	// MaxLineBytes caps the bytes of a line that are read; the rest is
 	// ignored like the tokens past MaxTokens. Default 4096.
 	MaxLineBytes int
-	// Similarity is the share of a pattern's constant tokens a line must
-	// match, position by position, to join it (Drain's st). Default 0.75.
+	// Similarity is the share of positions where a line must hold the
+	// pattern's token to join it (Drain's st), positions where both hold
+	// the same value left out. Default 0.75.
 	Similarity float64
 	// MinWords is the number of distinct words a place in a pattern must
 	// show before it becomes a variable; until then each word makes a
