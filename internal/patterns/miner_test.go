@@ -250,3 +250,60 @@ func TestWarmAllocs(t *testing.T) {
 		t.Errorf("allocations per warm line: got %v, want at most 1", allocs)
 	}
 }
+
+// TestBoundedUnderChurn feeds lines of ever new shapes and words, the worst
+// case for memory: patterns, families and tree nodes stay within the cap.
+func TestBoundedUnderChurn(t *testing.T) {
+	const max = 50
+	m := New(Config{MaxPatterns: max})
+	words := []string{"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"}
+	for i := 0; i < 20000; i++ {
+		n := 1 + i%9
+		var b strings.Builder
+		for j := 0; j < n; j++ {
+			fmt.Fprintf(&b, "%s%c ", words[(i*7+j*3)%len(words)], 'a'+rune((i/9+j)%26))
+		}
+		m.Add(b.String())
+	}
+	st := m.Stats()
+	if st.Patterns > max {
+		t.Fatalf("patterns held: got %d, want at most %d", st.Patterns, max)
+	}
+	if st.Evicted == 0 {
+		t.Fatalf("stats %+v: no eviction, the test does not churn", st)
+	}
+	if st.Created-st.Evicted < int64(st.Patterns) {
+		t.Errorf("created %d - evicted %d < held %d: patterns lost without being counted", st.Created, st.Evicted, st.Patterns)
+	}
+	nodes := 0
+	var walk func(n *node)
+	walk = func(n *node) {
+		nodes++
+		for _, c := range n.children {
+			walk(c)
+		}
+	}
+	for _, n := range m.root {
+		walk(n)
+	}
+	if limit := st.Patterns * (Config{}.withDefaults().Depth + 1); nodes > limit {
+		t.Errorf("tree nodes: got %d, want at most %d for %d patterns", nodes, limit, st.Patterns)
+	}
+	held := 0
+	for p := m.head; p != nil; p = p.next {
+		held++
+		if p.family != nil && len(p.family.members) > maxFamily {
+			t.Errorf("family of %d patterns, want at most %d", len(p.family.members), maxFamily)
+		}
+		if p.family != nil {
+			for _, q := range p.family.members {
+				if q.evicted || q.parent != nil || q.leaf == nil {
+					t.Errorf("family member %q: evicted %v, folded %v: want only live patterns in families", q.text, q.evicted, q.parent != nil)
+				}
+			}
+		}
+	}
+	if held != st.Patterns {
+		t.Errorf("recency list: %d patterns, want %d", held, st.Patterns)
+	}
+}
