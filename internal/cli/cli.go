@@ -40,6 +40,7 @@ func init() {
 		{name: "collect", line: "tail log files and produce them to Kafka", newCmd: newCollectCommand},
 		{name: "serve", line: "consume from Kafka and serve the viewer and websocket", newCmd: newServeCommand},
 		{name: "tail", line: "follow a server from the terminal", newCmd: newTailCommand},
+		{name: "patterns", line: "mine the templates of log files: tailcast patterns [--lines] [FILE...]", main: runPatterns},
 		{name: "demo", line: "write realistic demo logs", newCmd: newDemoCommand},
 		{name: "config", line: "check a config file: tailcast config check [--command C] FILE", main: runConfig},
 		{name: "version", line: "print the version", main: runVersion},
@@ -61,6 +62,7 @@ set as TAILCAST_<FLAG> in the environment, or in a YAML file given by --config.
 
 // Env reads the environment; tests replace it.
 type Env struct {
+	Stdin          io.Reader // nil: os.Stdin
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	// Ready, when set, is called with the viewer's URL once a server is
