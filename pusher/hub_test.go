@@ -1,6 +1,7 @@
 package pusher
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -21,23 +22,22 @@ func TestRingBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := New(tt.cfg)
-			if err != nil {
+			if err := tt.cfg.fill(); err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
-			s.Begin(0, 0)
-			s.Begin(1, 0)
+			h := newHub(tt.cfg.RingEntries, tt.cfg.RingBytes, nil, nil)
+			h.Begin(0, 0)
+			h.Begin(1, 0)
 			for o := range int64(tt.idle) {
-				s.Publish(1, o, seqEntry(1, o))
+				h.Publish(1, o, seqEntry(1, o))
 			}
 			for o := range int64(tt.busy) {
-				s.Publish(0, o, seqEntry(0, o)) // ~300 bytes each
+				h.Publish(0, o, seqEntry(0, o)) // ~300 bytes each
 			}
-			s.mu.RLock()
-			defer s.mu.RUnlock()
+			h.mu.RLock()
+			defer h.mu.RUnlock()
 			for p, want := range tt.wantHeld {
-				ps := s.parts[int32(p)]
+				ps := h.parts[int32(p)]
 				if want < 0 {
 					// Bytes-bound: within the budget, and one more would not fit.
 					line := int64(len(ps.held()[0].line))
@@ -50,11 +50,11 @@ func TestRingBounds(t *testing.T) {
 					t.Errorf("partition %d holds %d entries, want %d", p, got, want)
 				}
 			}
-			if got := s.hub.len(); got > tt.wantLogSize+1 {
+			if got := h.log.len(); got > tt.wantLogSize+1 {
 				t.Errorf("log spans %d slots, want at most %d", got, tt.wantLogSize+1)
 			}
 			// The newest entry is always held, and the ring is in order.
-			held := s.parts[0].held()
+			held := h.parts[0].held()
 			if held[len(held)-1].off != int64(tt.busy-1) {
 				t.Errorf("newest held offset %d, want %d", held[len(held)-1].off, tt.busy-1)
 			}
@@ -121,5 +121,127 @@ func TestPublishAllocs(t *testing.T) {
 	})
 	if allocs > 0.1 {
 		t.Fatalf("got %.3f allocations per Publish, want at most 0.1", allocs)
+	}
+}
+
+// TestSnapshotStaysValid: a snapshot's rings do not change while Publish
+// goes on evicting and appending (run with -race: no write may touch what
+// a snapshot reads).
+func TestSnapshotStaysValid(t *testing.T) {
+	h := newHub(50, 1<<30, nil, nil)
+	h.Begin(0, 0)
+	h.Begin(1, 0)
+	for o := range int64(70) {
+		h.Publish(0, o, seqEntry(0, o))
+	}
+	sn, ok := h.snapshot()
+	if !ok {
+		t.Fatal("snapshot of an open hub failed")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for o := int64(70); o < 2000; o++ {
+			h.Publish(0, o, seqEntry(0, o))
+			h.Publish(1, o-70, seqEntry(1, o-70))
+		}
+	}()
+	for range 20 {
+		pv := sn.part(0)
+		if len(pv.held) != 50 {
+			t.Fatalf("snapshot holds %d entries of partition 0, want 50", len(pv.held))
+		}
+		for i, r := range pv.held {
+			if want := int64(20 + i); r.off != want || r.msg != seqEntry(0, want).Message {
+				t.Fatalf("snapshot slot %d: got offset %d %q, want %d", i, r.off, r.msg, want)
+			}
+		}
+		if pv := sn.part(1); len(pv.held) != 0 || pv.last != -1 {
+			t.Fatalf("partition 1 in the snapshot: got %d held, last %d; want 0, -1", len(pv.held), pv.last)
+		}
+	}
+	<-done
+	if sn.tail != 70 {
+		t.Errorf("snapshot tail %d, want 70", sn.tail)
+	}
+}
+
+// TestPlanReplay: what a resume or backfill is planned to send, from the
+// hub alone.
+func TestPlanReplay(t *testing.T) {
+	h := newHub(10, 1<<30, nil, nil)
+	h.Begin(0, 0)
+	h.Begin(1, 100)
+	for o := range int64(30) { // partition 0 holds 20..29
+		h.Publish(0, o, seqEntry(0, o))
+	}
+	for o := int64(100); o < 105; o++ { // partition 1 holds 100..104
+		h.Publish(1, o, seqEntry(1, o))
+	}
+	sn, _ := h.snapshot()
+	type span struct {
+		part     int32
+		from, to int64 // offsets of the first and last held entry planned
+	}
+	tests := []struct {
+		name      string
+		req       request
+		wantFetch []fetchRange
+		wantRing  []span
+		wantFloor []vecEntry
+	}{
+		{"within the rings", request{hasSince: true, since: []vecEntry{{0, 24}, {1, 101}}},
+			nil, []span{{0, 25, 29}, {1, 102, 104}}, nil},
+		{"older than the ring", request{hasSince: true, since: []vecEntry{{0, 5}, {1, 104}}},
+			[]fetchRange{{0, 6, 20}}, []span{{0, 20, 29}}, nil},
+		{"ahead of the server", request{hasSince: true, since: []vecEntry{{0, 40}, {1, 104}}},
+			nil, nil, []vecEntry{{0, 40}}},
+		{"partition never begun", request{hasSince: true, since: []vecEntry{{0, 29}, {7, 3}}},
+			nil, []span{{1, 100, 104}}, []vecEntry{{7, 3}}},
+		{"backfill", request{backfill: 5}, nil, []span{{0, 20, 29}, {1, 100, 104}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := planReplay(&sn, tt.req)
+			if !slices.Equal(plan.fetch, tt.wantFetch) {
+				t.Errorf("fetch: got %v, want %v", plan.fetch, tt.wantFetch)
+			}
+			var ring []span
+			for _, l := range plan.ring {
+				ring = append(ring, span{l[0].part, l[0].off, l[len(l)-1].off})
+			}
+			if !slices.Equal(ring, tt.wantRing) {
+				t.Errorf("ring: got %v, want %v", ring, tt.wantRing)
+			}
+			if !slices.Equal(plan.floor, tt.wantFloor) {
+				t.Errorf("floor: got %v, want %v", plan.floor, tt.wantFloor)
+			}
+		})
+	}
+}
+
+// TestMergeOrder: the held entries of several partitions are visited in
+// arrival order both ways.
+func TestMergeOrder(t *testing.T) {
+	h := newHub(100, 1<<30, nil, nil)
+	for i := range int64(30) {
+		p := int32(i % 3)
+		h.Publish(p, i, seqEntry(p, i))
+	}
+	sn, _ := h.snapshot()
+	var lists [][]*record
+	for _, pv := range sn.parts {
+		lists = append(lists, pv.held)
+	}
+	var asc, desc []uint64
+	mergeAsc(lists, func(r *record) bool { asc = append(asc, r.seq); return true })
+	mergeDesc(lists, func(r *record) bool { desc = append(desc, r.seq); return len(desc) < 7 })
+	for i, s := range asc {
+		if s != uint64(i) {
+			t.Fatalf("ascending merge: got %v, want 0..29", asc)
+		}
+	}
+	if want := []uint64{29, 28, 27, 26, 25, 24, 23}; !slices.Equal(desc, want) {
+		t.Errorf("descending merge stopped after 7: got %v, want %v", desc, want)
 	}
 }

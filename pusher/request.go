@@ -1,0 +1,69 @@
+package pusher
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// request is what the query string of /ws asks for.
+type request struct {
+	spec     filterSpec
+	backfill int
+	since    []vecEntry
+	hasSince bool
+}
+
+// parseQuery validates the /ws query. Errors are meant for an HTTP 400 body.
+func parseQuery(q url.Values) (request, error) {
+	var req request
+	req.spec = filterSpec{
+		services: q["service"],
+		hosts:    q["host"],
+		level:    q.Get("level"),
+		q:        q.Get("q"),
+		re:       q.Get("re"),
+	}
+	if s := q.Get("backfill"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > maxBackfill {
+			return req, fmt.Errorf("%w: backfill must be an integer from 0 to %d, got %q", ErrBadFilter, maxBackfill, s)
+		}
+		req.backfill = n
+	}
+	if s, ok := q["since"]; ok && len(s) > 0 && s[0] != "" {
+		v, err := decodeCursor(s[0])
+		if err != nil {
+			return req, fmt.Errorf("since: %w", err)
+		}
+		req.since, req.hasSince = v, true
+	}
+	return req, nil
+}
+
+// stringList accepts a JSON string (comma-separated values) or an array of
+// strings.
+type stringList []string
+
+// clientMessage is a message a client sends.
+type clientMessage struct {
+	Type    string     `json:"type"`
+	Service stringList `json:"service"`
+	Host    stringList `json:"host"`
+	Level   string     `json:"level"`
+	Q       string     `json:"q"`
+	Re      string     `json:"re"`
+}
+
+// parseClientMessage decodes a client text frame into a compiled filter.
+func parseClientMessage(b []byte) (*filter, error) {
+	var m clientMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%w: invalid JSON message: %v", ErrBadFilter, err)
+	}
+	if m.Type != "filter" {
+		return nil, fmt.Errorf("%w: unknown message type %q", ErrBadFilter, m.Type)
+	}
+	return filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re}.compile()
+}
