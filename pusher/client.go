@@ -1,6 +1,7 @@
 package pusher
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,7 @@ type client struct {
 	overSince   time.Time  // since when over QueueBytes without getting closer
 	overLag     int64      // the lag then, in bytes
 	floor       []vecEntry // live entries at or below are already delivered
+	scan        *scanner   // evaluates a costly filter; nil for cheap ones
 	nextPing    time.Time
 
 	// raw is the socket of a plain TCP connection, written by the writer
@@ -181,6 +183,13 @@ func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
 	}
 	if err := s.replay(w, f, plan); err != nil {
 		s.log.Debug("replay failed", zap.String("remote", c.conn.RemoteAddr().String()), zap.Error(err))
+		if errors.Is(err, errTooCostly) {
+			c.requestClose(ws.StatusPolicyViolation, "filter too costly", reasonCost)
+			w.buf, _, _ = c.takeCtrl(w.buf[:headerRoom])
+			w.raw(time.Second)
+			s.drop(c, reasonCost)
+			return
+		}
 		s.drop(c, reasonError)
 		return
 	}

@@ -65,6 +65,13 @@ type Config struct {
 	// MaxMessageBytes is the largest client message accepted; larger ones
 	// close the connection with 1009. Default 64 KiB.
 	MaxMessageBytes int64
+	// FilterBudget is the time a client's filter may spend per second of
+	// wall time matching entries (its regular expression; it is measured
+	// only for filters with one). A client that needs more falls behind: it
+	// is sent an error saying why, its entries are dropped, and it is closed
+	// with 1008 once over budget for SlowTimeout. No other client pays for
+	// it. Default 50ms (5% of a core); negative: no limit.
+	FilterBudget time.Duration
 	// BeginWait is how long a since= resume waits for the consumer to Begin
 	// the cursor's partitions (just after a restart). Default 5s.
 	BeginWait time.Duration
@@ -106,6 +113,9 @@ func (c *Config) fill() error {
 	}
 	if c.MaxMessageBytes == 0 {
 		c.MaxMessageBytes = 64 << 10
+	}
+	if c.FilterBudget == 0 {
+		c.FilterBudget = 50 * time.Millisecond
 	}
 	if c.BeginWait == 0 {
 		c.BeginWait = 5 * time.Second

@@ -26,9 +26,12 @@ const (
 	// instructions, a UUID pattern 38, `[^Q]{0,1000}[^Q]{0,1000}[^Q]{0,1000}Q`
 	// 6003 (milliseconds per 200-byte line).
 	maxRegexInsts = 1000
-	// maxMatchBytes is how much of a message re looks at: the cost of one
-	// entry is bounded whatever the line's length.
-	maxMatchBytes = 8 << 10
+	// maxRegexWork bounds what re may cost per entry, in program
+	// instructions times bytes of text (about 10 ns each here): re looks
+	// at the first maxRegexWork/instructions bytes of a message, 116 KiB
+	// for `(?i)timeout` (9 instructions), 1 KiB at the cap. A long line
+	// then costs at most about 10 ms, whatever its length.
+	maxRegexWork = 1 << 18
 )
 
 // filter is an immutable, compiled client filter. Equal filters share one
@@ -40,6 +43,7 @@ type filter struct {
 	minLevel logpb.Level // LEVEL_UNKNOWN: no minimum
 	q        string      // lowercased
 	re       *regexp.Regexp
+	reLen    int    // re looks at the first reLen bytes of a message
 	key      string // canonical form, for interning
 }
 
@@ -68,7 +72,7 @@ func (f *filter) match(service, host string, level logpb.Level, msg, ltext strin
 	if f.q != "" && !strings.Contains(ltext, f.q) {
 		return false
 	}
-	if f.re != nil && !f.re.MatchString(msg[:min(len(msg), maxMatchBytes)]) {
+	if f.re != nil && !f.re.MatchString(msg[:min(len(msg), f.reLen)]) {
 		return false
 	}
 	return true
@@ -143,7 +147,7 @@ func (sp filterSpec) compile() (*filter, error) {
 	}
 	f.q = strings.ToLower(sp.q)
 	if sp.re != "" {
-		if f.re, err = compileRegex(sp.re); err != nil {
+		if f.re, f.reLen, err = compileRegex(sp.re); err != nil {
 			return nil, err
 		}
 	}
@@ -176,23 +180,25 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// compileRegex compiles re (RE2 syntax) and refuses programs larger than
-// maxRegexInsts before building the matcher.
-func compileRegex(re string) (*regexp.Regexp, error) {
+// compileRegex compiles re (RE2 syntax), refusing programs larger than
+// maxRegexInsts before building the matcher, and returns how much of a
+// message it may look at.
+func compileRegex(re string) (*regexp.Regexp, int, error) {
 	sy, err := syntax.Parse(re, syntax.Perl)
 	if err != nil {
-		return nil, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
+		return nil, 0, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
 	}
 	prog, err := syntax.Compile(sy.Simplify())
 	if err != nil {
-		return nil, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
+		return nil, 0, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
 	}
-	if n := len(prog.Inst); n > maxRegexInsts {
-		return nil, fmt.Errorf("%w: re too costly: it compiles to %d instructions, at most %d are allowed (use fewer or smaller repetition counts)", ErrBadFilter, n, maxRegexInsts)
+	n := len(prog.Inst)
+	if n > maxRegexInsts {
+		return nil, 0, fmt.Errorf("%w: re too costly: it compiles to %d instructions, at most %d are allowed (use fewer or smaller repetition counts)", ErrBadFilter, n, maxRegexInsts)
 	}
 	r, err := regexp.Compile(re)
 	if err != nil {
-		return nil, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
+		return nil, 0, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
 	}
-	return r, nil
+	return r, maxRegexWork / max(n, 1), nil
 }

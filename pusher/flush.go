@@ -77,6 +77,21 @@ func (s *Server) collect(now time.Time) int64 {
 			// Blocking readers notice this through their read deadline.
 			c.requestClose(ws.StatusGoingAway, "no frame within two ping intervals", reasonIdle)
 		}
+		if f := c.filt.Load(); f.costly() {
+			if c.scan == nil || c.scan.f != f {
+				if c.scan != nil {
+					c.scan.stop()
+				}
+				c.scan = s.startScanner(c, f, c.pos)
+			}
+			c.pos = c.scan.served(c.pos)
+			if c.pos < tail {
+				c.scan.signal()
+			}
+		} else if c.scan != nil {
+			c.scan.stop()
+			c.scan = nil
+		}
 		s.checkBehind(c, tail, now)
 		if c.pos < tail {
 			backlog += tailCum - s.hub.log.cumAt(max(c.pos, s.hub.log.headSeq))
@@ -86,11 +101,11 @@ func (s *Server) collect(now time.Time) int64 {
 		}
 		ping := !now.Before(c.nextPing)
 		if c.dropped == 0 && !ping && !c.hasCtrl() {
-			if c.pos == tail {
+			if c.pos == tail || c.scan != nil && !c.scan.pending() {
 				continue
 			}
 			f := c.filt.Load()
-			if c.floor == nil {
+			if c.floor == nil && c.scan == nil {
 				key := sharedKey{f: f, pos: c.pos}
 				sf, ok := s.shared[key]
 				if !ok {
@@ -135,9 +150,13 @@ func (s *Server) collect(now time.Time) int64 {
 			prefix = append(prefix, pingFrame...)
 			c.nextPing = now.Add(s.cfg.PingInterval)
 		}
-		end, n := s.build(fr, prefix, c.filt.Load(), c.pos, tail, c)
-		c.pos = end
-		if end == tail {
+		var n int
+		if c.scan != nil {
+			n = s.buildScanned(fr, prefix, c)
+		} else {
+			c.pos, n = s.build(fr, prefix, c.filt.Load(), c.pos, tail, c)
+		}
+		if c.pos == tail {
 			s.clearFloor(c)
 		}
 		delivered += int64(n)
@@ -164,12 +183,7 @@ func (s *Server) collect(now time.Time) int64 {
 // and a floor. It returns the seq to continue from and the entries included.
 // Caller holds s.hub.mu (read).
 func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c *client) (end uint64, n int) {
-	reserve := len(prefix) + headerRoom
-	fr.buf = slices.Grow(fr.buf[:0], reserve+4096)[:reserve]
-	if c != nil && c.dropped > 0 {
-		fr.buf = appendDropped(fr.buf, c.dropped)
-		c.dropped = 0
-	}
+	reserve := startFrame(fr, prefix, c)
 	all := f.all()
 	end = tail
 	for seq := max(from, s.hub.log.headSeq); seq < tail; seq++ {
@@ -177,13 +191,8 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 		if r == nil || !all && !f.matchRecord(r) {
 			continue
 		}
-		if c != nil && c.floor != nil {
-			if fo, ok := vecGet(c.floor, r.part); ok && r.off <= fo {
-				continue
-			}
-			fr.buf = appendFloorLine(fr.buf, r, c.floor)
-		} else {
-			fr.buf = append(fr.buf, r.line...)
+		if !addLine(fr, r, c) {
+			continue
 		}
 		n++
 		if len(fr.buf)-reserve >= maxFramePayload {
@@ -191,11 +200,59 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 			break
 		}
 	}
+	endFrame(fr, prefix, reserve)
+	return end, n
+}
+
+// buildScanned is build for a client whose scanner has matched the
+// entries already: it takes them, and moves c's position past them.
+func (s *Server) buildScanned(fr *frame, prefix []byte, c *client) (n int) {
+	reserve := startFrame(fr, prefix, c)
+	s.scanTmp, c.pos = c.scan.take(s.scanTmp[:0], c.pos, maxFramePayload)
+	for _, r := range s.scanTmp {
+		if addLine(fr, r, c) {
+			n++
+		}
+	}
+	clear(s.scanTmp)
+	c.scan.signal() // there is room again
+	endFrame(fr, prefix, reserve)
+	return n
+}
+
+// startFrame reserves room in fr for prefix and a frame header, and starts
+// the payload with c's pending dropped count. It returns the payload start.
+func startFrame(fr *frame, prefix []byte, c *client) int {
+	reserve := len(prefix) + headerRoom
+	fr.buf = slices.Grow(fr.buf[:0], reserve+4096)[:reserve]
+	if c != nil && c.dropped > 0 {
+		fr.buf = appendDropped(fr.buf, c.dropped)
+		c.dropped = 0
+	}
+	return reserve
+}
+
+// addLine appends r's line unless c's floor says it was delivered already.
+func addLine(fr *frame, r *record, c *client) bool {
+	if c != nil && c.floor != nil {
+		if fo, ok := vecGet(c.floor, r.part); ok && r.off <= fo {
+			return false
+		}
+		fr.buf = appendFloorLine(fr.buf, r, c.floor)
+		return true
+	}
+	fr.buf = append(fr.buf, r.line...)
+	return true
+}
+
+// endFrame puts the text frame's header, and prefix before it, in front of
+// the payload (none: only prefix).
+func endFrame(fr *frame, prefix []byte, reserve int) {
 	payload := len(fr.buf) - reserve
 	if payload == 0 {
 		copy(fr.buf[headerRoom:], prefix)
 		fr.start = headerRoom
-		return end, n
+		return
 	}
 	var hdr [headerRoom]byte
 	h := appendFrameHeader(hdr[:0], ws.OpText, payload)
@@ -204,7 +261,6 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 	at -= len(prefix)
 	copy(fr.buf[at:], prefix)
 	fr.start = at
-	return end, n
 }
 
 // appendFloorLine appends r's line with its cursor raised to at least floor,
@@ -272,13 +328,18 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	if c.pos < head {
 		n = int64(head - c.pos) // evicted: counted before filtering
 	}
+	// A costly filter is not run here: what its client skips is counted
+	// before filtering.
 	f := c.filt.Load()
 	for seq := max(c.pos, head); seq < tail; seq++ {
-		if r := s.hub.log.at(seq); r != nil && f.matchRecord(r) {
+		if r := s.hub.log.at(seq); r != nil && (f.costly() || f.matchRecord(r)) {
 			n++
 		}
 	}
 	c.pos = tail
+	if c.scan != nil {
+		c.scan.reset(tail)
+	}
 	c.overSince = time.Time{}
 	if n == 0 {
 		return

@@ -46,6 +46,10 @@ func (s *Server) unregister(c *client, reason string) {
 		c.idx = -1
 		s.m.connections.Dec()
 	}
+	if c.scan != nil {
+		c.scan.stop()
+		c.scan = nil
+	}
 	if f := c.filt.Swap(nil); f != nil {
 		s.unintern(f)
 	}

@@ -124,12 +124,20 @@ func (s *Server) replay(w *replayWriter, f *filter, plan replayPlan) error {
 // in arrival order; their own cursors resume exactly.
 func (s *Server) replayBackfill(w *replayWriter, f *filter, plan replayPlan) error {
 	var picked []*record
+	var err error
 	mergeDesc(plan.ring, func(r *record) bool {
-		if f.matchRecord(r) {
+		var ok bool
+		if ok, err = w.match(f, func() bool { return f.matchRecord(r) }); err != nil {
+			return false
+		}
+		if ok {
 			picked = append(picked, r)
 		}
 		return len(picked) < plan.backfill
 	})
+	if err != nil {
+		return err
+	}
 	for i := len(picked) - 1; i >= 0; i-- {
 		if err := w.add(picked[i].line); err != nil {
 			return err
@@ -205,8 +213,8 @@ func (s *Server) replayFetched(w *replayWriter, f *filter, plan replayPlan, prob
 			return nil
 		}
 		cur = vecSet(cur, fr.part, off)
-		if !f.matchEntry(e) {
-			return nil
+		if ok, err := w.match(f, func() bool { return f.matchEntry(e) }); !ok || err != nil {
+			return err
 		}
 		body = appendEntryBody(body[:0], e)
 		return w.addEntry(cur, body)
@@ -242,8 +250,9 @@ func (s *Server) replayFetched(w *replayWriter, f *filter, plan replayPlan, prob
 func replayHeld(w *replayWriter, f *filter, held [][]*record, cur []vecEntry) error {
 	var err error
 	mergeAsc(held, func(r *record) bool {
-		if !f.matchRecord(r) {
-			return true
+		var ok bool
+		if ok, err = w.match(f, func() bool { return f.matchRecord(r) }); !ok {
+			return err == nil
 		}
 		var v []vecEntry
 		if v, err = decodeCursor(r.cursor()); err != nil {
@@ -310,13 +319,52 @@ func mergeDesc(lists [][]*record, fn func(*record) bool) {
 // errWrite marks a replay write failure, to stop a Fetch.
 var errWrite = errors.New("replay write failed")
 
+// errTooCostly ends a replay whose filter stayed over its budget.
+var errTooCostly = errors.New("filter too costly")
+
 // replayWriter batches replay lines into text frames, written by the
-// connection's handler goroutine while the client is busy.
+// connection's handler goroutine while the client is busy. It also meters
+// the replay's filter against the client's budget.
 type replayWriter struct {
-	s   *Server
-	c   *client
-	buf []byte // headerRoom bytes of room, then the payload
-	tmp []byte
+	s     *Server
+	c     *client
+	buf   []byte // headerRoom bytes of room, then the payload
+	tmp   []byte
+	meter costMeter
+	over  time.Time // since when the budget has held the replay back
+}
+
+// match runs fn, the evaluation of f on one entry. A costly f is metered:
+// over budget, the replay waits (the client is told why, once), and after
+// SlowTimeout of that it ends with errTooCostly.
+func (w *replayWriter) match(f *filter, fn func() bool) (bool, error) {
+	if !f.costly() {
+		return fn(), nil
+	}
+	if w.meter.budget == 0 {
+		w.meter.budget = w.s.cfg.FilterBudget
+	}
+	if now := time.Now(); w.meter.debt(now) > 0 {
+		if w.over.IsZero() {
+			w.over = now
+			if err := w.add(appendError(nil, w.meter.reason())); err != nil {
+				return false, err
+			}
+			if err := w.flush(w.s.cfg.SlowTimeout); err != nil {
+				return false, err
+			}
+		}
+		if now.Sub(w.over) >= w.s.cfg.SlowTimeout {
+			return false, errTooCostly
+		}
+		if err := w.meter.wait(w.s.ctx); err != nil {
+			return false, err
+		}
+	}
+	t0 := time.Now()
+	ok := fn()
+	w.meter.charge(time.Now(), time.Since(t0))
+	return ok, nil
 }
 
 // waitBegin waits, up to BeginWait, until every partition of the cursor has

@@ -58,6 +58,7 @@ type Server struct {
 	shared  map[sharedKey]sharedFrame
 	ctrlTmp []byte
 	batch   []*client // jobs for the writer pool
+	scanTmp []*record // matches taken from a scanner
 
 	lingerMu  sync.Mutex
 	lingering []lingerConn // see finishClose
