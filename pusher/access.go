@@ -12,7 +12,7 @@ func (s *Server) authorized(r *http.Request) bool {
 	if s.cfg.Token == "" {
 		return true
 	}
-	tok := r.URL.Query().Get("token")
+	tok := queryToken(r.URL.RawQuery)
 	if h := r.Header.Get("Authorization"); tok == "" && len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		tok = strings.TrimSpace(h[7:])
 	}
@@ -63,4 +63,20 @@ func (s *Server) releaseIP(ip string) {
 	if s.perIP[ip]--; s.perIP[ip] <= 0 {
 		delete(s.perIP, ip)
 	}
+}
+
+// queryToken is the token= parameter of a raw query, found without parsing
+// the rest of it (which an unauthorized request must not cost).
+func queryToken(raw string) string {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if k, v, ok := strings.Cut(kv, "="); ok && k == "token" {
+			if u, err := url.QueryUnescape(v); err == nil {
+				return u
+			}
+			return ""
+		}
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package pusher
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -22,9 +23,37 @@ type prefixConn struct {
 // reader is a connection's read state between frames; it holds no
 // buffer, so an idle connection costs only this struct.
 type reader struct {
-	rd  wsutil.Reader
-	src io.Reader
-	bad int // consecutive invalid messages
+	rd   wsutil.Reader
+	src  io.Reader
+	bad  int // consecutive invalid messages
+	rate messageRate
+}
+
+// Client messages (filters) allowed per connection: filterBurst at once,
+// then filterRate a second. A viewer sends one per edit of its filter.
+const (
+	filterRate  = 10
+	filterBurst = 20
+)
+
+// messageRate is a token bucket of client messages.
+type messageRate struct {
+	tokens float64
+	last   time.Time
+}
+
+func (m *messageRate) allow(now time.Time) bool {
+	if m.last.IsZero() {
+		m.tokens = filterBurst
+	} else {
+		m.tokens = min(filterBurst, m.tokens+now.Sub(m.last).Seconds()*filterRate)
+	}
+	m.last = now
+	if m.tokens < 1 {
+		return false
+	}
+	m.tokens--
+	return true
 }
 
 func (s *Server) newReader(c *client, src io.Reader) *reader {
@@ -81,7 +110,13 @@ func (s *Server) readOne(c *client, r *reader, timeout time.Duration) bool {
 		s.readFailed(c, r.src, err)
 		return false
 	}
-	c.lastRead.Store(time.Now().UnixNano())
+	now := time.Now()
+	c.lastRead.Store(now.UnixNano())
+	if !r.rate.allow(now) {
+		// Not even parsed: each filter may cost a compile and a scanner.
+		c.queueText(appendError(nil, fmt.Sprintf("too many messages: at most %d a second (burst %d); this one was ignored", filterRate, filterBurst)))
+		return true
+	}
 	if f, perr := parseClientMessage(buf); perr != nil {
 		r.bad++
 		if r.bad >= maxBadMessages {

@@ -7,6 +7,11 @@ import (
 	"strconv"
 )
 
+// maxQueryBytes caps the /ws query string (414 beyond): room for the
+// longest filter (4 KiB of q and of re), values and a cursor of some
+// hundred partitions.
+const maxQueryBytes = 16 << 10
+
 // request is what the query string of /ws asks for.
 type request struct {
 	spec     filterSpec

@@ -201,15 +201,14 @@ func (s *Server) Close() error {
 }
 
 // ServeHTTP is the /ws endpoint.
+//
+// Checks run cheapest first, and nothing is parsed or compiled for a
+// request that is not authorized: the URL's length, the token, the origin,
+// then the query, the cursor against the partitions the hub knows, and
+// last the filter.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req, err := parseQuery(r.URL.Query())
-	if err != nil {
-		s.reject(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	f, err := req.spec.compile()
-	if err != nil {
-		s.reject(w, http.StatusBadRequest, err.Error())
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		s.reject(w, http.StatusRequestURITooLong, fmt.Sprintf("query longer than %d bytes", maxQueryBytes))
 		return
 	}
 	if !s.authorized(r) {
@@ -219,6 +218,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.originAllowed(r) {
 		s.reject(w, http.StatusForbidden, "origin not allowed")
+		return
+	}
+	req, err := parseQuery(r.URL.Query())
+	if err != nil {
+		s.reject(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if req.hasSince {
+		if err := s.checkCursor(req.since); err != nil {
+			s.reject(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	f, err := req.spec.compile()
+	if err != nil {
+		s.reject(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	ip := remoteIP(r.RemoteAddr)
@@ -266,6 +281,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		src = &prefixConn{Conn: conn, r: rw.Reader}
 	}
 	s.serve(c, src, f, req)
+}
+
+// checkCursor refuses a since= cursor that names more partitions than the
+// topic has: it would cost a floor entry per partition and client, and a
+// longer cursor in every line sent. Just after a restart the consumer may
+// not have begun every partition yet, so a cursor naming more than are
+// known waits for them (BeginWait) before it is judged.
+func (s *Server) checkCursor(v []vecEntry) error {
+	if len(v) <= s.hub.partitions() {
+		return nil
+	}
+	s.waitBegin(v)
+	if n := s.hub.partitions(); len(v) > n {
+		return fmt.Errorf("%w: since names %d partitions, the topic has %d", ErrBadCursor, len(v), n)
+	}
+	return nil
 }
 
 // limitSendBuffer caps the kernel's send buffer. Left alone, Linux grows it
