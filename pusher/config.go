@@ -48,12 +48,14 @@ type Config struct {
 	// Default "": no authentication.
 	Token string
 	// AllowedOrigins lists the Origin values (e.g. "https://logs.example.com")
-	// or bare hosts accepted from browsers; "*" allows all. Default nil: the
-	// Origin's host must equal the request's Host. Requests without Origin
-	// (non-browser clients) are always accepted.
+	// or bare hosts accepted from browsers besides the server's own (an
+	// Origin whose host equals the request's Host, always accepted); "*"
+	// allows all. Default nil: only the server's own. Requests without
+	// Origin (non-browser clients) are always accepted.
 	AllowedOrigins []string
 	// MaxConnsPerIP limits concurrent connections per remote IP (the TCP
-	// peer; proxy headers are not trusted). Default 1000; negative: no limit.
+	// peer; proxy headers are not trusted). Zero means the default, 1000;
+	// negative: no limit.
 	MaxConnsPerIP int
 	// PingInterval is how often the server pings; a peer that sends no frame
 	// within twice this is closed. Default 30s.

@@ -75,7 +75,7 @@ func (s *Server) collect(now time.Time) int64 {
 		}
 		if c.polled.Load() && now.UnixNano()-c.lastRead.Load() > int64(2*s.cfg.PingInterval) {
 			// Blocking readers notice this through their read deadline.
-			c.requestClose(ws.StatusGoingAway, "no frame within two ping intervals", reasonIdle)
+			c.requestClose(statusIdle, "idle timeout: no frame within two ping intervals", reasonIdle)
 		}
 		if f := c.filt.Load(); f.costly() {
 			if c.scan == nil || c.scan.f != f {

@@ -3,11 +3,15 @@ package pusher
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 // TestRequestLimits: every part of a /ws request is bounded, and what is
@@ -71,5 +75,67 @@ func TestFilterMessageRate(t *testing.T) {
 		default:
 			t.Fatalf("got %+v, want errors about too many messages and the entry", m)
 		}
+	}
+}
+
+// TestUpgradeOverHTTP2: a websocket upgrade that cannot be hijacked (an
+// HTTP/2 request) is refused with a clear 400, not a 500.
+func TestUpgradeOverHTTP2(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := httptest.NewRequest(http.MethodGet, "/ws", nil)
+	r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/2.0", 2, 0
+	r.Header.Set("Connection", "Upgrade")
+	r.Header.Set("Upgrade", "websocket")
+	r.Header.Set("Sec-WebSocket-Version", "13")
+	r.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	w := httptest.NewRecorder() // not an http.Hijacker, as HTTP/2's writer
+	s.ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "HTTP/1.1") {
+		t.Errorf("got %d %q, want 400 saying the upgrade needs HTTP/1.1", w.Code, w.Body.String())
+	}
+}
+
+// TestTextSearchCoversFields: q matches the values of an entry's fields as
+// well as its message, case-insensitively, live and in a backfill.
+func TestTextSearchCoversFields(t *testing.T) {
+	s, u := testServer(t, Config{})
+	s.Begin(0, 0)
+	withFields := func(msg string, kv ...string) *logpb.LogEntry {
+		e := entry("api", "web-1", logpb.Level_LEVEL_ERROR, msg)
+		for i := 0; i < len(kv); i += 2 {
+			e.Fields = append(e.Fields, &logpb.Field{Key: kv[i], Value: kv[i+1]})
+		}
+		return e
+	}
+	s.Publish(0, 0, withFields("request failed", "request_id", "7f3a9c2e-51d4"))
+	s.Publish(0, 1, withFields("tx aborted", "error", "Deadlock found when trying to get lock"))
+	s.Publish(0, 2, withFields("All good", "request_id", "00000000"))
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"7f3a9c2e-51d4", []string{"request failed"}},
+		{"DEADLOCK", []string{"tx aborted"}},
+		{"request", []string{"request failed"}}, // a key is not text
+		{"good", []string{"All good"}},
+	}
+	off := int64(3)
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			c := dial(t, u+"?backfill=10&q="+url.QueryEscape(tt.q))
+			c.hello()
+			// A live entry that every q matches ends the backfill.
+			const marker = "marker 7f3a9c2e-51d4 deadlock request good"
+			s.Publish(0, off, entry("api", "web-1", lInfo, marker))
+			off++
+			got := msgs(c.untilMsg(marker))
+			if want := append(tt.want, marker); !slices.Equal(got, want) {
+				t.Errorf("backfill with q=%s: got %q, want %q", tt.q, got, want)
+			}
+		})
 	}
 }

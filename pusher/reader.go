@@ -164,7 +164,7 @@ func (s *Server) readFailed(c *client, src io.Reader, err error) {
 	case errors.As(err, &perr):
 		s.closeFor(c, src, ws.StatusProtocolError, perr.Error(), reasonProtocol)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.drop(c, reasonIdle)
+		s.closeFor(c, src, statusIdle, "idle timeout: no frame within two ping intervals", reasonIdle)
 	default:
 		s.drop(c, reasonClient)
 	}
@@ -184,6 +184,12 @@ func (s *Server) closeFor(c *client, src io.Reader, code ws.StatusCode, reason, 
 	c.conn.SetReadDeadline(time.Now().Add(s.cfg.SlowTimeout + closeLinger))
 	_, _ = io.CopyN(io.Discard, src, maxLingerBytes)
 }
+
+// statusIdle closes a connection that sent no frame (not even a pong)
+// within two ping intervals. 1001 is kept for shutdown, where a client
+// should reconnect elsewhere; this is the peer's silence, an application
+// code in the range RFC 6455 leaves to applications.
+const statusIdle ws.StatusCode = 4000
 
 // maxLingerBytes bounds what is read and discarded from a closing peer.
 const maxLingerBytes = 1 << 20

@@ -211,6 +211,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, http.StatusRequestURITooLong, fmt.Sprintf("query longer than %d bytes", maxQueryBytes))
 		return
 	}
+	if _, ok := w.(http.Hijacker); !ok || r.ProtoMajor > 1 {
+		// A websocket over HTTP/2 needs extended CONNECT (RFC 8441),
+		// which this server does not speak.
+		s.reject(w, http.StatusBadRequest, fmt.Sprintf("websocket upgrade needs HTTP/1.1, this request came over %s: connect with HTTP/1.1 (clients do by default for ws:// and wss://)", r.Proto))
+		return
+	}
 	if !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tailcast"`)
 		s.reject(w, http.StatusUnauthorized, "missing or wrong token")

@@ -170,7 +170,9 @@ func TestAccess(t *testing.T) {
 		{"foreign origin", Config{}, "", http.Header{"Origin": {"https://evil.example"}}, 403},
 		{"same-host origin", Config{}, "", http.Header{"Origin": {"http://HOST"}}, 0},
 		{"listed origin", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"https://logs.example"}}, 0},
-		{"unlisted origin", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"http://HOST"}}, 403},
+		// Issue 15 item 2: a list adds origins, the server's own stays.
+		{"own origin beside a list", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"http://HOST"}}, 0},
+		{"unlisted origin", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"https://evil.example"}}, 403},
 		{"any origin", Config{AllowedOrigins: []string{"*"}}, "", http.Header{"Origin": {"https://evil.example"}}, 0},
 	}
 	for _, tt := range tests {
