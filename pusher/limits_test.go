@@ -139,3 +139,36 @@ func TestTextSearchCoversFields(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxConnsPerIP: zero means the default of 1000 connections per
+// address, negative means no limit, a positive value is the limit.
+func TestMaxConnsPerIP(t *testing.T) {
+	tests := []struct {
+		name    string
+		set     int
+		allowed int // -1: no limit (checked up to 5000)
+	}{
+		{"zero is the default", 0, 1000},
+		{"negative is unlimited", -1, -1},
+		{"positive is the limit", 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(Config{MaxConnsPerIP: tt.set})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			n := 0
+			for n < 5000 && s.acquireIP("192.0.2.7") {
+				n++
+			}
+			if tt.allowed < 0 && n != 5000 || tt.allowed >= 0 && n != tt.allowed {
+				t.Errorf("MaxConnsPerIP %d: got %d connections accepted from one address, want %d (-1: all 5000)", tt.set, n, tt.allowed)
+			}
+			if !s.acquireIP("192.0.2.8") {
+				t.Errorf("another address refused after the first reached its limit")
+			}
+		})
+	}
+}
