@@ -1,6 +1,7 @@
 package pusher
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"unsafe"
@@ -225,28 +226,34 @@ func TestPlanReplay(t *testing.T) {
 	}
 }
 
-// TestMergeOrder: the held entries of several partitions are visited in
-// arrival order both ways.
+// TestMergeOrder: the held entries of several partitions are walked
+// newest first by entry time, each partition in its own order.
 func TestMergeOrder(t *testing.T) {
 	h := newHub(100, 1<<30, nil, nil)
-	for i := range int64(30) {
-		p := int32(i % 3)
-		h.Publish(p, i, seqEntry(p, i))
+	// Partition 1's clock is 10 s behind: its entries interleave by time,
+	// not by arrival.
+	for i := range int64(10) {
+		e := seqEntry(0, i)
+		e.TimeUnixNano = (100 + 10*i) * 1e9
+		h.Publish(0, i, e)
+	}
+	for i := range int64(10) {
+		e := seqEntry(1, i)
+		e.TimeUnixNano = (95 + 10*i) * 1e9
+		h.Publish(1, i, e)
 	}
 	sn, _ := h.snapshot()
-	var lists [][]*record
-	for _, pv := range sn.parts {
-		lists = append(lists, pv.held)
+	lists := [][]*record{sn.part(0).held, sn.part(1).held}
+	starts := []int{10, 10}
+	var got []string
+	mergeTimeDesc(lists, starts, func(r *record) bool {
+		got = append(got, fmt.Sprintf("%d/%d", r.part, r.off))
+		return len(got) < 5
+	})
+	if want := []string{"0/9", "1/9", "0/8", "1/8", "0/7"}; !slices.Equal(got, want) {
+		t.Errorf("newest first by time: got %v, want %v", got, want)
 	}
-	var asc, desc []uint64
-	mergeAsc(lists, func(r *record) bool { asc = append(asc, r.seq); return true })
-	mergeDesc(lists, func(r *record) bool { desc = append(desc, r.seq); return len(desc) < 7 })
-	for i, s := range asc {
-		if s != uint64(i) {
-			t.Fatalf("ascending merge: got %v, want 0..29", asc)
-		}
-	}
-	if want := []uint64{29, 28, 27, 26, 25, 24, 23}; !slices.Equal(desc, want) {
-		t.Errorf("descending merge stopped after 7: got %v, want %v", desc, want)
+	if want := []int{7, 8}; !slices.Equal(starts, want) {
+		t.Errorf("starts: got %v, want %v", starts, want)
 	}
 }

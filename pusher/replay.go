@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -30,7 +31,7 @@ type fetchRange struct {
 type replayPlan struct {
 	fetch    []fetchRange
 	ring     [][]*record // per partition, the held entries past the cursor
-	cur      []vecEntry  // since: the resume vector, raised as entries are sent
+	cur      []vecEntry  // the vector the replay starts from: the resume cursor, or the snapshot's for a backfill
 	floor    []vecEntry  // live entries at or below are already delivered
 	since    bool
 	backfill int
@@ -74,6 +75,7 @@ func planReplay(sn *snapshot, req request) replayPlan {
 		}
 	case req.backfill > 0:
 		plan.backfill = req.backfill
+		plan.cur = sn.vec
 		for _, pv := range sn.parts {
 			if len(pv.held) > 0 {
 				plan.ring = append(plan.ring, pv.held)
@@ -120,12 +122,25 @@ func (s *Server) replay(w *replayWriter, f *filter, plan replayPlan) error {
 	return w.flush(s.cfg.SlowTimeout)
 }
 
-// replayBackfill writes the newest plan.backfill held entries that pass f,
-// in arrival order; their own cursors resume exactly.
+// replayBackfill writes the newest plan.backfill held entries that pass f.
 func (s *Server) replayBackfill(w *replayWriter, f *filter, plan replayPlan) error {
+	return replayNewest(w, f, plan.ring, plan.cur, plan.backfill)
+}
+
+// replayNewest writes the newest n entries of lists (each one partition's
+// held entries, oldest first) that pass f, oldest first and merged across
+// partitions by entry time. base is the position of every partition just
+// after the newest entry of lists; each line's cursor is base lowered to
+// just before the window the entries are chosen from, then raised as they
+// are sent, so that resuming from any of them is exact.
+func replayNewest(w *replayWriter, f *filter, lists [][]*record, base []vecEntry, n int) error {
 	var picked []*record
+	starts := make([]int, len(lists))
+	for i, l := range lists {
+		starts[i] = len(l)
+	}
 	var err error
-	mergeDesc(plan.ring, func(r *record) bool {
+	mergeTimeDesc(lists, starts, func(r *record) bool {
 		var ok bool
 		if ok, err = w.match(f, func() bool { return f.matchRecord(r) }); err != nil {
 			return false
@@ -133,21 +148,31 @@ func (s *Server) replayBackfill(w *replayWriter, f *filter, plan replayPlan) err
 		if ok {
 			picked = append(picked, r)
 		}
-		return len(picked) < plan.backfill
+		return len(picked) < n
 	})
 	if err != nil {
 		return err
 	}
+	cur := slices.Clone(base)
+	for i, l := range lists {
+		if starts[i] < len(l) {
+			r := l[starts[i]]
+			cur = vecSet(cur, r.part, r.off-1)
+		}
+	}
 	for i := len(picked) - 1; i >= 0; i-- {
-		if err := w.add(picked[i].line); err != nil {
+		r := picked[i]
+		cur = vecSet(cur, r.part, r.off)
+		if err := w.addEntry(cur, r.body()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// replaySince writes a resume: a gap if part of it is gone, the Kafka
-// ranges, then the held entries, each with a cursor that resumes exactly.
+// replaySince writes a resume: a gap if part of it is gone, then the Kafka
+// ranges and the held entries, merged across partitions by entry time,
+// each with a cursor that resumes exactly.
 func (s *Server) replaySince(w *replayWriter, f *filter, plan replayPlan) error {
 	probes, missed := s.probe(plan.fetch)
 	switch {
@@ -161,11 +186,45 @@ func (s *Server) replaySince(w *replayWriter, f *filter, plan replayPlan) error 
 	default:
 		s.m.resume.WithLabelValues("ring").Inc()
 	}
-	cur, err := s.replayFetched(w, f, plan, probes)
-	if err != nil {
-		return err
-	}
-	return replayHeld(w, f, plan.ring, cur)
+	ctx, cancel := context.WithCancel(s.ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	srcs := s.sources(ctx, &wg, plan, probes)
+	cur := slices.Clone(plan.cur)
+	var body []byte
+	var err error
+	mergeTime(srcs, func(src *source) bool {
+		if src.ended {
+			// Everything of this partition below the ring was read or is
+			// missing for good.
+			if o, _ := vecGet(cur, src.part); o < src.to-1 {
+				cur = vecSet(cur, src.part, src.to-1)
+			}
+			return true
+		}
+		if o, ok := vecGet(cur, src.part); ok && src.off <= o || src.e != nil && src.off >= src.to {
+			return true
+		}
+		cur = vecSet(cur, src.part, src.off)
+		var ok bool
+		if src.r != nil {
+			ok, err = w.match(f, func() bool { return f.matchRecord(src.r) })
+			if ok && err == nil {
+				err = w.addEntry(cur, src.r.body())
+			}
+		} else {
+			ok, err = w.match(f, func() bool { return f.matchEntry(src.e) })
+			if ok && err == nil {
+				body = appendEntryBody(body[:0], src.e)
+				err = w.addEntry(cur, body)
+			}
+		}
+		return err == nil
+	})
+	return err
 }
 
 // fetchProbe is the first entry of a fetch range, read alone to learn
@@ -201,119 +260,6 @@ func (s *Server) probe(fetch []fetchRange) (probes []fetchProbe, missed int64) {
 		}
 	}
 	return probes, missed
-}
-
-// replayFetched writes the Kafka ranges, partition by partition, and
-// returns the resume vector raised past them.
-func (s *Server) replayFetched(w *replayWriter, f *filter, plan replayPlan, probes []fetchProbe) ([]vecEntry, error) {
-	cur := plan.cur
-	var body []byte
-	emit := func(fr fetchRange, off int64, e *logpb.LogEntry) error {
-		if o, _ := vecGet(cur, fr.part); off <= o || off >= fr.to || e == nil {
-			return nil
-		}
-		cur = vecSet(cur, fr.part, off)
-		if ok, err := w.match(f, func() bool { return f.matchEntry(e) }); !ok || err != nil {
-			return err
-		}
-		body = appendEntryBody(body[:0], e)
-		return w.addEntry(cur, body)
-	}
-	for i, fr := range plan.fetch {
-		if s.cfg.Fetcher != nil && probes[i].err == nil {
-			pr := probes[i]
-			if pr.off >= 0 {
-				if err := emit(fr, pr.off, pr.e); err != nil {
-					return nil, err
-				}
-			}
-			if from := max(fr.from+1, pr.logStart); from < fr.to {
-				_, err := s.cfg.Fetcher.Fetch(s.ctx, fr.part, from, fr.to, func(off int64, e *logpb.LogEntry) error {
-					return emit(fr, off, e)
-				})
-				if err != nil {
-					if errors.Is(err, errWrite) || errors.Is(err, context.Canceled) {
-						return nil, err
-					}
-					// Partial: what was not read is missing for this client.
-					s.log.Warn("resume fetch failed", zap.Int32("partition", fr.part), zap.Error(err))
-				}
-			}
-		}
-		cur = vecSet(cur, fr.part, fr.to-1)
-	}
-	return cur, nil
-}
-
-// replayHeld writes the held entries past the cursor that pass f, in
-// arrival order, each with its cursor raised to at least cur.
-func replayHeld(w *replayWriter, f *filter, held [][]*record, cur []vecEntry) error {
-	var err error
-	mergeAsc(held, func(r *record) bool {
-		var ok bool
-		if ok, err = w.match(f, func() bool { return f.matchRecord(r) }); !ok {
-			return err == nil
-		}
-		var v []vecEntry
-		if v, err = decodeCursor(r.cursor()); err != nil {
-			return false
-		}
-		merged, _ := vecMax(slices.Clone(v), cur)
-		cur, _ = vecMax(cur, v)
-		if slices.Equal(merged, v) {
-			err = w.add(r.line)
-		} else {
-			err = w.addEntry(merged, r.body())
-		}
-		return err == nil
-	})
-	return err
-}
-
-// mergeAsc calls fn with the records of lists (each in arrival order) in
-// arrival order, until fn returns false.
-func mergeAsc(lists [][]*record, fn func(*record) bool) {
-	idx := make([]int, len(lists))
-	for {
-		best := -1
-		for i, l := range lists {
-			if idx[i] < len(l) && (best < 0 || l[idx[i]].seq < lists[best][idx[best]].seq) {
-				best = i
-			}
-		}
-		if best < 0 {
-			return
-		}
-		r := lists[best][idx[best]]
-		idx[best]++
-		if !fn(r) {
-			return
-		}
-	}
-}
-
-// mergeDesc is mergeAsc backwards: newest first.
-func mergeDesc(lists [][]*record, fn func(*record) bool) {
-	idx := make([]int, len(lists))
-	for i, l := range lists {
-		idx[i] = len(l) - 1
-	}
-	for {
-		best := -1
-		for i, l := range lists {
-			if idx[i] >= 0 && (best < 0 || l[idx[i]].seq > lists[best][idx[best]].seq) {
-				best = i
-			}
-		}
-		if best < 0 {
-			return
-		}
-		r := lists[best][idx[best]]
-		idx[best]--
-		if !fn(r) {
-			return
-		}
-	}
 }
 
 // errWrite marks a replay write failure, to stop a Fetch.
