@@ -31,6 +31,7 @@ type client struct {
 	idx  int // in s.clients; -1 when not registered (s.mu)
 
 	filt       atomic.Pointer[filter]
+	refill     atomic.Int32 // 1+N: refill with N entries asked, not started yet
 	busy       atomic.Bool  // a writer owns the connection
 	busySince  atomic.Int64 // UnixNano when it last became busy
 	closed     atomic.Bool  // unregistered; the socket is closed or closing

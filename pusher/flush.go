@@ -99,6 +99,10 @@ func (s *Server) collect(now time.Time) int64 {
 		if c.busy.Load() {
 			continue
 		}
+		if n := c.refill.Swap(0); n > 0 {
+			s.startRefill(c, int(n-1))
+			continue
+		}
 		ping := !now.Before(c.nextPing)
 		if c.dropped == 0 && !ping && !c.hasCtrl() {
 			if c.pos == tail || c.scan != nil && !c.scan.pending() {

@@ -117,7 +117,7 @@ func (s *Server) readOne(c *client, r *reader, timeout time.Duration) bool {
 		c.queueText(appendError(nil, fmt.Sprintf("too many messages: at most %d a second (burst %d); this one was ignored", filterRate, filterBurst)))
 		return true
 	}
-	if f, perr := parseClientMessage(buf); perr != nil {
+	if fc, perr := parseClientMessage(buf); perr != nil {
 		r.bad++
 		if r.bad >= maxBadMessages {
 			s.closeFor(c, r.src, ws.StatusPolicyViolation, "too many invalid messages", reasonPolicy)
@@ -126,7 +126,7 @@ func (s *Server) readOne(c *client, r *reader, timeout time.Duration) bool {
 		c.queueText(appendError(nil, perr.Error()))
 	} else {
 		r.bad = 0
-		s.setFilter(c, f)
+		s.setFilter(c, fc)
 	}
 	return true
 }
@@ -194,15 +194,20 @@ const statusIdle ws.StatusCode = 4000
 // maxLingerBytes bounds what is read and discarded from a closing peer.
 const maxLingerBytes = 1 << 20
 
-// setFilter replaces c's filter.
-func (s *Server) setFilter(c *client, f *filter) {
+// setFilter replaces c's filter and, when asked, has the flush loop refill
+// c (see refill.go). Both happen between two flush passes, under the
+// registry lock.
+func (s *Server) setFilter(c *client, fc filterChange) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.idx < 0 {
 		return
 	}
-	old := c.filt.Swap(s.intern(f))
+	old := c.filt.Swap(s.intern(fc.f))
 	if old != nil {
 		s.unintern(old)
+	}
+	if fc.backfill >= 0 {
+		c.refill.Store(int32(fc.backfill) + 1)
 	}
 }

@@ -53,22 +53,39 @@ type stringList []string
 
 // clientMessage is a message a client sends.
 type clientMessage struct {
-	Type    string     `json:"type"`
-	Service stringList `json:"service"`
-	Host    stringList `json:"host"`
-	Level   string     `json:"level"`
-	Q       string     `json:"q"`
-	Re      string     `json:"re"`
+	Type     string     `json:"type"`
+	Service  stringList `json:"service"`
+	Host     stringList `json:"host"`
+	Level    string     `json:"level"`
+	Q        string     `json:"q"`
+	Re       string     `json:"re"`
+	Backfill *int       `json:"backfill"`
+}
+
+// filterChange is a parsed filter message: the filter, and how many held
+// entries matching it to refill the client with (-1: no refill).
+type filterChange struct {
+	f        *filter
+	backfill int
 }
 
 // parseClientMessage decodes a client text frame into a compiled filter.
-func parseClientMessage(b []byte) (*filter, error) {
+func parseClientMessage(b []byte) (filterChange, error) {
 	var m clientMessage
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%w: invalid JSON message: %v", ErrBadFilter, err)
+		return filterChange{}, fmt.Errorf("%w: invalid JSON message: %v", ErrBadFilter, err)
 	}
 	if m.Type != "filter" {
-		return nil, fmt.Errorf("%w: unknown message type %q", ErrBadFilter, m.Type)
+		return filterChange{}, fmt.Errorf("%w: unknown message type %q", ErrBadFilter, m.Type)
 	}
-	return filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re}.compile()
+	fc := filterChange{backfill: -1}
+	if m.Backfill != nil {
+		if n := *m.Backfill; n < 0 || n > maxBackfill {
+			return filterChange{}, fmt.Errorf("%w: backfill must be an integer from 0 to %d, got %d", ErrBadFilter, maxBackfill, n)
+		}
+		fc.backfill = *m.Backfill
+	}
+	var err error
+	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re}.compile()
+	return fc, err
 }
