@@ -12,8 +12,15 @@
 //     Each entry is encoded once at Publish (encode.go).
 //   - The fan-out (server.go, client.go, registry.go, flush.go, scanner.go,
 //     frame.go, writer.go, reader.go, poller.go, access.go, request.go,
-//     filter.go) keeps the clients, the flush loop, the writers and the
-//     poller, under the registry lock (Server.mu), taken before the hub's.
+//     filter.go, replay.go, merge.go, refill.go) keeps the clients, the
+//     flush loop, the writers and the poller, under the registry lock
+//     (Server.mu), taken before the hub's.
+//
+// A filter runs where its cost falls on its own client: service, host,
+// level and q in the flush loop (one evaluation per filter, shared by its
+// clients); a regular expression in the client's scanner goroutine, within
+// Config.FilterBudget; replays and refills in the client's own goroutine.
+// None runs under a lock Publish or other clients wait for.
 //
 // Clients are positions in the shared log, so a client costs no per-entry
 // copies. A single flush loop coalesces new entries into frames (the first
@@ -41,7 +48,7 @@
 // Where the next features plug in. Time-range history is a third kind of
 // replay plan: a Fetcher query per partition from the offset of the range's
 // start time, merged across partitions by entry time (the merge of
-// replay.go, keyed by record.ts instead of seq), followed by the held
+// merge.go, mergeTime), followed by the held
 // entries past what Kafka returned and then live from the snapshot's tail,
 // exactly as since= does today. Pattern streams are a second consumer of
 // the hub: a subscriber of per-pattern counts is a client whose frames are
