@@ -3,6 +3,7 @@ package pusher
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -192,6 +193,9 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 			sc.found = append(sc.found, r)
 			size += int64(len(r.line))
 		}
+		// Let the flush loop and the writers, if waiting, have this
+		// CPU first: a match may take milliseconds.
+		runtime.Gosched()
 		if i+1 < len(sc.batch) && sc.meter.exceeds(time.Since(t0)) {
 			hi = sc.batch[i+1].seq // the rest waits for the budget
 			break
