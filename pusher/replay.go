@@ -262,12 +262,6 @@ func (s *Server) probe(fetch []fetchRange) (probes []fetchProbe, missed int64) {
 	return probes, missed
 }
 
-// errWrite marks a replay write failure, to stop a Fetch.
-var errWrite = errors.New("replay write failed")
-
-// errTooCostly ends a replay whose filter stayed over its budget.
-var errTooCostly = errors.New("filter too costly")
-
 // replayWriter batches replay lines into text frames, written by the
 // connection's handler goroutine while the client is busy. It also meters
 // the replay's filter against the client's budget.

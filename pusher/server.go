@@ -300,7 +300,7 @@ func (s *Server) checkCursor(v []vecEntry) error {
 	}
 	s.waitBegin(v)
 	if n := s.hub.partitions(); len(v) > n {
-		return fmt.Errorf("%w: since names %d partitions, the topic has %d", ErrBadCursor, len(v), n)
+		return fmt.Errorf("since: the cursor names %d partitions, the topic has %d", len(v), n)
 	}
 	return nil
 }
