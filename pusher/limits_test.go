@@ -2,6 +2,7 @@ package pusher
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -170,5 +171,39 @@ func TestMaxConnsPerIP(t *testing.T) {
 				t.Errorf("another address refused after the first reached its limit")
 			}
 		})
+	}
+}
+
+// TestUpgradeOverRealHTTP2: the same through a real TLS server speaking
+// HTTP/2 (the standard library's).
+func TestUpgradeOverRealHTTP2(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hs := httptest.NewUnstartedServer(s)
+	hs.EnableHTTP2 = true
+	hs.StartTLS()
+	defer hs.Close()
+	req, err := http.NewRequest(http.MethodGet, hs.URL+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// HTTP/2 forbids Connection and Upgrade; a client that tries anyway
+	// sends the rest.
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	resp, err := hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("got %s, want the request to have gone over HTTP/2", resp.Proto)
+	}
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "HTTP/1.1") {
+		t.Errorf("got %d %q, want 400 saying the upgrade needs HTTP/1.1", resp.StatusCode, body)
 	}
 }
