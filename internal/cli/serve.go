@@ -53,6 +53,7 @@ func (c *serverSettings) bind(s *config.Set) {
 	s.Bind(&c.metricsListen, "metrics-listen", "serve /metrics on this address instead of the main listener (default: on the main listener, behind --token when one is set)")
 	s.Bind(&c.push.AllowedOrigins, "allowed-origins", "browser origins allowed to connect besides the server's own, comma-separated; * for any")
 	s.Bind(&c.push.MaxConnsPerIP, "max-conns-per-ip", "websocket connections allowed from one address (negative: unlimited)")
+	s.Bind(&c.push.FilterBudget, "filter-budget", "CPU time per second one client's regex filter may spend matching; past it the client is told, skipped, then closed (negative: no limit)")
 	s.Bind(&c.push.RingEntries, "ring-entries", "entries kept in memory per partition for backfill and resume")
 	s.Bind(&c.push.RingBytes, "ring-bytes", "bytes kept in memory per partition for backfill and resume")
 	s.Bind(&c.push.QueueBytes, "queue-bytes", "backlog a client may keep for a second without catching up before entries are skipped for it")
