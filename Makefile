@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X github.com/tailcast/tailcast/internal/cli.Version=$(VERSIO
 PROTOC_GEN_GO_VERSION := v1.36.12
 GOBIN     ?= $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-go test-browser test-reliability deps bench bench-collector bench-pusher proto lint fuzz clean
+.PHONY: all build run test test-go test-browser test-reliability deps bench bench-collector bench-pusher bench-patterns proto lint fuzz clean
 
 all: build
 
@@ -43,6 +43,13 @@ bench-collector: build
 
 bench-pusher: build
 	./bench/pusher.sh
+
+# The template miner: grouping accuracy on the loghub samples against the
+# issue's target (fails when it is not met, after the benchmark has run),
+# then its speed on one core.
+bench-patterns:
+	@TAILCAST_PATTERNS_TARGET=1 $(GO) test -count=1 -run '^TestAccuracy$$' -v ./internal/patterns/; acc=$$?; \
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./internal/patterns/ || exit 1; exit $$acc
 
 fuzz:
 	./scripts/fuzz 10s

@@ -64,3 +64,14 @@ nap() { # sleep without deferring the INT/TERM traps
 kv() { # kv FILE KEY
 	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1
 }
+
+# The peers of bench/pusher.sh, installed by scripts/bench-peers.
+PEERS=bench/.peers
+FRONTAIL=$PEERS/node_modules/.bin/frontail
+CENTRIFUGO=$PEERS/bin/centrifugo
+# centrifugo_version: the module version of $CENTRIFUGO ("v6.9.1"), read
+# from its build information: a go-installed binary's own `centrifugo
+# version` says v0.0.0 (releases set it at link time).
+centrifugo_version() {
+	go version -m "$CENTRIFUGO" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/centrifugal/centrifugo/v6" {print $3}'
+}

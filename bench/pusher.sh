@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Pusher and end-to-end benchmarks (issue 4, "Performance"): fan-out to many
-# websocket clients, deliveries/s against frontail and websocketd on the same
-# load, idle RSS per connection, and file-append-to-client latency, on this
-# machine, in one run. Prints markdown and writes it to docs/BENCHMARKS.md
-# between the bench-pusher and bench-e2e markers.
+# websocket clients, deliveries/s against frontail, websocketd and Centrifugo
+# on the same load, idle RSS per connection, and file-append-to-client
+# latency, on this machine, in one run. Prints markdown and writes it to
+# docs/BENCHMARKS.md between the bench-pusher and bench-e2e markers.
 #
-#   make bench-pusher              # or ./bench/pusher.sh  (about 5 minutes)
-#   QUICK=1 ./bench/pusher.sh      # smoke run (about 2 minutes)
+#   make bench-pusher              # or ./bench/pusher.sh  (about 7 minutes)
+#   QUICK=1 ./bench/pusher.sh      # smoke run (about 3 minutes)
+# The first run also builds Centrifugo with `go install` (a few minutes).
 #
 # Every load is the same: bench/cmd/ratelines appends fixed-size lines
 # stamped with their append time to a file at a steady rate; each server
@@ -15,6 +16,10 @@
 # target of issue 4 is publish to client read, so it is also measured on
 # the pusher alone: bench/cmd/pushserve publishes the same lines, stamped
 # just before Publish, with no collector, broker or consumer in front.
+# Centrifugo v6 is measured on both: bench/cmd/centpub publishes into its
+# HTTP API (/api/batch), either the lines appended to the file (the
+# side-by-side steps) or the same lines stamped just before publishing (the
+# fan-out steps); wsload -proto centrifugo subscribes its clients.
 #
 # Environment (defaults in brackets; QUICK=1 changes the ones marked *):
 #   WARMUP [3]*                  seconds of load before counting
@@ -23,8 +28,10 @@
 #   TAILCAST_RATES [2000 5000 10000 20000]*   lines/s offered, in order
 #   WEBSOCKETD_RATES [250 500 1000 2000 4000]*
 #   FRONTAIL_RATES [100 200 400 800 1600]*
+#   CENTRIFUGO_RATES [2000 5000 10000 20000]*  lines/s of the file, published into Centrifugo
 #   FANOUT_CLIENTS [1000]        clients of the fan-out tests
-#   FANOUT_RATES [1000 2000 3000]*             entries/s published to the pusher alone, in order
+#   FANOUT_RATES [300 1000 2000 3000]*         entries/s published to the pusher alone, in order
+#   CENTRIFUGO_FANOUT_RATES [300 500 700 1000 2000 3000]* publications/s into Centrifugo alone, in order
 #   PIPELINE_FANOUT_RATES [1000 2000]*         lines/s through `tailcast run` to as many clients
 #   IDLE_STEP [5000]*            idle connections added per step (one wsload each)
 #   IDLE_STEPS [3]               steps (IDLE_STEP × IDLE_STEPS connections at the end)
@@ -35,14 +42,15 @@
 #   MAX_P99_MS [1000]            a sweep step whose p99 exceeds this is saturated
 #   GO_BENCHTIME [1s]*           -benchtime of the pusher Go benchmarks
 #   TAILCAST_BIN [bin/tailcast]
+#   CENTRIFUGO_VERSION [v6.9.1]  built into bench/.peers/bin when missing or another version
 #   WRITE_DOC [1]                0: print only, leave docs/BENCHMARKS.md alone
 #   KEEP [0]                     1: keep the work directory (server logs, results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SET_VARS=
-for v in QUICK WARMUP WINDOW PEER_CLIENTS TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_CLIENTS FANOUT_RATES PIPELINE_FANOUT_RATES \
-	IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW E2E_FLAGS MAX_P99_MS GO_BENCHTIME TAILCAST_BIN; do
+for v in QUICK WARMUP WINDOW PEER_CLIENTS TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES CENTRIFUGO_RATES FANOUT_CLIENTS FANOUT_RATES \
+	CENTRIFUGO_FANOUT_RATES PIPELINE_FANOUT_RATES CENTRIFUGO_VERSION IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW E2E_FLAGS MAX_P99_MS GO_BENCHTIME TAILCAST_BIN; do
 	[[ -n ${!v+x} ]] && SET_VARS+="$v=${!v@Q} "
 done
 QUICK=${QUICK:-0}
@@ -52,7 +60,9 @@ if [[ $QUICK == 1 ]]; then
 	TAILCAST_RATES=${TAILCAST_RATES:-2000 10000}
 	WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-250 1000}
 	FRONTAIL_RATES=${FRONTAIL_RATES:-100 400}
-	FANOUT_RATES=${FANOUT_RATES:-1000}
+	CENTRIFUGO_RATES=${CENTRIFUGO_RATES:-2000 10000}
+	FANOUT_RATES=${FANOUT_RATES:-300 1000}
+	CENTRIFUGO_FANOUT_RATES=${CENTRIFUGO_FANOUT_RATES:-300}
 	PIPELINE_FANOUT_RATES=${PIPELINE_FANOUT_RATES:-1000}
 	IDLE_STEP=${IDLE_STEP:-1000}
 	E2E_WINDOW=${E2E_WINDOW:-5}
@@ -64,8 +74,11 @@ PEER_CLIENTS=${PEER_CLIENTS:-100}
 TAILCAST_RATES=${TAILCAST_RATES:-2000 5000 10000 20000}
 WEBSOCKETD_RATES=${WEBSOCKETD_RATES:-250 500 1000 2000 4000}
 FRONTAIL_RATES=${FRONTAIL_RATES:-100 200 400 800 1600}
+CENTRIFUGO_RATES=${CENTRIFUGO_RATES:-2000 5000 10000 20000}
 FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
-FANOUT_RATES=${FANOUT_RATES:-1000 2000 3000}
+FANOUT_RATES=${FANOUT_RATES:-300 1000 2000 3000}
+CENTRIFUGO_FANOUT_RATES=${CENTRIFUGO_FANOUT_RATES:-300 500 700 1000 2000 3000}
+CENTRIFUGO_VERSION=${CENTRIFUGO_VERSION:-v6.9.1}
 PIPELINE_FANOUT_RATES=${PIPELINE_FANOUT_RATES:-1000 2000}
 IDLE_STEP=${IDLE_STEP:-5000}
 IDLE_STEPS=${IDLE_STEPS:-3}
@@ -79,7 +92,6 @@ TAILCAST_BIN=${TAILCAST_BIN:-bin/tailcast}
 WRITE_DOC=${WRITE_DOC:-1}
 KEEP=${KEEP:-0}
 DOC=docs/BENCHMARKS.md
-PEERS=bench/.peers
 
 BENCH=bench-pusher
 # shellcheck source=bench/lib.sh
@@ -89,7 +101,7 @@ posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 for v in WARMUP WINDOW PEER_CLIENTS FANOUT_CLIENTS IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW MAX_P99_MS; do
 	posint "${!v}" || die "$v=${!v}: want a positive integer"
 done
-for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES FANOUT_RATES PIPELINE_FANOUT_RATES; do
+for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES CENTRIFUGO_RATES FANOUT_RATES CENTRIFUGO_FANOUT_RATES PIPELINE_FANOUT_RATES; do
 	[[ -n ${!v// /} ]] || die "$v is empty"
 	for r in ${!v}; do posint "$r" || die "$v: $r is not a positive integer"; done
 done
@@ -107,25 +119,11 @@ NOFILE=$(ulimit -n)
 	log "ulimit -n is $NOFILE: the server cannot hold $((IDLE_STEP * IDLE_STEPS)) connections; the idle test will fail"
 
 # --- peers -------------------------------------------------------------------
-if ! command -v websocketd >/dev/null; then
-	[[ $(id -u) == 0 ]] || die "websocketd missing; install it as root (Debian: apt-get install websocketd) and run again"
-	log "installing websocketd"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends websocketd >/dev/null 2>&1 ||
-		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends websocketd >/dev/null; } ||
-		die "apt-get install websocketd failed"
-fi
-FRONTAIL=$PEERS/node_modules/.bin/frontail
-if [[ ! -x $FRONTAIL ]]; then
-	command -v npm >/dev/null || die "npm missing: frontail is installed with it (Debian: apt-get install npm)"
-	log "installing frontail into $PEERS"
-	mkdir -p "$PEERS"
-	printf '*\n' >"$PEERS/.gitignore"
-	npm install --prefix "$PEERS" --no-audit --no-fund --loglevel=error frontail >/dev/null ||
-		die "npm install frontail failed"
-fi
-FRONTAIL=$(cd "$(dirname "$FRONTAIL")" && pwd)/frontail
-{ command -v websocketd >/dev/null && [[ -x $FRONTAIL ]]; } || die "websocketd or frontail still missing after install"
+# Installed when missing (run scripts/bench-peers ahead: building Centrifugo
+# takes minutes, and that load would still show in the first steps).
+CENTRIFUGO_VERSION=$CENTRIFUGO_VERSION ./scripts/bench-peers || die "scripts/bench-peers failed"
+FRONTAIL=$(pwd)/$FRONTAIL
+CENTRIFUGO=$(pwd)/$CENTRIFUGO
 
 # --- work directory, processes, cleanup ----------------------------------------
 bench_workdir tailcast-bench-pusher
@@ -141,7 +139,7 @@ free_port() { # a loopback port nobody listens on (checked, not reserved)
 
 HB=$WORK/bin
 log "building helpers into $HB"
-go build -o "$HB/" ./bench/cmd/wsload ./bench/cmd/ratelines ./bench/cmd/pushserve
+go build -o "$HB/" ./bench/cmd/wsload ./bench/cmd/ratelines ./bench/cmd/pushserve ./bench/cmd/centpub
 
 # --- servers -----------------------------------------------------------------
 SERVER_PID=
@@ -155,7 +153,8 @@ start_tailcast() { # start_tailcast NAME FILE [FLAGS...]
 	SERVER_PID=$SPAWNED
 	local hp=
 	for _ in $(seq 300); do
-		hp=$(sed -n 's|^tailcast: viewer at http://\([^/]*\)/.*|\1|p' "$WORK/$name.out")
+		# The background spawn may not have created the file yet (set -e).
+		hp=$(sed -n 's|^tailcast: viewer at http://\([^/]*\)/.*|\1|p' "$WORK/$name.out" 2>/dev/null || true)
 		[[ -n $hp ]] && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
@@ -174,7 +173,7 @@ start_pushserve() { # start_pushserve NAME
 	SERVER_PID=$SPAWNED
 	SERVER_URL=
 	for _ in $(seq 300); do
-		SERVER_URL=$(sed -n 's|^pushserve: \(ws://.*\)|\1|p' "$WORK/$1.out")
+		SERVER_URL=$(sed -n 's|^pushserve: \(ws://.*\)|\1|p' "$WORK/$1.out" 2>/dev/null || true)
 		[[ -n $SERVER_URL ]] && return 0
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
@@ -207,6 +206,27 @@ start_frontail() { # start_frontail NAME FILE
 	SERVER_URL=ws://127.0.0.1:$port/
 }
 
+CENT_API=
+start_centrifugo() { # start_centrifugo NAME: insecure clients and API, on a free loopback port
+	local port conf=$WORK/$1.centrifugo.json
+	port=$(free_port)
+	cat >"$conf" <<-EOF
+		{
+		  "http_server": {"address": "127.0.0.1", "port": $port},
+		  "log": {"level": "error"},
+		  "usage_stats": {"disabled": true},
+		  "client": {"insecure": true},
+		  "http_api": {"insecure": true},
+		  "channel": {"without_namespace": {"allow_subscribe_for_client": true, "allow_publish_for_client": true}}
+		}
+	EOF
+	spawn "$WORK/$1.out" "$WORK/$1.err" "$CENTRIFUGO" --config "$conf"
+	SERVER_PID=$SPAWNED
+	wait_http "$port" || die "centrifugo did not start; see $WORK/$1.err"
+	SERVER_URL=ws://127.0.0.1:$port/connection/websocket
+	CENT_API=http://127.0.0.1:$port/api
+}
+
 # step NAME SERVER CLIENTS RATE [WSLOAD FLAGS...]: a fresh server on a fresh
 # file, CLIENTS connections, RATE lines/s; wsload's key=value line goes to
 # $WORK/NAME.kv.
@@ -232,6 +252,16 @@ step() {
 	frontail)
 		start_frontail "$name" "$file"
 		extra=(-proto frontail -frontail-files "$file")
+		;;
+	centrifugo) # the file's lines, published as they are appended
+		start_centrifugo "$name"
+		extra=(-proto centrifugo -channel logs)
+		pub=("$HB/centpub" -api "$CENT_API" -channel logs -follow "$file" -- "${pub[@]}")
+		;;
+	centrifugo-api) # lines stamped just before publishing, as pushserve's
+		start_centrifugo "$name"
+		extra=(-proto centrifugo -channel logs)
+		pub=("$HB/centpub" -api "$CENT_API" -channel logs -rate "$rate")
 		;;
 	esac
 	local lim=$((WARMUP + WINDOW + 90))
@@ -282,8 +312,10 @@ log "load average $LOAD_BEFORE; warm-up ${WARMUP}s, window ${WINDOW}s per step"
 	sweep tailcast "$PEER_CLIENTS" $TAILCAST_RATES
 	sweep websocketd "$PEER_CLIENTS" $WEBSOCKETD_RATES
 	sweep frontail "$PEER_CLIENTS" $FRONTAIL_RATES
+	sweep centrifugo "$PEER_CLIENTS" $CENTRIFUGO_RATES
 	# --- fan-out: 1,000 clients, the pusher alone and the whole pipeline -------------
 	sweep pusher "$FANOUT_CLIENTS" $FANOUT_RATES
+	sweep centrifugo-api "$FANOUT_CLIENTS" $CENTRIFUGO_FANOUT_RATES
 	sweep tailcast "$FANOUT_CLIENTS" $PIPELINE_FANOUT_RATES
 }
 
@@ -345,7 +377,8 @@ VERSIONS="tailcast $("$TAILCAST_BIN" --version 2>&1 | head -1 | sed 's/^tailcast
 WSD_VERSION=$(dpkg-query -W -f '${Version}' websocketd 2>/dev/null || websocketd --version 2>&1 | head -1)
 VERSIONS+=" websocketd $WSD_VERSION with $(tail --version | head -1);"
 VERSIONS+=" frontail $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/frontail/package.json" | head -1)"
-VERSIONS+=" (socket.io $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/socket.io/package.json" | head -1), node $(node --version))."
+VERSIONS+=" (socket.io $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/socket.io/package.json" | head -1), node $(node --version));"
+VERSIONS+=" Centrifugo $(centrifugo_version) (go install, $(go version -m "$CENTRIFUGO" | awk 'NR == 1 {print $2}'))."
 
 fmt_k() { awk -v x="$1" 'BEGIN {if (x == "") print "n/a"; else if (x >= 1e6) printf "%.2fM", x / 1e6; else printf "%.0fk", x / 1e3}'; }
 sweep_rows() { # sweep_rows SERVER CLIENTS LABEL
@@ -386,12 +419,45 @@ qualifier() {
 		echo "≥ "
 	fi
 }
-ratio() {
+ratio() { # ratio PEER [TAILCAST_SERVER CLIENTS]: tailcast's best deliveries/s over PEER's
 	local a b
-	a=$(best tailcast "$PEER_CLIENTS" deliveries_per_s)
-	b=$(best "$1" "$PEER_CLIENTS" deliveries_per_s)
+	a=$(best "${2:-tailcast}" "${3:-$PEER_CLIENTS}" deliveries_per_s)
+	b=$(best "$1" "${3:-$PEER_CLIENTS}" deliveries_per_s)
 	[[ -n $a && -n $b ]] || { echo n/a; return; }
 	awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f×", a / b}'
+}
+# bounded_ratio A B CLIENTS A_RATES B_RATES: A's best deliveries/s over B's,
+# "≥ " when only A was never saturated (its figure is a floor), "≤ " when
+# only B was.
+bounded_ratio() {
+	local qa qb r
+	qa=$(qualifier "$1" "$3" "$4")
+	qb=$(qualifier "$2" "$3" "$5")
+	r=$(ratio "$2" "$1" "$3")
+	if [[ $qa == "≥ " && $qb == "≥ " ]]; then
+		echo "$r (neither saturated)"
+	elif [[ $qa == "≥ " ]]; then
+		echo "≥ $r"
+	elif [[ $qb == "≥ " ]]; then
+		echo "≤ $r"
+	else
+		echo "$r"
+	fi
+}
+# same_rate_rows A B CLIENTS PATH: p99 of A and B at every rate both ran
+# (a saturated step marked so), and B's p99 over A's.
+same_rate_rows() {
+	local a=$1 b=$2 clients=$3 path=$4 r fa fb
+	for r in ${STEPS[$a.$clients]:-}; do
+		[[ " ${STEPS[$b.$clients]:-} " == *" $r "* ]] || continue
+		fa=$WORK/$a.c$clients.r$r.kv
+		fb=$WORK/$b.c$clients.r$r.kv
+		[[ $(kv "$fa" status) == ok && $(kv "$fb" status) == ok ]] || continue
+		local sa="" sb=""
+		saturated "$fa" $((r * clients)) && sa=" (saturated)"
+		saturated "$fb" $((r * clients)) && sb=" (saturated)"
+		echo "| $clients clients, $path, p99 at $(fmt_k $((r * clients))) deliveries/s offered | $(kv "$fa" p99_ms) ms (p50 $(kv "$fa" p50_ms))$sa | $(kv "$fb" p99_ms) ms (p50 $(kv "$fb" p50_ms))$sb | $(awk -v a="$(kv "$fa" p99_ms)" -v b="$(kv "$fb" p99_ms)" 'BEGIN {if (a > 0 && b >= 0) printf "%.1f×", b / a; else print "n/a"}') |"
+	done
 }
 verdict() { # verdict VALUE OP TARGET
 	[[ -n $1 && $1 != n/a ]] || { echo "not measured"; return; }
@@ -417,7 +483,7 @@ FAN_FIRST=$WORK/pusher.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	echo "- Machine: $MACHINE. Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER."
 	[[ -n $BUSY ]] && echo "$BUSY"
 	echo "- Versions: $VERSIONS"
-	echo "- Load: \`ratelines\` appends ${WARMUP} s + ${WINDOW} s of 130-byte lines at each rate to a fresh file; every server tails it (fresh server per step); \`wsload\` holds the clients over 127.0.0.1–8 and counts for ${WINDOW} s after ${WARMUP} s of warm-up; a tenth of the clients measure latency from append to read. The pusher-alone rows replace the file by \`pushserve\`, which publishes the same lines straight into a \`pusher.Server\`, stamped just before \`Publish\` (latency from publish to read: the fan-out target). A step is saturated when it delivers < 90% of the offered rate, its p99 exceeds ${MAX_P99_MS} ms, or a client is disconnected; each sweep stops at its first saturated step."
+	echo "- Load: \`ratelines\` appends ${WARMUP} s + ${WINDOW} s of 130-byte lines at each rate to a fresh file; every server tails it (fresh server per step; Centrifugo through \`centpub -follow\`, which publishes each appended line into its HTTP API); \`wsload\` holds the clients over 127.0.0.1–8 and counts for ${WINDOW} s after ${WARMUP} s of warm-up; a tenth of the clients measure latency from append to read. The pusher-alone rows replace the file by \`pushserve\`, which publishes the same lines straight into a \`pusher.Server\`, stamped just before \`Publish\` (latency from publish to read: the fan-out target); the Centrifugo fan-out rows likewise publish them with \`centpub -rate\`, stamped just before each \`/api/batch\` request. A step is saturated when it delivers < 90% of the offered rate, its p99 exceeds ${MAX_P99_MS} ms, or a client is disconnected; each sweep stops at its first saturated step."
 	echo
 	echo "### Side by side, $PEER_CLIENTS clients, and fan-out, $FANOUT_CLIENTS clients"
 	echo
@@ -426,7 +492,9 @@ FAN_FIRST=$WORK/pusher.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	sweep_rows tailcast "$PEER_CLIENTS" "tailcast run (file → collector → kfake → consumer → pusher)"
 	sweep_rows websocketd "$PEER_CLIENTS" "websocketd tail -n0 -F"
 	sweep_rows frontail "$PEER_CLIENTS" "frontail (socket.io)"
+	sweep_rows centrifugo "$PEER_CLIENTS" "Centrifugo (file → centpub → /api/batch → websocket)"
 	sweep_rows pusher "$FANOUT_CLIENTS" "pusher alone (pushserve: Publish → websocket read), fan-out"
+	sweep_rows centrifugo-api "$FANOUT_CLIENTS" "Centrifugo alone (centpub: /api/batch → websocket read), fan-out"
 	sweep_rows tailcast "$FANOUT_CLIENTS" "tailcast run (file → … → pusher), fan-out"
 	echo
 	echo "| spec (issue 4) | target | measured | |"
@@ -453,6 +521,17 @@ FAN_FIRST=$WORK/pusher.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	else
 		echo "| idle RSS per connection at $((IDLE_STEP * IDLE_STEPS)) | ≤ 5 KiB | failed (see above) | **FAIL** |"
 	fi
+	echo
+	echo "### Beside Centrifugo"
+	echo
+	echo "Same clients, same lines, same run. Centrifugo runs with its defaults plus an insecure client and API config; \`centpub\` publishes into its HTTP API with \`/api/batch\` (all lines due in one request, one request in flight). Highest sustained step of each (\"≥\": even the highest rate offered did not saturate it); ratio = tailcast ÷ Centrifugo for deliveries/s, Centrifugo ÷ tailcast for p99."
+	echo
+	echo "| comparison | tailcast | Centrifugo | ratio |"
+	echo "|---|---|---|---:|"
+	echo "| $PEER_CLIENTS clients, file append → read: highest sustained deliveries/s | $(qualifier tailcast "$PEER_CLIENTS" "$TAILCAST_RATES")$(fmt_k "$(best tailcast "$PEER_CLIENTS" deliveries_per_s)")/s at p99 $(best tailcast "$PEER_CLIENTS" p99_ms) ms | $(qualifier centrifugo "$PEER_CLIENTS" "$CENTRIFUGO_RATES")$(fmt_k "$(best centrifugo "$PEER_CLIENTS" deliveries_per_s)")/s at p99 $(best centrifugo "$PEER_CLIENTS" p99_ms) ms | $(bounded_ratio tailcast centrifugo "$PEER_CLIENTS" "$TAILCAST_RATES" "$CENTRIFUGO_RATES") |"
+	echo "| $FANOUT_CLIENTS clients, publish → read: highest sustained deliveries/s | $(qualifier pusher "$FANOUT_CLIENTS" "$FANOUT_RATES")$(fmt_k "$(best pusher "$FANOUT_CLIENTS" deliveries_per_s)")/s at p99 $(best pusher "$FANOUT_CLIENTS" p99_ms) ms | $(qualifier centrifugo-api "$FANOUT_CLIENTS" "$CENTRIFUGO_FANOUT_RATES")$(fmt_k "$(best centrifugo-api "$FANOUT_CLIENTS" deliveries_per_s)")/s at p99 $(best centrifugo-api "$FANOUT_CLIENTS" p99_ms) ms | $(bounded_ratio pusher centrifugo-api "$FANOUT_CLIENTS" "$FANOUT_RATES" "$CENTRIFUGO_FANOUT_RATES") |"
+	same_rate_rows tailcast centrifugo "$PEER_CLIENTS" "file append → read"
+	same_rate_rows pusher centrifugo-api "$FANOUT_CLIENTS" "publish → read"
 	echo
 	echo "### Idle connections"
 	echo

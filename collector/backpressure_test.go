@@ -88,6 +88,7 @@ func TestMetricsRegistered(t *testing.T) {
 		{"tailcast_collector_files_watched", 1},
 		{"tailcast_collector_lines_truncated_total", 0},
 		{"tailcast_collector_producer_errors_total", 0},
+		{"tailcast_collector_symlinks_skipped_total", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

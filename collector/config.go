@@ -76,7 +76,8 @@ type Config struct {
 	// file's last entry. Default 5ms; FlushTimeout or more waits as long as
 	// for an unterminated line.
 	MultilineWait time.Duration
-	// Linger is how long the producer waits to batch records. Default 5ms.
+	// Linger is how long the producer waits to batch records. Default 2ms,
+	// the figure docs/BENCHMARKS.md was measured with.
 	Linger time.Duration
 	// Compression is "none", "lz4", "zstd", "snappy" or "gzip". Default
 	// "lz4".
@@ -91,6 +92,15 @@ type Config struct {
 	// acknowledged. Default 5s. Unacknowledged records are not checkpointed
 	// and are sent again after a restart.
 	CloseTimeout time.Duration
+	// FollowSymlinks reads files reached through a symbolic link: a link a
+	// pattern matches, or a linked directory a glob segment goes through.
+	// Default false: such a path is skipped, logged once and counted in
+	// tailcast_collector_symlinks_skipped_total, as Filebeat does, so that
+	// a link planted in a watched directory (ln -s /etc/shadow app.log)
+	// cannot ship another file. The fixed directory part of a pattern, up
+	// to its first glob character, is the operator's and is followed
+	// either way; `**` never descends into a linked directory.
+	FollowSymlinks bool
 	// Poll disables inotify: files are checked for new data every
 	// PollInterval only. Default false (inotify, with a PollInterval safety
 	// check).
@@ -117,13 +127,31 @@ type compiledInput struct {
 	pbFields []logpb.Field // Labels sorted by key, shared read-only by every entry
 }
 
+// WithDefaults returns c with every zero field set to the default New gives
+// it, so that a caller (tailcast's --help) shows the defaults without a
+// second copy of them. It does not validate c.
+func (c Config) WithDefaults() (Config, error) {
+	err := c.fill()
+	return c, err
+}
+
 func (c *Config) setDefaults() error {
 	if len(c.Kafka.Brokers) == 0 {
 		return fmt.Errorf("collector: %w", kafkaconf.ErrNoBrokers)
 	}
+	if err := c.fill(); err != nil {
+		return err
+	}
+	if _, err := compressionCodec(c.Compression); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Config) fill() error {
 	c.Host = validUTF8(c.Host)
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Host == "" {
 		h, err := os.Hostname()
@@ -151,13 +179,10 @@ func (c *Config) setDefaults() error {
 		c.MultilineWait = 5 * time.Millisecond
 	}
 	if c.Linger <= 0 {
-		c.Linger = 5 * time.Millisecond
+		c.Linger = 2 * time.Millisecond
 	}
 	if c.Compression == "" {
 		c.Compression = "lz4"
-	}
-	if _, err := compressionCodec(c.Compression); err != nil {
-		return err
 	}
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = 5 * time.Second

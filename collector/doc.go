@@ -43,12 +43,41 @@
 // producer already held behind it can still land first if Kafka returns at
 // that very moment.
 //
+// Symbolic links are not followed unless FollowSymlinks is set: a link a
+// pattern matches, or a linked directory a glob segment goes through, is
+// skipped, logged once and counted (links.go), and open refuses a path
+// that became a link since the scan (O_NOFOLLOW). A watched directory
+// writable by an application must not let it ship files it cannot read.
+// The fixed directory part of a pattern is the operator's and is followed.
+//
 // Known limits: a file created and moved out of every pattern within one
 // RescanInterval is never seen; a truncated file rewritten with the same
 // first bytes past the old offset is not noticed.
 //
 // Files are read by this package's own reader, not nxadm/tail: see
 // tailer.go for why.
+//
+// The parts, one role per file:
+//
+//	Collector (collector.go)   lifecycle: New, Start, Close, Stats
+//	 ├─ scan (scan.go)         expand the patterns (discover.go), skip links
+//	 │    (links.go), open and release files;
+//	 │    startOffset (start.go) decides, as a pure function, where a file
+//	 │    starts: its checkpoint, its start, its end, or where the original
+//	 │    of a copytruncate copy was left (ghosts.go)
+//	 ├─ watchLoop (watch.go)   inotify events wake the path's readers
+//	 ├─ checkpointLoop (checkpoint.go) writes every window's offset,
+//	 │    atomically (positions.go)
+//	 ├─ tailFile (tailer.go)   one goroutine per file: read a chunk, split
+//	 │    lines (lines.go), join and parse them, make records (record.go)
+//	 │    and hand them to the producer in batches; given its collaborators
+//	 │    (tailDeps: read buffers, budget, producer input, counters, ghosts),
+//	 │    never the Collector
+//	 │    └─ window (window.go) its entries in flight and the End of the
+//	 │         highest contiguous acknowledged one: the checkpoint
+//	 └─ producer (producer.go) sarama client and AsyncProducer, record size
+//	      limits, and the success, error and retry loops; an acknowledgement
+//	      advances the record's window and releases its budget (budget.go)
 //
 // New, Start, Close and Stats are safe to call concurrently; Close is
 // idempotent.

@@ -16,13 +16,16 @@ type Stats struct {
 	BytesAcked     int64 // record value bytes acknowledged
 	ProducerErrors int64 // failed produce attempts (each is retried)
 	FilesWatched   int64 // files currently open
-	BufferedBytes  int64 // bytes sent and not yet acknowledged
+	// SymlinksSkipped counts the symbolic links not followed
+	// (FollowSymlinks off), each once while it stays in place.
+	SymlinksSkipped int64
+	BufferedBytes   int64 // bytes sent and not yet acknowledged
 }
 
 type counters struct {
 	linesRead, bytesRead, truncated      atomic.Int64
 	sent, acked, bytesAcked, producerErr atomic.Int64
-	filesWatched                         atomic.Int64
+	filesWatched, symlinksSkipped        atomic.Int64
 }
 
 type metrics struct {
@@ -50,6 +53,7 @@ func newMetrics(c *counters, buffered func() int64, reg prometheus.Registerer) (
 		counter("entries_acked_total", "Entries acknowledged by Kafka.", &c.acked),
 		counter("bytes_acked_total", "Record value bytes acknowledged by Kafka.", &c.bytesAcked),
 		counter("producer_errors_total", "Failed produce attempts; every one is retried.", &c.producerErr),
+		counter("symlinks_skipped_total", "Symbolic links in watched paths not followed (FollowSymlinks off).", &c.symlinksSkipped),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Namespace: "tailcast", Subsystem: "collector", Name: "files_watched",
 			Help: "Files currently open.",

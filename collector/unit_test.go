@@ -57,45 +57,6 @@ func TestSplitPattern(t *testing.T) {
 	}
 }
 
-func TestAckWatermark(t *testing.T) {
-	tests := []struct {
-		name  string
-		ends  []int64
-		order []int // seqs acknowledged, in this order
-		want  int64
-	}{
-		{"in order", []int64{10, 20, 30}, []int{0, 1, 2}, 30},
-		{"gap holds the watermark", []int64{10, 20, 30}, []int{0, 2}, 10},
-		{"gap filled", []int64{10, 20, 30}, []int{2, 1, 0}, 30},
-		{"nothing acked", []int64{10, 20}, nil, 5},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := &tailFile{acked: 5}
-			var seqs []uint64
-			for _, e := range tt.ends {
-				_, s := f.track(e)
-				seqs = append(seqs, s)
-			}
-			for _, i := range tt.order {
-				f.ack(0, seqs[i])
-			}
-			if got := f.position().Offset; got != tt.want {
-				t.Fatalf("got watermark %d, want %d", got, tt.want)
-			}
-		})
-	}
-	t.Run("acks from before a truncation are ignored", func(t *testing.T) {
-		f := &tailFile{c: &Collector{}, in: &compiledInput{}}
-		_, s := f.track(100)
-		f.resetTo(0)
-		f.ack(0, s)
-		if got := f.position().Offset; got != 0 {
-			t.Fatalf("got watermark %d, want 0", got)
-		}
-	})
-}
-
 func TestBudgetBlocksUntilRelease(t *testing.T) {
 	b := &budget{max: 100}
 	ctx := context.Background()

@@ -52,6 +52,10 @@ type Config struct {
 	// CommitInterval is how often marked offsets are committed; Close commits
 	// the rest. Default 1s.
 	CommitInterval time.Duration
+	// TopicCheck is how often the consumer asks the brokers whether Topic
+	// still exists. A deleted topic makes the consumer not ready (Readiness
+	// names the reason) until the topic is back. Default 5s.
+	TopicCheck time.Duration
 	// Sink receives the records. Required.
 	Sink Sink
 	// Logger receives consumer errors. Default nil: no logging.
@@ -64,9 +68,17 @@ type Config struct {
 // defaultWarmup is Config.Warmup's default.
 const defaultWarmup = 10000
 
+// WithDefaults returns c with every zero field set to the default New gives
+// it, so that a caller (tailcast's --help) shows the defaults without a
+// second copy of them.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Group == "" {
 		host, err := os.Hostname()
@@ -89,6 +101,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.CommitInterval <= 0 {
 		c.CommitInterval = time.Second
+	}
+	if c.TopicCheck <= 0 {
+		c.TopicCheck = 5 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

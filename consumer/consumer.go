@@ -39,6 +39,17 @@ type Consumer struct {
 	expected int
 	running  int
 	ready    atomic.Bool
+	// topicGone is set while the topic check finds the topic missing.
+	topicGone atomic.Bool
+	// sessErr is the last failed group session's error, cleared when a
+	// session starts: the reason a consumer with no session is not ready.
+	sessErr atomic.Pointer[string]
+	// forget asks the next session's Setup to drop delivered: the topic
+	// was deleted, so its offsets no longer mean anything.
+	forget atomic.Bool
+	// sessCancel ends the current group session (under sessMu).
+	sessMu     sync.Mutex
+	sessCancel context.CancelFunc
 	// delivered is, per partition, the next offset after the last record
 	// handed to the sink in an earlier session (under claimMu).
 	delivered map[int32]int64
@@ -131,6 +142,11 @@ func (c *Consumer) Start(ctx context.Context) error {
 		defer c.loopWG.Done()
 		c.consumeLoop(ctx, h)
 	}()
+	c.loopWG.Add(1)
+	go func() {
+		defer c.loopWG.Done()
+		c.watchTopic(ctx)
+	}()
 	c.drainWG.Add(1)
 	go func() {
 		defer c.drainWG.Done()
@@ -149,7 +165,12 @@ func (c *Consumer) Start(ctx context.Context) error {
 func (c *Consumer) consumeLoop(ctx context.Context, h *handler) {
 	backoff := 100 * time.Millisecond
 	for {
-		err := c.group.Consume(ctx, []string{c.cfg.Topic}, h)
+		sessCtx, cancel := context.WithCancel(ctx)
+		c.sessMu.Lock()
+		c.sessCancel = cancel
+		c.sessMu.Unlock()
+		err := c.group.Consume(sessCtx, []string{c.cfg.Topic}, h)
+		cancel()
 		if ctx.Err() != nil || errors.Is(err, sarama.ErrClosedConsumerGroup) {
 			return
 		}
@@ -157,6 +178,8 @@ func (c *Consumer) consumeLoop(ctx context.Context, h *handler) {
 			backoff = 100 * time.Millisecond
 			continue
 		}
+		msg := err.Error()
+		c.sessErr.Store(&msg)
 		c.m.kafkaErrors.Inc()
 		c.log.Warn("consumer group session failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
 		t := time.NewTimer(backoff)
@@ -173,8 +196,36 @@ func (c *Consumer) consumeLoop(ctx context.Context, h *handler) {
 // Ready reports whether every partition claimed in the current group session
 // is being consumed. It is false before Start, during a rebalance, while no
 // session can be held (broker outage), when the group gave this member no
-// partition (more members than partitions), and after Close.
-func (c *Consumer) Ready() bool { return c.ready.Load() }
+// partition (more members than partitions), while the topic is missing, and
+// after Close.
+func (c *Consumer) Ready() bool { return c.ready.Load() && !c.topicGone.Load() }
+
+// Readiness is Ready with the reason when not ready, for /readyz.
+func (c *Consumer) Readiness() (ready bool, reason string) {
+	c.mu.Lock()
+	state := c.state
+	c.mu.Unlock()
+	switch {
+	case state == stateNew:
+		return false, "consumer not started"
+	case state == stateClosed:
+		return false, "consumer closed"
+	case c.topicGone.Load():
+		return false, fmt.Sprintf("topic %q does not exist on the brokers", c.cfg.Topic)
+	case c.ready.Load():
+		return true, ""
+	}
+	if e := c.sessErr.Load(); e != nil {
+		return false, "no consumer group session: " + *e
+	}
+	c.claimMu.Lock()
+	expected, running := c.expected, c.running
+	c.claimMu.Unlock()
+	if expected == 0 {
+		return false, "no partition assigned to this member yet (joining the group, or more members than partitions)"
+	}
+	return false, fmt.Sprintf("consuming %d of %d partitions", running, expected)
+}
 
 // Close stops consuming, commits marked offsets and leaves the group. It is
 // safe to call more than once, and before Start.

@@ -16,6 +16,10 @@
 // Sink never sees a record twice. Sink.Begin is called from the partition's
 // goroutine when its claim starts, before that claim's first Publish.
 //
+// The consumer asks the brokers every TopicCheck whether the topic still
+// exists: a deleted topic makes it not ready, with Readiness naming the
+// topic, and it comes back by itself when the topic is created again.
+//
 // A Consumer's methods are safe to call concurrently. Sink methods are called
 // from one goroutine per partition, in offset order. Decode is a pure
 // function, safe for concurrent use.

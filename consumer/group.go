@@ -21,8 +21,12 @@ func (h *handler) Setup(sess sarama.ConsumerGroupSession) error {
 	parts := sess.Claims()[c.cfg.Topic]
 	c.claimMu.Lock()
 	c.expected, c.running = len(parts), 0
+	if c.forget.Swap(false) {
+		clear(c.delivered)
+	}
 	c.claimMu.Unlock()
 	c.ready.Store(false)
+	c.sessErr.Store(nil)
 	c.m.sessions.Inc()
 	c.m.assigned.Set(float64(len(parts)))
 

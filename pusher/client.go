@@ -1,18 +1,14 @@
 package pusher
 
 import (
-	"bufio"
 	"errors"
-	"io"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
 	"go.uber.org/zap"
 )
 
@@ -35,6 +31,7 @@ type client struct {
 	idx  int // in s.clients; -1 when not registered (s.mu)
 
 	filt       atomic.Pointer[filter]
+	refill     atomic.Int32 // 1+N: refill with N entries asked, not started yet
 	busy       atomic.Bool  // a writer owns the connection
 	busySince  atomic.Int64 // UnixNano when it last became busy
 	closed     atomic.Bool  // unregistered; the socket is closed or closing
@@ -58,6 +55,7 @@ type client struct {
 	overSince   time.Time  // since when over QueueBytes without getting closer
 	overLag     int64      // the lag then, in bytes
 	floor       []vecEntry // live entries at or below are already delivered
+	scan        *scanner   // evaluates a costly filter; nil for cheap ones
 	nextPing    time.Time
 
 	// raw is the socket of a plain TCP connection, written by the writer
@@ -149,25 +147,6 @@ func (c *client) hasCtrl() bool {
 	return len(c.ctrl) > 0 || c.closeReq
 }
 
-// appendFrameHeader appends an unmasked, final frame header.
-func appendFrameHeader(b []byte, op ws.OpCode, n int) []byte {
-	b = append(b, 0x80|byte(op))
-	switch {
-	case n < 126:
-		return append(b, byte(n))
-	case n <= 0xffff:
-		return append(b, 126, byte(n>>8), byte(n))
-	default:
-		return append(b, 127, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-}
-
-// prefixConn reads what the HTTP server buffered before the connection.
-type prefixConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
 func (p *prefixConn) Read(b []byte) (int, error) {
 	if p.r != nil {
 		if p.r.Buffered() > 0 {
@@ -178,149 +157,72 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 	return p.Conn.Read(b)
 }
 
-// reader is a connection's read state between frames; it holds no
-// buffer, so an idle connection costs only this struct.
-type reader struct {
-	rd  wsutil.Reader
-	src io.Reader
-	bad int // consecutive invalid messages
-}
-
-func (s *Server) newReader(c *client, src io.Reader) *reader {
-	r := &reader{src: src}
-	r.rd = wsutil.Reader{
-		Source:         src,
-		State:          ws.StateServerSide,
-		CheckUTF8:      true,
-		MaxFrameSize:   s.cfg.MaxMessageBytes,
-		MaxMessageSize: s.cfg.MaxMessageBytes,
-		OnIntermediate: func(h ws.Header, fr io.Reader) error {
-			return wsutil.ControlHandler{Src: fr, Dst: c, State: ws.StateServerSide, DisableSrcCiphering: true}.Handle(h)
-		},
+// serve runs a connection after the upgrade: hello, registration, replay,
+// then the read loop. The client is busy (no writer but this goroutine)
+// until the replay is written.
+func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
+	c.busy.Store(true)
+	c.busySince.Store(time.Now().UnixNano())
+	if req.hasSince {
+		s.waitBegin(req.since)
 	}
-	return r
-}
-
-// readLoop reads client frames until the connection ends (blocking mode:
-// one goroutine per connection).
-func (s *Server) readLoop(c *client, src io.Reader) {
-	defer func() {
-		c.readerDone.Store(true)
-		if c.closed.Load() {
-			c.conn.Close()
+	// Registered before hello: a client that has read hello gets every
+	// entry published after that.
+	plan, ok := s.register(c, f, req)
+	w := &replayWriter{s: s, c: c, buf: make([]byte, headerRoom, 4096)}
+	if !ok {
+		c.requestClose(ws.StatusGoingAway, "server shutting down", reasonShutdown)
+		w.buf, _, _ = c.takeCtrl(w.buf[:headerRoom])
+		w.raw(time.Second)
+		s.drop(c, reasonShutdown)
+		return
+	}
+	w.buf = appendHello(w.buf, "tailcast/"+s.cfg.Version)
+	if err := w.flush(s.cfg.HandshakeTimeout); err != nil {
+		s.drop(c, reasonClient)
+		return
+	}
+	if err := s.replay(w, f, plan); err != nil {
+		s.log.Debug("replay failed", zap.String("remote", c.conn.RemoteAddr().String()), zap.Error(err))
+		if errors.Is(err, errTooCostly) {
+			c.requestClose(ws.StatusPolicyViolation, "filter too costly", reasonCost)
+			w.buf, _, _ = c.takeCtrl(w.buf[:headerRoom])
+			w.raw(time.Second)
+			s.drop(c, reasonCost)
+			return
 		}
-	}()
-	r := s.newReader(c, src)
-	for !c.closed.Load() && s.readOne(c, r, 2*s.cfg.PingInterval) {
-	}
-}
-
-// readOne reads one frame (a whole message for data frames) and handles it:
-// control frames are answered through the writer, filter messages applied.
-// It returns false once the connection is closing.
-func (s *Server) readOne(c *client, r *reader, timeout time.Duration) bool {
-	c.conn.SetReadDeadline(time.Now().Add(timeout))
-	h, err := r.rd.NextFrame()
-	if err == nil && h.OpCode.IsControl() {
-		err = wsutil.ControlHandler{Src: &r.rd, Dst: c, State: ws.StateServerSide, DisableSrcCiphering: true}.Handle(h)
-		if err == nil {
-			c.lastRead.Store(time.Now().UnixNano())
-			return true
-		}
-	}
-	if err == nil && h.OpCode == ws.OpBinary {
-		s.closeFor(c, r.src, ws.StatusUnsupportedData, "binary frames are not accepted", reasonProtocol)
-		return false
-	}
-	var buf []byte
-	if err == nil {
-		buf, err = readAllLimited(&r.rd, make([]byte, 0, int(min(h.Length, 512))))
-	}
-	if err != nil {
-		s.readFailed(c, r.src, err)
-		return false
+		s.drop(c, reasonError)
+		return
 	}
 	c.lastRead.Store(time.Now().UnixNano())
-	if f, perr := parseClientMessage(buf); perr != nil {
-		r.bad++
-		if r.bad >= maxBadMessages {
-			s.closeFor(c, r.src, ws.StatusPolicyViolation, "too many invalid messages", reasonPolicy)
-			return false
-		}
-		c.queueText(appendError(nil, perr.Error()))
-	} else {
-		r.bad = 0
-		s.setFilter(c, f)
-	}
-	return true
-}
-
-// readAllLimited reads the current message; the wsutil.Reader enforces the
-// size limit and UTF-8.
-func readAllLimited(r io.Reader, b []byte) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
+	s.enableRaw(c)
+	if s.poll != nil {
+		if fd, ok := connFD(src); ok {
+			c.fd, c.rd = fd, s.newReader(c, src)
+			c.polled.Store(true)
+			if err := s.poll.add(c); err == nil {
+				c.busy.Store(false)
+				return // the handler goroutine ends; the poller reads from now on
+			}
+			c.polled.Store(false)
+			c.rd = nil
 		}
 	}
+	c.busy.Store(false)
+	s.readLoop(c, src)
 }
 
-// readFailed maps a read error to the close the protocol asks for.
-func (s *Server) readFailed(c *client, src io.Reader, err error) {
-	var closed wsutil.ClosedError
-	var perr ws.ProtocolError
-	switch {
-	case errors.As(err, &closed):
-		// The control handler queued the echo; send it, then close.
-		s.closeFor(c, src, 0, "", reasonClient)
-	case errors.Is(err, wsutil.ErrFrameTooLarge), errors.Is(err, wsutil.ErrMessageTooLarge):
-		s.closeFor(c, src, ws.StatusMessageTooBig, "message too large", reasonProtocol)
-	case errors.Is(err, wsutil.ErrInvalidUTF8):
-		s.closeFor(c, src, ws.StatusInvalidFramePayloadData, "invalid UTF-8", reasonProtocol)
-	case errors.As(err, &perr):
-		s.closeFor(c, src, ws.StatusProtocolError, perr.Error(), reasonProtocol)
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.drop(c, reasonIdle)
-	default:
-		s.drop(c, reasonClient)
-	}
-}
-
-// closeFor has the writer send a close frame, then discards what the peer
-// still sends (bounded), so that closing does not reset the connection
-// before the peer has read the close frame.
-func (s *Server) closeFor(c *client, src io.Reader, code ws.StatusCode, reason, label string) {
-	c.requestClose(code, reason, label)
-	s.log.Debug("closing websocket", zap.String("remote", c.conn.RemoteAddr().String()), zap.Uint16("code", uint16(code)), zap.String("reason", reason))
-	if c.polled.Load() {
-		c.discard.Store(true) // the poller reads and discards from now on
-		s.poll.rearm(c)
+// enableRaw lets the writer pool write c without blocking when it is a
+// plain TCP connection. The replay's write deadline is cleared, since a raw
+// write checks it first.
+func (s *Server) enableRaw(c *client) {
+	tc, ok := c.conn.(*net.TCPConn)
+	if !ok {
 		return
 	}
-	c.conn.SetReadDeadline(time.Now().Add(s.cfg.SlowTimeout + closeLinger))
-	_, _ = io.CopyN(io.Discard, src, maxLingerBytes)
-}
-
-// maxLingerBytes bounds what is read and discarded from a closing peer.
-const maxLingerBytes = 1 << 20
-
-// setFilter replaces c's filter.
-func (s *Server) setFilter(c *client, f *filter) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c.idx < 0 {
+	raw, err := tc.SyscallConn()
+	if err != nil || tc.SetWriteDeadline(time.Time{}) != nil {
 		return
 	}
-	old := c.filt.Swap(s.intern(f))
-	if old != nil {
-		s.unintern(old)
-	}
+	c.raw, c.writeNow = raw, c.writeRaw
 }

@@ -48,12 +48,14 @@ type Config struct {
 	// Default "": no authentication.
 	Token string
 	// AllowedOrigins lists the Origin values (e.g. "https://logs.example.com")
-	// or bare hosts accepted from browsers; "*" allows all. Default nil: the
-	// Origin's host must equal the request's Host. Requests without Origin
-	// (non-browser clients) are always accepted.
+	// or bare hosts accepted from browsers besides the server's own (an
+	// Origin whose host equals the request's Host, always accepted); "*"
+	// allows all. Default nil: only the server's own. Requests without
+	// Origin (non-browser clients) are always accepted.
 	AllowedOrigins []string
 	// MaxConnsPerIP limits concurrent connections per remote IP (the TCP
-	// peer; proxy headers are not trusted). Default 1000; negative: no limit.
+	// peer; proxy headers are not trusted). Zero means the default, 1000;
+	// negative: no limit.
 	MaxConnsPerIP int
 	// PingInterval is how often the server pings; a peer that sends no frame
 	// within twice this is closed. Default 30s.
@@ -65,6 +67,13 @@ type Config struct {
 	// MaxMessageBytes is the largest client message accepted; larger ones
 	// close the connection with 1009. Default 64 KiB.
 	MaxMessageBytes int64
+	// FilterBudget is the time a client's filter may spend per second of
+	// wall time matching entries (its regular expression; it is measured
+	// only for filters with one). A client that needs more falls behind: it
+	// is sent an error saying why, its entries are dropped, and it is closed
+	// with 1008 once over budget for SlowTimeout. No other client pays for
+	// it. Default 50ms (5% of a core); negative: no limit.
+	FilterBudget time.Duration
 	// BeginWait is how long a since= resume waits for the consumer to Begin
 	// the cursor's partitions (just after a restart). Default 5s.
 	BeginWait time.Duration
@@ -74,6 +83,14 @@ type Config struct {
 	Logger *zap.Logger
 	// Registerer receives the metrics. Default nil: kept but not registered.
 	Registerer prometheus.Registerer
+}
+
+// WithDefaults returns c with every zero field set to the default New gives
+// it, so that a caller (tailcast's --help) shows the defaults without a
+// second copy of them. The error is New's verdict on c.
+func (c Config) WithDefaults() (Config, error) {
+	err := c.fill()
+	return c, err
 }
 
 func (c *Config) fill() error {
@@ -106,6 +123,9 @@ func (c *Config) fill() error {
 	}
 	if c.MaxMessageBytes == 0 {
 		c.MaxMessageBytes = 64 << 10
+	}
+	if c.FilterBudget == 0 {
+		c.FilterBudget = 50 * time.Millisecond
 	}
 	if c.BeginWait == 0 {
 		c.BeginWait = 5 * time.Second

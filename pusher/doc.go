@@ -3,26 +3,57 @@
 // history per partition, and streams entries to websocket clients as
 // newline-delimited JSON following docs/protocol.md.
 //
-// Each entry is encoded once at Publish; clients are positions in a shared,
-// arrival-ordered log, so a client costs no per-entry copies. A single flush
-// loop coalesces new entries into frames (the first entry after a quiet
-// spell at once, then at most one pass per FlushInterval), builds one frame
-// for all caught-up clients with the same filter, and hands frames to a
-// fixed pool of writers (one per CPU) that write without blocking and with
-// no deadline. What a full socket buffer does not take goes to a blocking
-// writer, started on demand, under the SlowTimeout deadline; TLS
-// connections always take that path. A connection has at most one writer at
-// a time, as gobwas/ws requires. Clients that fall behind are
-// skipped ahead (a "dropped" message) and, if they stay behind, closed with
-// 1008; a client draining a burst at full speed is not (checkBehind). Resume (since=cursor) replays from the in-memory rings, from Kafka
-// through the Fetcher when the rings no longer reach back, and reports a
-// "gap" when Kafka no longer has the range.
+// The package has two layers, one role per file:
+//
+//   - The hub (hub.go, ring.go, log.go, cursor.go) is the log: the partition
+//     rings, the global arrival-ordered log, the cursor vector, and the
+//     snapshots that replays are planned from (replay.go: planReplay). It has
+//     its own lock and knows nothing of sockets, so it is tested alone.
+//     Each entry is encoded once at Publish (encode.go).
+//   - The fan-out (server.go, client.go, registry.go, flush.go, scanner.go,
+//     frame.go, writer.go, reader.go, poller.go, access.go, request.go,
+//     filter.go, replay.go, merge.go, refill.go) keeps the clients, the
+//     flush loop, the writers and the poller, under the registry lock
+//     (Server.mu), taken before the hub's.
+//
+// A filter runs where its cost falls on its own client: service, host,
+// level and q in the flush loop (one evaluation per filter, shared by its
+// clients); a regular expression in the client's scanner goroutine, within
+// Config.FilterBudget; replays and refills in the client's own goroutine.
+// None runs under a lock Publish or other clients wait for.
+//
+// Clients are positions in the shared log, so a client costs no per-entry
+// copies. A single flush loop coalesces new entries into frames (the first
+// entry after a quiet spell at once, then at most one pass per
+// FlushInterval), builds one frame for all caught-up clients with the same
+// filter, and hands frames to a fixed pool of writers (one per CPU) that
+// write without blocking and with no deadline. What a full socket buffer
+// does not take goes to a blocking writer, started on demand, under the
+// SlowTimeout deadline; TLS connections always take that path. A connection
+// has at most one writer at a time, as gobwas/ws requires. Clients that
+// fall behind are skipped ahead (a "dropped" message) and, if they stay
+// behind, closed with 1008; a client draining a burst at full speed is not
+// (checkBehind). Resume (since=cursor) replays from the in-memory rings,
+// from Kafka through the Fetcher when the rings no longer reach back, and
+// reports a "gap" when Kafka no longer has the range. Replays are planned
+// from a hub snapshot (O(partitions) under the hub lock) and filtered and
+// encoded by the client's own handler goroutine, holding no lock.
 //
 // Reads use netpoll on Linux: once a connection is live, its handler
 // goroutine returns and the socket waits in an epoll set (EPOLLONESHOT)
 // holding no goroutine and no buffer; a read worker, started on demand,
 // reads a frame when it becomes readable. TLS connections (and systems
 // without epoll) fall back to one blocking reader goroutine per connection.
+//
+// Where the next features plug in. Time-range history is a third kind of
+// replay plan: a Fetcher query per partition from the offset of the range's
+// start time, merged across partitions by entry time (the merge of
+// merge.go, mergeTime), followed by the held
+// entries past what Kafka returned and then live from the snapshot's tail,
+// exactly as since= does today. Pattern streams are a second consumer of
+// the hub: a subscriber of per-pattern counts is a client whose frames are
+// built from a pattern table the flush loop reads instead of the log, with
+// the same queueing, dropping and writers.
 //
 // Begin, Publish, ServeHTTP, Clients and Close are safe to call concurrently.
 package pusher

@@ -3,8 +3,8 @@ package pusher
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,15 +15,27 @@ import (
 )
 
 // Limits on filter input, so that a hostile client cannot make the server
-// hold or compile arbitrarily much.
+// hold, compile or run arbitrarily much.
 const (
 	maxFilterValues = 256
+	maxFilterValue  = 256 // bytes of one service or host value
 	maxFilterText   = 4096
 	maxBackfill     = 10000
+	// maxRegexInsts caps the compiled program of re. A regular expression
+	// costs about its program size per byte of text: `(?i)timeout` is 9
+	// instructions, a UUID pattern 38, `[^Q]{0,1000}[^Q]{0,1000}[^Q]{0,1000}Q`
+	// 6003 (milliseconds per 200-byte line).
+	maxRegexInsts = 1000
+	// maxRegexWork bounds what re may cost per entry, in program
+	// instructions times bytes of text (about 10 ns each here): re looks
+	// at the first maxRegexWork/instructions bytes of a message, 116 KiB
+	// for `(?i)timeout` (9 instructions), 1 KiB at the cap. A long line
+	// then costs at most about 10 ms, whatever its length.
+	maxRegexWork = 1 << 18
 )
 
 // filter is an immutable, compiled client filter. Equal filters share one
-// *filter (see Server.internFilter) so that the flush loop can group their
+// *filter (see Server.intern) so that the flush loop can group their
 // clients and build one frame for all of them.
 type filter struct {
 	services []string
@@ -31,6 +43,7 @@ type filter struct {
 	minLevel logpb.Level // LEVEL_UNKNOWN: no minimum
 	q        string      // lowercased
 	re       *regexp.Regexp
+	reLen    int    // re looks at the first reLen bytes of a message
 	key      string // canonical form, for interning
 }
 
@@ -39,8 +52,14 @@ func (f *filter) all() bool {
 	return len(f.services) == 0 && len(f.hosts) == 0 && f.minLevel == logpb.Level_LEVEL_UNKNOWN && f.q == "" && f.re == nil
 }
 
-// match reports whether an entry passes. lmsg is the lowercased message.
-func (f *filter) match(service, host string, level logpb.Level, msg, lmsg string) bool {
+// costly reports whether evaluating f may cost more than a few comparisons
+// per entry: such a filter is never evaluated by the flush loop, which
+// serves every client, but by the client's own scanner.
+func (f *filter) costly() bool { return f.re != nil }
+
+// match reports whether an entry passes. ltext is the lowercased message
+// and field values (record.ltext).
+func (f *filter) match(service, host string, level logpb.Level, msg, ltext string) bool {
 	if len(f.services) > 0 && !slices.Contains(f.services, service) {
 		return false
 	}
@@ -50,17 +69,23 @@ func (f *filter) match(service, host string, level logpb.Level, msg, lmsg string
 	if f.minLevel != logpb.Level_LEVEL_UNKNOWN && level < f.minLevel {
 		return false
 	}
-	if f.q != "" && !strings.Contains(lmsg, f.q) {
+	if f.q != "" && !strings.Contains(ltext, f.q) {
 		return false
 	}
-	if f.re != nil && !f.re.MatchString(msg) {
+	if f.re != nil && !f.re.MatchString(msg[:min(len(msg), f.reLen)]) {
 		return false
 	}
 	return true
 }
 
 func (f *filter) matchRecord(r *record) bool {
-	return f.match(r.service, r.host, r.level, r.msg, r.lmsg)
+	return f.match(r.service, r.host, r.level, r.msg, r.ltext)
+}
+
+// matchEntry matches an entry read from Kafka (replay only: it allocates).
+func (f *filter) matchEntry(e *logpb.LogEntry) bool {
+	var p partState
+	return f.match(e.Service, e.Host, e.Level, e.Message, p.lowerText(e))
 }
 
 // filterSpec is the uncompiled filter, as the query or a client message
@@ -81,6 +106,9 @@ func splitValues(name string, vals []string) ([]string, error) {
 			s = strings.TrimSpace(s)
 			if s == "" {
 				continue
+			}
+			if len(s) > maxFilterValue {
+				return nil, fmt.Errorf("%w: a %s value is longer than %d bytes", ErrBadFilter, name, maxFilterValue)
 			}
 			if len(out) >= maxFilterValues {
 				return nil, fmt.Errorf("%w: more than %d %s values", ErrBadFilter, maxFilterValues, name)
@@ -119,8 +147,8 @@ func (sp filterSpec) compile() (*filter, error) {
 	}
 	f.q = strings.ToLower(sp.q)
 	if sp.re != "" {
-		if f.re, err = regexp.Compile(sp.re); err != nil {
-			return nil, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
+		if f.re, f.reLen, err = compileRegex(sp.re); err != nil {
+			return nil, err
 		}
 	}
 	// The key is unambiguous: every part is quoted.
@@ -138,45 +166,6 @@ func (sp filterSpec) compile() (*filter, error) {
 	return f, nil
 }
 
-// request is what the query string of /ws asks for.
-type request struct {
-	spec     filterSpec
-	backfill int
-	since    []vecEntry
-	hasSince bool
-}
-
-// parseQuery validates the /ws query. Errors are meant for an HTTP 400 body.
-func parseQuery(q url.Values) (request, error) {
-	var req request
-	req.spec = filterSpec{
-		services: q["service"],
-		hosts:    q["host"],
-		level:    q.Get("level"),
-		q:        q.Get("q"),
-		re:       q.Get("re"),
-	}
-	if s := q.Get("backfill"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > maxBackfill {
-			return req, fmt.Errorf("%w: backfill must be an integer from 0 to %d, got %q", ErrBadFilter, maxBackfill, s)
-		}
-		req.backfill = n
-	}
-	if s, ok := q["since"]; ok && len(s) > 0 && s[0] != "" {
-		v, err := decodeCursor(s[0])
-		if err != nil {
-			return req, fmt.Errorf("since: %w", err)
-		}
-		req.since, req.hasSince = v, true
-	}
-	return req, nil
-}
-
-// stringList accepts a JSON string (comma-separated values) or an array of
-// strings.
-type stringList []string
-
 func (l *stringList) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
@@ -191,24 +180,25 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// clientMessage is a message a client sends.
-type clientMessage struct {
-	Type    string     `json:"type"`
-	Service stringList `json:"service"`
-	Host    stringList `json:"host"`
-	Level   string     `json:"level"`
-	Q       string     `json:"q"`
-	Re      string     `json:"re"`
-}
-
-// parseClientMessage decodes a client text frame into a compiled filter.
-func parseClientMessage(b []byte) (*filter, error) {
-	var m clientMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%w: invalid JSON message: %v", ErrBadFilter, err)
+// compileRegex compiles re (RE2 syntax), refusing programs larger than
+// maxRegexInsts before building the matcher, and returns how much of a
+// message it may look at.
+func compileRegex(re string) (*regexp.Regexp, int, error) {
+	sy, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
 	}
-	if m.Type != "filter" {
-		return nil, fmt.Errorf("%w: unknown message type %q", ErrBadFilter, m.Type)
+	prog, err := syntax.Compile(sy.Simplify())
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
 	}
-	return filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re}.compile()
+	n := len(prog.Inst)
+	if n > maxRegexInsts {
+		return nil, 0, fmt.Errorf("%w: re too costly: it compiles to %d instructions, at most %d are allowed (use fewer or smaller repetition counts)", ErrBadFilter, n, maxRegexInsts)
+	}
+	r, err := regexp.Compile(re)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: invalid re: %v", ErrBadFilter, err)
+	}
+	return r, maxRegexWork / max(n, 1), nil
 }

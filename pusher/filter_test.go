@@ -99,13 +99,17 @@ func FuzzFilter(f *testing.F) {
 		`{"type":"filter","service":"api","level":"warn","q":"timeout","re":"","host":""}`,
 		`{"type":"filter","service":["a","b"],"re":"^(a|b)+$"}`,
 		`{"type":"filter","q":"\u2028\ufffd"}`,
-		`{"type":"x"}`, `{`, `null`,
+		`{"type":"x"}`, `{`, `null`, `{"type":"filter","q":"x","backfill":100}`, `{"type":"filter","backfill":-1}`,
 	} {
 		f.Add([]byte(s), "service=a&level=info&q=x&backfill=5")
 	}
 	f.Add([]byte(`{}`), "since="+cursorOf(vecEntry{0, 1}, vecEntry{3, 1 << 40}))
 	f.Fuzz(func(t *testing.T, msg []byte, query string) {
-		if flt, err := parseClientMessage(msg); err == nil {
+		if fc, err := parseClientMessage(msg); err == nil {
+			flt := fc.f
+			if fc.backfill < -1 || fc.backfill > maxBackfill {
+				t.Fatalf("backfill %d accepted", fc.backfill)
+			}
 			if flt.key == "" {
 				t.Fatalf("compiled filter without key")
 			}

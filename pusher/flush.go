@@ -1,53 +1,11 @@
 package pusher
 
 import (
-	"errors"
-	"os"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
-	"golang.org/x/sys/unix"
 )
-
-// frame is a ready-to-write byte run: control frames and/or one text frame
-// of NDJSON lines. Shared frames are written to many clients; refs counts
-// the writers still using it.
-type frame struct {
-	buf   []byte
-	start int
-	refs  atomic.Int32
-}
-
-var framePool = sync.Pool{New: func() any { return &frame{buf: make([]byte, 0, 4096)} }}
-
-func getFrame() *frame {
-	f := framePool.Get().(*frame)
-	f.refs.Store(1)
-	return f
-}
-
-func putFrame(f *frame) {
-	if f.refs.Add(-1) != 0 {
-		return
-	}
-	if cap(f.buf) > 4*maxFramePayload {
-		f.buf = make([]byte, 0, 4096)
-	}
-	f.buf, f.start = f.buf[:0], 0
-	framePool.Put(f)
-}
-
-// writeChunk is the most written under one write deadline.
-const writeChunk = 64 << 10
-
-// headerRoom is reserved in front of a payload for the largest header.
-const headerRoom = ws.MaxHeaderSize
-
-// pingFrame is an empty server ping.
-var pingFrame = []byte{0x80 | byte(ws.OpPing), 0}
 
 // flushLoop runs the coalescing passes. A pass that delivers entries is
 // followed by at least FlushInterval of coalescing, so under load entries
@@ -89,6 +47,7 @@ func (s *Server) flushLoop() {
 // never touches a socket.
 func (s *Server) flush(now time.Time) bool {
 	delivered := s.collect(now)
+	s.closeLingering(now, false)
 	for i, c := range s.batch {
 		select {
 		case s.fast <- c:
@@ -105,8 +64,10 @@ func (s *Server) flush(now time.Time) bool {
 func (s *Server) collect(now time.Time) int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	tail := s.hub.nextSeq
-	tailCum := s.hub.cumAt(tail)
+	s.hub.mu.RLock()
+	defer s.hub.mu.RUnlock()
+	tail := s.hub.log.nextSeq
+	tailCum := s.hub.log.cumAt(tail)
 	var delivered, backlog int64
 	for _, c := range s.clients {
 		if c.closed.Load() {
@@ -114,22 +75,41 @@ func (s *Server) collect(now time.Time) int64 {
 		}
 		if c.polled.Load() && now.UnixNano()-c.lastRead.Load() > int64(2*s.cfg.PingInterval) {
 			// Blocking readers notice this through their read deadline.
-			c.requestClose(ws.StatusGoingAway, "no frame within two ping intervals", reasonIdle)
+			c.requestClose(statusIdle, "idle timeout: no frame within two ping intervals", reasonIdle)
+		}
+		if f := c.filt.Load(); f.costly() {
+			if c.scan == nil || c.scan.f != f {
+				if c.scan != nil {
+					c.scan.stop()
+				}
+				c.scan = s.startScanner(c, f, c.pos)
+			}
+			c.pos = c.scan.served(c.pos)
+			if c.pos < tail {
+				c.scan.signal()
+			}
+		} else if c.scan != nil {
+			c.scan.stop()
+			c.scan = nil
 		}
 		s.checkBehind(c, tail, now)
 		if c.pos < tail {
-			backlog += tailCum - s.hub.cumAt(max(c.pos, s.hub.headSeq))
+			backlog += tailCum - s.hub.log.cumAt(max(c.pos, s.hub.log.headSeq))
 		}
 		if c.busy.Load() {
 			continue
 		}
+		if n := c.refill.Swap(0); n > 0 {
+			s.startRefill(c, int(n-1))
+			continue
+		}
 		ping := !now.Before(c.nextPing)
 		if c.dropped == 0 && !ping && !c.hasCtrl() {
-			if c.pos == tail {
+			if c.pos == tail || c.scan != nil && !c.scan.pending() {
 				continue
 			}
 			f := c.filt.Load()
-			if c.floor == nil {
+			if c.floor == nil && c.scan == nil {
 				key := sharedKey{f: f, pos: c.pos}
 				sf, ok := s.shared[key]
 				if !ok {
@@ -174,9 +154,13 @@ func (s *Server) collect(now time.Time) int64 {
 			prefix = append(prefix, pingFrame...)
 			c.nextPing = now.Add(s.cfg.PingInterval)
 		}
-		end, n := s.build(fr, prefix, c.filt.Load(), c.pos, tail, c)
-		c.pos = end
-		if end == tail {
+		var n int
+		if c.scan != nil {
+			n = s.buildScanned(fr, prefix, c)
+		} else {
+			c.pos, n = s.build(fr, prefix, c.filt.Load(), c.pos, tail, c)
+		}
+		if c.pos == tail {
 			s.clearFloor(c)
 		}
 		delivered += int64(n)
@@ -201,28 +185,18 @@ func (s *Server) collect(now time.Time) int64 {
 // frame of the lines from seq from up to tail that pass f, at most about
 // maxFramePayload bytes. c, when not nil, supplies a pending dropped count
 // and a floor. It returns the seq to continue from and the entries included.
-// Caller holds s.mu (read).
+// Caller holds s.hub.mu (read).
 func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c *client) (end uint64, n int) {
-	reserve := len(prefix) + headerRoom
-	fr.buf = slices.Grow(fr.buf[:0], reserve+4096)[:reserve]
-	if c != nil && c.dropped > 0 {
-		fr.buf = appendDropped(fr.buf, c.dropped)
-		c.dropped = 0
-	}
+	reserve := startFrame(fr, prefix, c)
 	all := f.all()
 	end = tail
-	for seq := max(from, s.hub.headSeq); seq < tail; seq++ {
-		r := s.hub.at(seq)
+	for seq := max(from, s.hub.log.headSeq); seq < tail; seq++ {
+		r := s.hub.log.at(seq)
 		if r == nil || !all && !f.matchRecord(r) {
 			continue
 		}
-		if c != nil && c.floor != nil {
-			if fo, ok := vecGet(c.floor, r.part); ok && r.off <= fo {
-				continue
-			}
-			fr.buf = appendFloorLine(fr.buf, r, c.floor)
-		} else {
-			fr.buf = append(fr.buf, r.line...)
+		if !addLine(fr, r, c) {
+			continue
 		}
 		n++
 		if len(fr.buf)-reserve >= maxFramePayload {
@@ -230,11 +204,59 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 			break
 		}
 	}
+	endFrame(fr, prefix, reserve)
+	return end, n
+}
+
+// buildScanned is build for a client whose scanner has matched the
+// entries already: it takes them, and moves c's position past them.
+func (s *Server) buildScanned(fr *frame, prefix []byte, c *client) (n int) {
+	reserve := startFrame(fr, prefix, c)
+	s.scanTmp, c.pos = c.scan.take(s.scanTmp[:0], c.pos, maxFramePayload)
+	for _, r := range s.scanTmp {
+		if addLine(fr, r, c) {
+			n++
+		}
+	}
+	clear(s.scanTmp)
+	c.scan.signal() // there is room again
+	endFrame(fr, prefix, reserve)
+	return n
+}
+
+// startFrame reserves room in fr for prefix and a frame header, and starts
+// the payload with c's pending dropped count. It returns the payload start.
+func startFrame(fr *frame, prefix []byte, c *client) int {
+	reserve := len(prefix) + headerRoom
+	fr.buf = slices.Grow(fr.buf[:0], reserve+4096)[:reserve]
+	if c != nil && c.dropped > 0 {
+		fr.buf = appendDropped(fr.buf, c.dropped)
+		c.dropped = 0
+	}
+	return reserve
+}
+
+// addLine appends r's line unless c's floor says it was delivered already.
+func addLine(fr *frame, r *record, c *client) bool {
+	if c != nil && c.floor != nil {
+		if fo, ok := vecGet(c.floor, r.part); ok && r.off <= fo {
+			return false
+		}
+		fr.buf = appendFloorLine(fr.buf, r, c.floor)
+		return true
+	}
+	fr.buf = append(fr.buf, r.line...)
+	return true
+}
+
+// endFrame puts the text frame's header, and prefix before it, in front of
+// the payload (none: only prefix).
+func endFrame(fr *frame, prefix []byte, reserve int) {
 	payload := len(fr.buf) - reserve
 	if payload == 0 {
 		copy(fr.buf[headerRoom:], prefix)
 		fr.start = headerRoom
-		return end, n
+		return
 	}
 	var hdr [headerRoom]byte
 	h := appendFrameHeader(hdr[:0], ws.OpText, payload)
@@ -243,7 +265,6 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 	at -= len(prefix)
 	copy(fr.buf[at:], prefix)
 	fr.start = at
-	return end, n
 }
 
 // appendFloorLine appends r's line with its cursor raised to at least floor,
@@ -263,14 +284,14 @@ func appendFloorLine(b []byte, r *record, floor []vecEntry) []byte {
 	return append(b, r.body()...)
 }
 
-// clearFloor forgets c's floor once the log up to its tail (which s.vec
+// clearFloor forgets c's floor once the log up to its tail (which s.hub.vec
 // describes) has passed it and c has been given everything up to the tail.
 func (s *Server) clearFloor(c *client) {
 	if c.floor == nil {
 		return
 	}
 	for _, e := range c.floor {
-		if o, ok := vecGet(s.vec, e.part); !ok || o < e.off {
+		if o, ok := vecGet(s.hub.vec, e.part); !ok || o < e.off {
 			return
 		}
 	}
@@ -289,10 +310,10 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 		c.overSince = time.Time{}
 		return
 	}
-	head := s.hub.headSeq
+	head := s.hub.log.headSeq
 	grace := s.queueGrace()
 	if c.pos >= head {
-		lag := s.hub.cumAt(tail) - s.hub.cumAt(c.pos)
+		lag := s.hub.log.cumAt(tail) - s.hub.log.cumAt(c.pos)
 		if lag <= s.cfg.QueueBytes {
 			c.overSince = time.Time{}
 			return
@@ -311,13 +332,18 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	if c.pos < head {
 		n = int64(head - c.pos) // evicted: counted before filtering
 	}
+	// A costly filter is not run here: what its client skips is counted
+	// before filtering.
 	f := c.filt.Load()
 	for seq := max(c.pos, head); seq < tail; seq++ {
-		if r := s.hub.at(seq); r != nil && f.matchRecord(r) {
+		if r := s.hub.log.at(seq); r != nil && (f.costly() || f.matchRecord(r)) {
 			n++
 		}
 	}
 	c.pos = tail
+	if c.scan != nil {
+		c.scan.reset(tail)
+	}
 	c.overSince = time.Time{}
 	if n == 0 {
 		return
@@ -341,170 +367,3 @@ const stuckAfter = 100 * time.Millisecond
 // getting closer before it is skipped: a second, or half of SlowTimeout
 // when that is shorter, so that a slow client is still closed in time.
 func (s *Server) queueGrace() time.Duration { return min(time.Second, s.cfg.SlowTimeout/2) }
-
-// dispatch hands fr to a writer for c. closeAfter closes the connection once
-// fr is written. A plain TCP data frame goes to the batch that flush hands
-// to the writer pool once it has released the lock; everything else (TLS,
-// close frames) to a blocking writer.
-func (s *Server) dispatch(c *client, fr *frame, closeAfter bool, label string) {
-	c.busy.Store(true)
-	c.busySince.Store(time.Now().UnixNano())
-	c.job, c.jobOff, c.closeAfter, c.closeWhy = fr, fr.start, closeAfter, label
-	if c.raw != nil && !closeAfter {
-		s.batch = append(s.batch, c)
-		return
-	}
-	s.dispatchSlow(c)
-}
-
-// dispatchSlow hands c's job to an idle blocking writer, or starts one.
-func (s *Server) dispatchSlow(c *client) {
-	select {
-	case s.jobs <- c:
-	default:
-		s.wg.Add(1)
-		go s.worker(c)
-	}
-}
-
-// writeLoop is one of the fixed pool of writers: it writes each job without
-// blocking and hands what the socket did not take to a blocking writer, so
-// that a stalled peer never holds the pool.
-func (s *Server) writeLoop() {
-	defer s.wg.Done()
-	for {
-		select {
-		case c := <-s.fast:
-			s.writeFast(c)
-		case <-s.ctx.Done():
-			return
-		}
-	}
-}
-
-// writeFast writes as much of c's job as the socket buffer takes, in one
-// pass and with no deadline (nothing can block).
-func (s *Server) writeFast(c *client) {
-	c.wp = c.job.buf[c.jobOff:]
-	c.werr = nil
-	err := c.raw.Write(c.writeNow)
-	c.jobOff = len(c.job.buf) - len(c.wp)
-	c.wp = nil
-	if err == nil {
-		err = c.werr
-	}
-	switch {
-	case err != nil:
-		putFrame(c.job)
-		c.job = nil
-		s.drop(c, reasonError)
-	case c.jobOff < len(c.job.buf):
-		s.m.stalls.Inc()
-		s.dispatchSlow(c) // socket buffer full: wait for it with a deadline
-	default:
-		putFrame(c.job)
-		c.job = nil
-		c.busy.Store(false)
-	}
-}
-
-// writeRaw is c's syscall.RawConn write callback: it writes until the
-// socket would block and never asks to wait. It is bound once per client
-// (c.writeNow), so that a write does not allocate a closure.
-func (c *client) writeRaw(fd uintptr) bool {
-	for len(c.wp) > 0 {
-		n, err := unix.Write(int(fd), c.wp)
-		if n > 0 {
-			c.wp = c.wp[n:]
-		}
-		switch {
-		case err == unix.EINTR, err == nil && n > 0:
-		case err == nil, err == unix.EAGAIN:
-			return true
-		default:
-			c.werr = err
-			return true
-		}
-	}
-	return true
-}
-
-// worker writes jobs that may block; it exits after workerIdle without work.
-func (s *Server) worker(c *client) {
-	defer s.wg.Done()
-	t := time.NewTimer(workerIdle)
-	defer t.Stop()
-	for {
-		s.write(c)
-		t.Reset(workerIdle)
-		select {
-		case c = <-s.jobs:
-		case <-t.C:
-			return
-		case <-s.ctx.Done():
-			return
-		}
-	}
-}
-
-// write performs the rest of a job, blocking under a deadline; it is the
-// only writer of c's connection.
-func (s *Server) write(c *client) {
-	fr, closeAfter, label := c.job, c.closeAfter, c.closeWhy
-	c.job = nil
-	var err error
-	timeout := s.cfg.SlowTimeout
-	if closeAfter {
-		timeout = min(timeout, time.Second)
-	}
-	// The deadline is renewed per chunk: a client that reads slowly but
-	// steadily is handled by skipping and the 1008 close, only one that
-	// stops reading altogether times out here.
-	for p := fr.buf[c.jobOff:]; len(p) > 0 && err == nil; {
-		n := min(len(p), writeChunk)
-		c.conn.SetWriteDeadline(time.Now().Add(timeout))
-		_, err = c.conn.Write(p[:n])
-		p = p[n:]
-	}
-	putFrame(fr)
-	if err == nil && c.raw != nil {
-		// The pool's writes check the deadline before writing.
-		err = c.conn.SetWriteDeadline(time.Time{})
-	}
-	switch {
-	case closeAfter:
-		s.finishClose(c, label)
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.drop(c, reasonSlow)
-	case err != nil:
-		s.drop(c, reasonError)
-	default:
-		c.busy.Store(false)
-	}
-}
-
-// closeLinger is how long a closed connection is still read (and
-// discarded) so that the peer's unread data does not turn our close frame
-// into a TCP reset.
-const closeLinger = 2 * time.Second
-
-// finishClose follows a written close frame: half-close, let the read side
-// drain for closeLinger, and unregister. The read loop closes the socket
-// when it ends; if it already has, do it here.
-func (s *Server) finishClose(c *client, label string) {
-	if !c.closed.CompareAndSwap(false, true) {
-		return
-	}
-	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
-	c.conn.SetReadDeadline(time.Now().Add(closeLinger))
-	if c.polled.Load() {
-		// The poller discards what arrives until EOF; the timer bounds it.
-		c.discard.Store(true)
-		time.AfterFunc(closeLinger, func() { s.closePolled(c) })
-	} else if c.readerDone.Load() {
-		c.conn.Close()
-	}
-	s.unregister(c, label)
-}

@@ -118,6 +118,10 @@ func TestPingPongAndDeadPeer(t *testing.T) {
 	if err := <-got; err != nil {
 		t.Fatalf("live client: got %v, want the entry after the dead peer was closed", err)
 	}
+	// Issue 15 item 4: 1001 is for shutdown; silence gets its own code.
+	if code, err := dead.closeCode(5 * time.Second); err != nil || code != statusIdle {
+		t.Errorf("dead peer's close code: got %d (%v), want %d (idle timeout)", code, err, statusIdle)
+	}
 	var m dto.Metric
 	if err := s.m.disconnects.WithLabelValues(reasonIdle).Write(&m); err != nil || m.GetCounter().GetValue() != 1 {
 		t.Errorf("idle disconnects: got %v (%v), want 1", m.GetCounter().GetValue(), err)

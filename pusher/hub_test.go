@@ -1,8 +1,12 @@
 package pusher
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"unsafe"
+
+	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 func TestRingBounds(t *testing.T) {
@@ -21,23 +25,22 @@ func TestRingBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := New(tt.cfg)
-			if err != nil {
+			if err := tt.cfg.fill(); err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
-			s.Begin(0, 0)
-			s.Begin(1, 0)
+			h := newHub(tt.cfg.RingEntries, tt.cfg.RingBytes, nil, nil)
+			h.Begin(0, 0)
+			h.Begin(1, 0)
 			for o := range int64(tt.idle) {
-				s.Publish(1, o, seqEntry(1, o))
+				h.Publish(1, o, seqEntry(1, o))
 			}
 			for o := range int64(tt.busy) {
-				s.Publish(0, o, seqEntry(0, o)) // ~300 bytes each
+				h.Publish(0, o, seqEntry(0, o)) // ~300 bytes each
 			}
-			s.mu.RLock()
-			defer s.mu.RUnlock()
+			h.mu.RLock()
+			defer h.mu.RUnlock()
 			for p, want := range tt.wantHeld {
-				ps := s.parts[int32(p)]
+				ps := h.parts[int32(p)]
 				if want < 0 {
 					// Bytes-bound: within the budget, and one more would not fit.
 					line := int64(len(ps.held()[0].line))
@@ -50,11 +53,11 @@ func TestRingBounds(t *testing.T) {
 					t.Errorf("partition %d holds %d entries, want %d", p, got, want)
 				}
 			}
-			if got := s.hub.len(); got > tt.wantLogSize+1 {
+			if got := h.log.len(); got > tt.wantLogSize+1 {
 				t.Errorf("log spans %d slots, want at most %d", got, tt.wantLogSize+1)
 			}
 			// The newest entry is always held, and the ring is in order.
-			held := s.parts[0].held()
+			held := h.parts[0].held()
 			if held[len(held)-1].off != int64(tt.busy-1) {
 				t.Errorf("newest held offset %d, want %d", held[len(held)-1].off, tt.busy-1)
 			}
@@ -112,6 +115,9 @@ func TestPublishAllocs(t *testing.T) {
 	defer s.Close()
 	s.Begin(0, 0)
 	e := entry("api", "web-1", lInfo, `GET /api/v1/orders/12345 200 12.5ms user="alice"`)
+	// Field values are searched by q too: lowercasing them must not
+	// allocate per entry either.
+	e.Fields = []*logpb.Field{{Key: "request_id", Value: "7F3A9C2E-51D4"}, {Key: "user", Value: "alice"}}
 	off := int64(0)
 	// AllocsPerRun counts the whole process's allocations: enough runs
 	// that goroutines left over from earlier tests cannot reach the bound.
@@ -121,5 +127,133 @@ func TestPublishAllocs(t *testing.T) {
 	})
 	if allocs > 0.1 {
 		t.Fatalf("got %.3f allocations per Publish, want at most 0.1", allocs)
+	}
+}
+
+// TestSnapshotStaysValid: a snapshot's rings do not change while Publish
+// goes on evicting and appending (run with -race: no write may touch what
+// a snapshot reads).
+func TestSnapshotStaysValid(t *testing.T) {
+	h := newHub(50, 1<<30, nil, nil)
+	h.Begin(0, 0)
+	h.Begin(1, 0)
+	for o := range int64(70) {
+		h.Publish(0, o, seqEntry(0, o))
+	}
+	sn, ok := h.snapshot()
+	if !ok {
+		t.Fatal("snapshot of an open hub failed")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for o := int64(70); o < 2000; o++ {
+			h.Publish(0, o, seqEntry(0, o))
+			h.Publish(1, o-70, seqEntry(1, o-70))
+		}
+	}()
+	for range 20 {
+		pv := sn.part(0)
+		if len(pv.held) != 50 {
+			t.Fatalf("snapshot holds %d entries of partition 0, want 50", len(pv.held))
+		}
+		for i, r := range pv.held {
+			if want := int64(20 + i); r.off != want || r.msg != seqEntry(0, want).Message {
+				t.Fatalf("snapshot slot %d: got offset %d %q, want %d", i, r.off, r.msg, want)
+			}
+		}
+		if pv := sn.part(1); len(pv.held) != 0 || pv.last != -1 {
+			t.Fatalf("partition 1 in the snapshot: got %d held, last %d; want 0, -1", len(pv.held), pv.last)
+		}
+	}
+	<-done
+	if sn.tail != 70 {
+		t.Errorf("snapshot tail %d, want 70", sn.tail)
+	}
+}
+
+// TestPlanReplay: what a resume or backfill is planned to send, from the
+// hub alone.
+func TestPlanReplay(t *testing.T) {
+	h := newHub(10, 1<<30, nil, nil)
+	h.Begin(0, 0)
+	h.Begin(1, 100)
+	for o := range int64(30) { // partition 0 holds 20..29
+		h.Publish(0, o, seqEntry(0, o))
+	}
+	for o := int64(100); o < 105; o++ { // partition 1 holds 100..104
+		h.Publish(1, o, seqEntry(1, o))
+	}
+	sn, _ := h.snapshot()
+	type span struct {
+		part     int32
+		from, to int64 // offsets of the first and last held entry planned
+	}
+	tests := []struct {
+		name      string
+		req       request
+		wantFetch []fetchRange
+		wantRing  []span
+		wantFloor []vecEntry
+	}{
+		{"within the rings", request{hasSince: true, since: []vecEntry{{0, 24}, {1, 101}}},
+			nil, []span{{0, 25, 29}, {1, 102, 104}}, nil},
+		{"older than the ring", request{hasSince: true, since: []vecEntry{{0, 5}, {1, 104}}},
+			[]fetchRange{{0, 6, 20}}, []span{{0, 20, 29}}, nil},
+		{"ahead of the server", request{hasSince: true, since: []vecEntry{{0, 40}, {1, 104}}},
+			nil, nil, []vecEntry{{0, 40}}},
+		{"partition never begun", request{hasSince: true, since: []vecEntry{{0, 29}, {7, 3}}},
+			nil, []span{{1, 100, 104}}, []vecEntry{{7, 3}}},
+		{"backfill", request{backfill: 5}, nil, []span{{0, 20, 29}, {1, 100, 104}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := planReplay(&sn, tt.req)
+			if !slices.Equal(plan.fetch, tt.wantFetch) {
+				t.Errorf("fetch: got %v, want %v", plan.fetch, tt.wantFetch)
+			}
+			var ring []span
+			for _, l := range plan.ring {
+				ring = append(ring, span{l[0].part, l[0].off, l[len(l)-1].off})
+			}
+			if !slices.Equal(ring, tt.wantRing) {
+				t.Errorf("ring: got %v, want %v", ring, tt.wantRing)
+			}
+			if !slices.Equal(plan.floor, tt.wantFloor) {
+				t.Errorf("floor: got %v, want %v", plan.floor, tt.wantFloor)
+			}
+		})
+	}
+}
+
+// TestMergeOrder: the held entries of several partitions are walked
+// newest first by entry time, each partition in its own order.
+func TestMergeOrder(t *testing.T) {
+	h := newHub(100, 1<<30, nil, nil)
+	// Partition 1's clock is 10 s behind: its entries interleave by time,
+	// not by arrival.
+	for i := range int64(10) {
+		e := seqEntry(0, i)
+		e.TimeUnixNano = (100 + 10*i) * 1e9
+		h.Publish(0, i, e)
+	}
+	for i := range int64(10) {
+		e := seqEntry(1, i)
+		e.TimeUnixNano = (95 + 10*i) * 1e9
+		h.Publish(1, i, e)
+	}
+	sn, _ := h.snapshot()
+	lists := [][]*record{sn.part(0).held, sn.part(1).held}
+	starts := []int{10, 10}
+	var got []string
+	mergeTimeDesc(lists, starts, func(r *record) bool {
+		got = append(got, fmt.Sprintf("%d/%d", r.part, r.off))
+		return len(got) < 5
+	})
+	if want := []string{"0/9", "1/9", "0/8", "1/8", "0/7"}; !slices.Equal(got, want) {
+		t.Errorf("newest first by time: got %v, want %v", got, want)
+	}
+	if want := []int{7, 8}; !slices.Equal(starts, want) {
+		t.Errorf("starts: got %v, want %v", starts, want)
 	}
 }

@@ -15,6 +15,7 @@ const (
 	reasonShutdown = "shutdown" // Close
 	reasonPolicy   = "policy"   // repeated invalid messages
 	reasonError    = "error"    // write error
+	reasonCost     = "cost"     // a filter over its CPU budget for SlowTimeout
 )
 
 type metrics struct {
@@ -41,7 +42,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		publish:     prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_published_total", Help: "Entries published by the consumer."}),
 		rejected:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_rejected_total", Help: "Refused upgrade requests by HTTP status."}, []string{"status"}),
 	}
-	for _, r := range []string{reasonClient, reasonSlow, reasonProtocol, reasonIdle, reasonShutdown, reasonPolicy, reasonError} {
+	for _, r := range []string{reasonClient, reasonSlow, reasonProtocol, reasonIdle, reasonShutdown, reasonPolicy, reasonError, reasonCost} {
 		m.disconnects.WithLabelValues(r)
 	}
 	if reg == nil {

@@ -2,18 +2,16 @@ package pusher
 
 import (
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/tailcast/tailcast/proto/logpb"
 	"go.uber.org/zap"
 )
 
@@ -47,21 +45,23 @@ type Server struct {
 	reads  chan *client  // same, for read workers
 	poll   *poller       // nil: blocking reads, a goroutine per connection
 
+	hub *hub // the log; its own lock, taken after mu
+
+	// mu guards the client registry.
 	mu      sync.RWMutex
 	closed  bool
-	parts   map[int32]*partState
-	vec     []vecEntry // the delivery-order position of every partition
-	curTmp  []byte     // scratch for cursor encoding
-	hub     hubLog
 	clients []*client
 	conns   map[*client]struct{} // every upgraded connection, until its handler returns
 	filters map[string]*internedFilter
-	begunCh chan struct{} // closed and replaced on every new partition
 
 	// Flush-loop scratch, reused across passes.
 	shared  map[sharedKey]sharedFrame
 	ctrlTmp []byte
 	batch   []*client // jobs for the writer pool
+	scanTmp []*record // matches taken from a scanner
+
+	lingerMu  sync.Mutex
+	lingering []lingerConn // see finishClose
 
 	ipMu  sync.Mutex
 	perIP map[string]int
@@ -105,13 +105,12 @@ func New(cfg Config) (*Server, error) {
 		fast:    make(chan *client, fastQueue),
 		kick:    make(chan struct{}, 1),
 		reads:   make(chan *client),
-		parts:   make(map[int32]*partState),
 		filters: make(map[string]*internedFilter),
 		conns:   make(map[*client]struct{}),
-		begunCh: make(chan struct{}),
 		shared:  make(map[sharedKey]sharedFrame),
 		perIP:   make(map[string]int),
 	}
+	s.hub = newHub(cfg.RingEntries, cfg.RingBytes, s.kick, m.publish)
 	if p, err := newPoller(); err != nil {
 		s.log.Warn("netpoll unavailable, reading with a goroutine per connection", zap.Error(err))
 	} else {
@@ -128,6 +127,16 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Begin records that consumption of partition starts at next (see
+// hub.Begin). It implements consumer.Sink.
+func (s *Server) Begin(partition int32, next int64) { s.hub.Begin(partition, next) }
+
+// Publish encodes e once and appends it to the log; it never blocks on a
+// client. It implements consumer.Sink.
+func (s *Server) Publish(partition int32, offset int64, e *logpb.LogEntry) {
+	s.hub.Publish(partition, offset, e)
+}
+
 // Clients is the number of registered websocket clients.
 func (s *Server) Clients() int {
 	s.mu.RLock()
@@ -140,6 +149,7 @@ func (s *Server) Clients() int {
 // left and waits for every goroutine. It is idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.hub.close()
 		s.mu.Lock()
 		s.closed = true
 		for _, c := range s.clients {
@@ -182,6 +192,7 @@ func (s *Server) Close() error {
 			s.poll.wake()
 		}
 		s.wg.Wait()
+		s.closeLingering(time.Time{}, true)
 		if s.poll != nil {
 			s.poll.close()
 		}
@@ -190,15 +201,20 @@ func (s *Server) Close() error {
 }
 
 // ServeHTTP is the /ws endpoint.
+//
+// Checks run cheapest first, and nothing is parsed or compiled for a
+// request that is not authorized: the URL's length, the token, the origin,
+// then the query, the cursor against the partitions the hub knows, and
+// last the filter.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req, err := parseQuery(r.URL.Query())
-	if err != nil {
-		s.reject(w, http.StatusBadRequest, err.Error())
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		s.reject(w, http.StatusRequestURITooLong, fmt.Sprintf("query longer than %d bytes", maxQueryBytes))
 		return
 	}
-	f, err := req.spec.compile()
-	if err != nil {
-		s.reject(w, http.StatusBadRequest, err.Error())
+	if _, ok := w.(http.Hijacker); !ok || r.ProtoMajor > 1 {
+		// A websocket over HTTP/2 needs extended CONNECT (RFC 8441),
+		// which this server does not speak.
+		s.reject(w, http.StatusBadRequest, fmt.Sprintf("websocket upgrade needs HTTP/1.1, this request came over %s: connect with HTTP/1.1 (clients do by default for ws:// and wss://)", r.Proto))
 		return
 	}
 	if !s.authorized(r) {
@@ -208,6 +224,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.originAllowed(r) {
 		s.reject(w, http.StatusForbidden, "origin not allowed")
+		return
+	}
+	req, err := parseQuery(r.URL.Query())
+	if err != nil {
+		s.reject(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if req.hasSince {
+		if err := s.checkCursor(req.since); err != nil {
+			s.reject(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	f, err := req.spec.compile()
+	if err != nil {
+		s.reject(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	ip := remoteIP(r.RemoteAddr)
@@ -257,6 +289,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(c, src, f, req)
 }
 
+// checkCursor refuses a since= cursor that names more partitions than the
+// topic has: it would cost a floor entry per partition and client, and a
+// longer cursor in every line sent. Just after a restart the consumer may
+// not have begun every partition yet, so a cursor naming more than are
+// known waits for them (BeginWait) before it is judged.
+func (s *Server) checkCursor(v []vecEntry) error {
+	if len(v) <= s.hub.partitions() {
+		return nil
+	}
+	s.waitBegin(v)
+	if n := s.hub.partitions(); len(v) > n {
+		return fmt.Errorf("since: the cursor names %d partitions, the topic has %d", len(v), n)
+	}
+	return nil
+}
+
 // limitSendBuffer caps the kernel's send buffer. Left alone, Linux grows it
 // to megabytes, which hides a slow reader's backlog from QueueBytes: the
 // server would see a caught-up client until a write blocked, then could
@@ -274,114 +322,4 @@ func limitSendBuffer(conn net.Conn, n int) {
 func (s *Server) reject(w http.ResponseWriter, status int, msg string) {
 	s.m.rejected.WithLabelValues(fmt.Sprint(status)).Inc()
 	http.Error(w, msg, status)
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	if s.cfg.Token == "" {
-		return true
-	}
-	tok := r.URL.Query().Get("token")
-	if h := r.Header.Get("Authorization"); tok == "" && len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		tok = strings.TrimSpace(h[7:])
-	}
-	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) == 1
-}
-
-func (s *Server) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true // not a browser
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if len(s.cfg.AllowedOrigins) == 0 {
-		return strings.EqualFold(u.Host, r.Host)
-	}
-	for _, a := range s.cfg.AllowedOrigins {
-		if a == "*" || strings.EqualFold(a, origin) || strings.EqualFold(a, u.Host) {
-			return true
-		}
-	}
-	return false
-}
-
-func remoteIP(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return host
-}
-
-func (s *Server) acquireIP(ip string) bool {
-	s.ipMu.Lock()
-	defer s.ipMu.Unlock()
-	if s.cfg.MaxConnsPerIP > 0 && s.perIP[ip] >= s.cfg.MaxConnsPerIP {
-		return false
-	}
-	s.perIP[ip]++
-	return true
-}
-
-func (s *Server) releaseIP(ip string) {
-	s.ipMu.Lock()
-	defer s.ipMu.Unlock()
-	if s.perIP[ip]--; s.perIP[ip] <= 0 {
-		delete(s.perIP, ip)
-	}
-}
-
-// intern returns the shared instance of f. Caller holds s.mu.
-func (s *Server) intern(f *filter) *filter {
-	e := s.filters[f.key]
-	if e == nil {
-		e = &internedFilter{f: f}
-		s.filters[f.key] = e
-	}
-	e.refs++
-	return e.f
-}
-
-// unintern releases a reference taken by intern. Caller holds s.mu.
-func (s *Server) unintern(f *filter) {
-	if e := s.filters[f.key]; e != nil {
-		if e.refs--; e.refs <= 0 {
-			delete(s.filters, f.key)
-		}
-	}
-}
-
-// drop closes c's connection and unregisters it; only the first call acts.
-func (s *Server) drop(c *client, reason string) {
-	if !c.closed.CompareAndSwap(false, true) {
-		return
-	}
-	if c.polled.Load() {
-		s.closePolled(c)
-	} else {
-		c.conn.Close()
-	}
-	s.unregister(c, reason)
-}
-
-func (s *Server) unregister(c *client, reason string) {
-	s.mu.Lock()
-	if c.idx >= 0 {
-		last := len(s.clients) - 1
-		s.clients[c.idx] = s.clients[last]
-		s.clients[c.idx].idx = c.idx
-		s.clients[last] = nil
-		s.clients = s.clients[:last]
-		c.idx = -1
-		s.m.connections.Dec()
-	}
-	if f := c.filt.Swap(nil); f != nil {
-		s.unintern(f)
-	}
-	s.mu.Unlock()
-	s.releaseIP(c.ip)
-	s.m.disconnects.WithLabelValues(reason).Inc()
-	s.log.Debug("websocket closed", zap.String("remote", c.conn.RemoteAddr().String()), zap.String("reason", reason))
 }

@@ -163,11 +163,16 @@ func TestAccess(t *testing.T) {
 		{"token wrong", Config{Token: "s3cret"}, "token=nope", nil, 401},
 		{"token query", Config{Token: "s3cret"}, "token=s3cret", nil, 0},
 		{"token header", Config{Token: "s3cret"}, "", http.Header{"Authorization": {"Bearer s3cret"}}, 0},
-		{"bad query before token", Config{Token: "s3cret"}, "level=loud", nil, 400},
+		// The token is checked before anything is parsed or compiled.
+		{"bad query without token", Config{Token: "s3cret"}, "level=loud&re=" + url.QueryEscape("(unclosed"), nil, 401},
+		{"bad query with token", Config{Token: "s3cret"}, "level=loud&token=s3cret", nil, 400},
+		{"long query without token", Config{Token: "s3cret"}, "q=" + strings.Repeat("a", maxQueryBytes), nil, 414},
 		{"foreign origin", Config{}, "", http.Header{"Origin": {"https://evil.example"}}, 403},
 		{"same-host origin", Config{}, "", http.Header{"Origin": {"http://HOST"}}, 0},
 		{"listed origin", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"https://logs.example"}}, 0},
-		{"unlisted origin", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"http://HOST"}}, 403},
+		// Issue 15 item 2: a list adds origins, the server's own stays.
+		{"own origin beside a list", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"http://HOST"}}, 0},
+		{"unlisted origin", Config{AllowedOrigins: []string{"https://logs.example"}}, "", http.Header{"Origin": {"https://evil.example"}}, 403},
 		{"any origin", Config{AllowedOrigins: []string{"*"}}, "", http.Header{"Origin": {"https://evil.example"}}, 0},
 	}
 	for _, tt := range tests {

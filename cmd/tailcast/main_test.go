@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 // The real binary shuts down cleanly on SIGTERM and SIGINT: exit status 0,
@@ -41,7 +45,12 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = cmd.Process.Kill() })
 			sc := bufio.NewScanner(stdout)
-			for sc.Scan() && !strings.Contains(sc.Text(), "viewer at") {
+			var url string
+			for sc.Scan() {
+				if _, u, ok := strings.Cut(sc.Text(), "viewer at "); ok {
+					url = strings.TrimSpace(u)
+					break
+				}
 			}
 			go func() { // keep draining so the process never blocks on stdout
 				for sc.Scan() {
@@ -65,12 +74,15 @@ func TestGracefulShutdown(t *testing.T) {
 			// read, then signal and check the final save.
 			positions := filepath.Join(dir, "data", "positions.json")
 			size := int64(body.Len())
-			deadline := time.Now().Add(30 * time.Second)
-			for offsetOf(t, positions) != size {
-				if time.Now().After(deadline) {
-					t.Fatalf("positions never reached %d", size)
+			wait.For(t, 30*time.Second, fmt.Sprintf("positions to reach %d", size), func() bool { return offsetOf(t, positions) == size })
+			// A hang-up reloads certificates; it must not end the process.
+			if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 { // a few answers: a dying process would stop answering
+				if code := healthz(t, url); code != http.StatusOK {
+					t.Fatalf("/healthz after SIGHUP (%d): got %d, want 200", i, code)
 				}
-				time.Sleep(20 * time.Millisecond) // polling interval
 			}
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
@@ -109,4 +121,14 @@ func offsetOf(t *testing.T, path string) int64 {
 		return -1
 	}
 	return pf.Files[0].Offset
+}
+
+func healthz(t *testing.T, base string) int {
+	t.Helper()
+	resp, err := http.Get(strings.TrimSuffix(base, "/") + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -1,15 +1,21 @@
 package broker
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/tailcast/tailcast/internal/kafkaconf"
 )
 
 // Config configures the embedded broker.
@@ -31,9 +37,36 @@ type Config struct {
 	// only enforces it on its own for topics with retention set per topic,
 	// and then hourly.
 	RetentionCheck time.Duration
+	// SASL, when Mechanism is set (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512),
+	// requires every client to authenticate; User and Password are the one
+	// account the broker knows, and tailcast's own clients use it too.
+	// Default: no authentication, anyone who reaches Listen may produce
+	// and consume.
+	SASL kafkaconf.SASL
+	// TLS: CertFile and KeyFile, when set, are the broker's server
+	// certificate and every connection must speak TLS. CAFile and
+	// InsecureSkipVerify only shape Kafka(), the client side tailcast's own
+	// clients use to verify the broker. The broker asks for no client
+	// certificate: SASL authenticates. Default: plaintext.
+	TLS kafkaconf.TLS
+	// AllowAdmin accepts admin requests from the network (creating,
+	// deleting and altering topics, records, configs, ACLs, groups' offsets)
+	// and lets a metadata request create a missing topic. Default false:
+	// they are refused to every client, whoever it authenticated as, because
+	// tailcast needs none of them over the wire. Tests that play the
+	// operator set it.
+	AllowAdmin bool
 	// Logger receives the broker's errors and warnings (its request-level
 	// messages at debug). Default nil: no logging.
 	Logger *zap.Logger
+}
+
+// WithDefaults returns c with every zero field set to the default Start
+// gives it, so that a caller (tailcast's --help) shows the defaults without
+// a second copy of them.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
 }
 
 func (c *Config) setDefaults() {
@@ -41,10 +74,10 @@ func (c *Config) setDefaults() {
 		c.Listen = "127.0.0.1:9092"
 	}
 	if c.Topic == "" {
-		c.Topic = "logs"
+		c.Topic = kafkaconf.DefaultTopic
 	}
 	if c.Partitions <= 0 {
-		c.Partitions = 3
+		c.Partitions = kafkaconf.DefaultPartitions
 	}
 	if c.RetentionBytes <= 0 {
 		c.RetentionBytes = 1 << 30
@@ -58,6 +91,34 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
+}
+
+// kfakeSecurity turns the SASL and TLS settings into kfake options.
+func (c *Config) kfakeSecurity() ([]kfake.Opt, error) {
+	var opts []kfake.Opt
+	switch mech := strings.ToUpper(c.SASL.Mechanism); mech {
+	case "":
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if c.SASL.User == "" || c.SASL.Password == "" {
+			return nil, fmt.Errorf("embedded broker sasl %s: %w", mech, ErrSASLCredentials)
+		}
+		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(mech, c.SASL.User, c.SASL.Password))
+	default:
+		return nil, fmt.Errorf("embedded broker sasl mechanism %q: want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.SASL.Mechanism)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		return nil, fmt.Errorf("embedded broker tls: %w", ErrTLSPair)
+	}
+	if c.TLS.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("embedded broker tls: load certificate: %w", err)
+		}
+		opts = append(opts, kfake.TLS(&tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}))
+	} else if c.TLS.Enable {
+		return nil, fmt.Errorf("embedded broker tls: %w", ErrTLSPair)
+	}
+	return opts, nil
 }
 
 // kfakeLogger adapts a zap.Logger to kfake.Logger.
@@ -81,10 +142,15 @@ func (k kfakeLogger) Logf(level kfake.LogLevel, format string, args ...any) {
 // Broker is a running embedded broker.
 type Broker struct {
 	cluster *kfake.Cluster
+	cfg     Config
 	addr    string
+	log     *zap.Logger
 	once    sync.Once
 	stop    chan struct{}
 	wg      sync.WaitGroup
+
+	refused     atomic.Int64
+	lastRefusal atomic.Int64 // unix nanos of the last logged refusal
 }
 
 // Start starts a single-node broker and creates the topic.
@@ -93,6 +159,10 @@ func Start(cfg Config) (*Broker, error) {
 	host, _, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("kafka listen address %q: %w", cfg.Listen, err)
+	}
+	security, err := cfg.kfakeSecurity()
+	if err != nil {
+		return nil, err
 	}
 	// kfake listens on 127.0.0.1 by default; ListenFn lets the operator pick
 	// the interface while kfake still chooses nothing itself.
@@ -105,12 +175,15 @@ func Start(cfg Config) (*Broker, error) {
 		kfake.ClusterID("tailcast"),
 		kfake.WithLogger(kfakeLogger{cfg.Logger}),
 		kfake.DefaultNumPartitions(int(cfg.Partitions)),
-		kfake.AllowAutoTopicCreation(),
 		kfake.SeedTopics(cfg.Partitions, cfg.Topic),
 		kfake.BrokerConfigs(map[string]string{
 			"log.retention.bytes": strconv.FormatInt(cfg.RetentionBytes, 10),
 			"log.retention.ms":    strconv.FormatInt(cfg.RetentionAge.Milliseconds(), 10),
 		}),
+	}
+	opts = append(opts, security...)
+	if cfg.AllowAdmin {
+		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
@@ -129,13 +202,32 @@ func Start(cfg Config) (*Broker, error) {
 		_, port, _ := net.SplitHostPort(addr)
 		addr = net.JoinHostPort("127.0.0.1", port)
 	}
-	b := &Broker{cluster: c, addr: addr, stop: make(chan struct{})}
+	b := &Broker{cluster: c, cfg: cfg, addr: addr, log: cfg.Logger, stop: make(chan struct{})}
+	if !cfg.AllowAdmin {
+		guardAdmin(c, b.onRefused)
+	}
 	b.wg.Add(1)
-	go b.enforceRetention(cfg.RetentionCheck)
+	go b.maintain(cfg.RetentionCheck)
 	return b, nil
 }
 
-func (b *Broker) enforceRetention(every time.Duration) {
+// onRefused counts a refused admin request and logs at most one a second,
+// so a client that keeps trying cannot flood the log.
+func (b *Broker) onRefused(k kmsg.Key) {
+	b.refused.Add(1)
+	now := time.Now().UnixNano()
+	last := b.lastRefusal.Load()
+	if now-last < int64(time.Second) || !b.lastRefusal.CompareAndSwap(last, now) {
+		return
+	}
+	b.log.Warn("embedded broker refused an admin request from the network",
+		zap.String("request", k.Name()), zap.Int64("refused_total", b.refused.Load()))
+}
+
+// maintain enforces retention and puts the topic back if it disappeared
+// (through the cluster API, or over the wire while AllowAdmin is set), so
+// the pipeline heals within one tick instead of staying broken.
+func (b *Broker) maintain(every time.Duration) {
 	defer b.wg.Done()
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -145,9 +237,37 @@ func (b *Broker) enforceRetention(every time.Duration) {
 			return
 		case <-t.C:
 			b.cluster.ApplyRetention()
+			b.ensureTopic()
 		}
 	}
 }
+
+func (b *Broker) ensureTopic() {
+	if b.cluster.TopicInfo(b.cfg.Topic) != nil {
+		return
+	}
+	if err := b.cluster.CreateTopic(b.cfg.Topic, b.cfg.Partitions, nil); err != nil {
+		b.log.Error("embedded broker: topic is missing and could not be created again",
+			zap.String("topic", b.cfg.Topic), zap.Error(err))
+		return
+	}
+	b.log.Error("embedded broker: topic was deleted; created it again, empty",
+		zap.String("topic", b.cfg.Topic), zap.Int32("partitions", b.cfg.Partitions))
+}
+
+// Kafka is the client configuration tailcast's own clients use to reach
+// this broker: its address, its SASL account and, when it serves TLS, TLS
+// verified with the configured CA (or not, if InsecureSkipVerify).
+func (b *Broker) Kafka() kafkaconf.Config {
+	kc := kafkaconf.Config{Brokers: []string{b.addr}, SASL: b.cfg.SASL}
+	if b.cfg.TLS.CertFile != "" {
+		kc.TLS = kafkaconf.TLS{Enable: true, CAFile: b.cfg.TLS.CAFile, InsecureSkipVerify: b.cfg.TLS.InsecureSkipVerify}
+	}
+	return kc
+}
+
+// Refused is the number of admin requests refused so far.
+func (b *Broker) Refused() int64 { return b.refused.Load() }
 
 // Addr is the host:port clients bootstrap from.
 func (b *Broker) Addr() string { return b.addr }

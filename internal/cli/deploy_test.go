@@ -11,8 +11,6 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
-
-	"github.com/tailcast/tailcast/internal/config"
 )
 
 // There is no Docker engine here, so the compose file is checked the way
@@ -78,18 +76,21 @@ func TestDockerCompose(t *testing.T) {
 			if len(cmd) == 0 {
 				t.Fatal("no command")
 			}
-			cfg, pos, err := config.Load(cmd[0], "", cmd[1:], func(string) string { return "" }, io.Discard)
+			c, err := parse(lookup(t, cmd[0]), cmd[1:], Env{Stdout: io.Discard, Getenv: func(string) string { return "" }})
 			if err != nil {
 				t.Fatalf("%v: %v", cmd, err)
 			}
-			for _, p := range pos {
-				cfg.Inputs = append(cfg.Inputs, config.Input{Path: p})
-			}
-			if err := cfg.Validate(cmd[0]); err != nil {
-				t.Errorf("%v: %v", cmd, err)
-			}
-			if strings.Contains(strings.Join(cmd, " "), "kafka:9092") && cfg.Brokers[0] != "kafka:9092" {
-				t.Errorf("brokers: got %v", cfg.Brokers)
+			if strings.Contains(strings.Join(cmd, " "), "kafka:9092") {
+				var brokers []string
+				switch c := c.(type) {
+				case *collectCommand:
+					brokers = c.kafka.kafka.Brokers
+				case *serveCommand:
+					brokers = c.kafka.kafka.Brokers
+				}
+				if len(brokers) != 1 || brokers[0] != "kafka:9092" {
+					t.Errorf("brokers: got %v, want [kafka:9092]", brokers)
+				}
 			}
 		})
 	}
@@ -103,4 +104,16 @@ func TestDockerCompose(t *testing.T) {
 			t.Errorf("Dockerfile lacks %q", w)
 		}
 	}
+}
+
+// lookup returns the command called name.
+func lookup(t *testing.T, name string) entry {
+	t.Helper()
+	for _, e := range commands {
+		if e.name == name {
+			return e
+		}
+	}
+	t.Fatalf("no command %q", name)
+	return entry{}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/tailcast/tailcast/internal/client"
 	"github.com/tailcast/tailcast/internal/kafkatest"
 	"github.com/tailcast/tailcast/internal/loghub"
+	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -104,20 +106,18 @@ func start(t *testing.T, server bool, args ...string) *started {
 	}
 	// Lines written before the consumer holds its partitions could fall
 	// before its start offset (with --warmup -1): wait for readiness.
-	deadline := time.Now().Add(waitFor)
-	for {
-		resp, err := http.Get(s.url + "readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
+	// A TLS server's certificate is the test's own, so readiness polling
+	// does not verify it; the tail tests do.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // test's own certificate
+	wait.For(t, waitFor, fmt.Sprintf("tailcast %v to be ready", args), func() bool {
+		resp, err := hc.Get(s.url + "readyz")
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tailcast %v: not ready within %v\n%s", args, waitFor, s.out)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return s
 }
 
 func appendLines(t *testing.T, path string, lines ...string) {
@@ -287,14 +287,7 @@ func TestEndToEndLoghub(t *testing.T) {
 			"tailcast_pusher_published_total",
 		} {
 			// Acks may reach the collector after the viewer has the line.
-			deadline := time.Now().Add(waitFor)
-			for got := metric(t, srv.url, name); got != want; got = metric(t, srv.url, name) {
-				if time.Now().After(deadline) {
-					t.Errorf("%s: got %v, want %v", name, got, want)
-					break
-				}
-				time.Sleep(20 * time.Millisecond) // polling interval
-			}
+			wait.For(t, waitFor, fmt.Sprintf("%s to be %v", name, want), func() bool { return metric(t, srv.url, name) == want })
 		}
 		if got := metric(t, srv.url, "tailcast_pusher_deliveries_total"); got < want {
 			t.Errorf("tailcast_pusher_deliveries_total: got %v, want at least %v", got, want)
@@ -561,23 +554,17 @@ func TestTailCommandPrintsEntries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			tail := start(t, false, append([]string{"tail", srv.url}, tt.args...)...)
-			deadline := time.Now().Add(waitFor)
-			for {
+			wait.For(t, waitFor, fmt.Sprintf("tail output to contain %q", tt.want), func() bool {
 				out := tail.out.String()
-				ok := true
 				for _, w := range tt.want {
-					ok = ok && strings.Contains(out, w)
-				}
-				if ok {
-					if strings.Contains(out, "\x1b[") {
-						t.Errorf("colour codes in non-TTY output: %q", out)
+					if !strings.Contains(out, w) {
+						return false
 					}
-					break
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("tail output %q lacks %q", out, tt.want)
-				}
-				time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+				return true
+			})
+			if out := tail.out.String(); strings.Contains(out, "\x1b[") {
+				t.Errorf("colour codes in non-TTY output: %q", out)
 			}
 			tail.stop(t)
 		})
@@ -606,7 +593,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"tail"}, "server URL is required"},
 		{[]string{"tail", "-o", "xml", "http://x"}, `output "xml"`},
 		{[]string{"demo"}, "dir: required"},
-		{[]string{"config", "check"}, "config takes 'check FILE'"},
+		{[]string{"config", "check"}, "config check takes one FILE"},
+		{[]string{"tail", "--host", "h", "http://x"}, "flag provided but not defined: -host"},
+		{[]string{"tail", "--ca", "x.pem", "--insecure", "http://x"}, "ca and insecure"},
+		{[]string{"collect", "--brokers", "k:1", "--backfill", "3", "a.log"}, "flag provided but not defined: -backfill"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -115,6 +115,8 @@ func closeCodeText(code int) string {
 		return "service restart"
 	case 1013:
 		return "try again later"
+	case 4000:
+		return "idle timeout" // the server heard nothing, not even a pong, for two ping intervals
 	}
 	return "close"
 }

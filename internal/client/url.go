@@ -93,3 +93,11 @@ func query(base url.Values, f Filter, backfill int, since string) url.Values {
 	// may end up in a proxy's access log.
 	return q
 }
+
+// Endpoint is the ws:// or wss:// URL of the /ws endpoint Dial connects to
+// for what a user typed, without the query. It lets a caller tell, before
+// dialling, whether the connection will be encrypted.
+func Endpoint(raw string) (*url.URL, error) {
+	u, _, err := endpoint(raw)
+	return u, err
+}

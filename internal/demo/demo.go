@@ -49,13 +49,24 @@ const (
 	bufSize = 64 << 10
 )
 
+// WithDefaults returns cfg with Rate and Services set to the defaults Run
+// gives them when zero, so that a caller (tailcast's --help) shows them
+// without a second copy.
+func (cfg Config) WithDefaults() Config {
+	if cfg.Rate == 0 {
+		cfg.Rate = 10
+	}
+	if len(cfg.Services) == 0 {
+		cfg.Services = DefaultServices
+	}
+	return cfg
+}
+
 func (cfg *Config) fill() error {
 	if cfg.Dir == "" {
 		return fmt.Errorf("%w: Dir is required", ErrConfig)
 	}
-	if cfg.Rate == 0 {
-		cfg.Rate = 10
-	}
+	*cfg = cfg.WithDefaults()
 	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
 		return fmt.Errorf("%w: rate %v (want lines per second > 0)", ErrConfig, cfg.Rate)
 	}
@@ -64,9 +75,6 @@ func (cfg *Config) fill() error {
 	}
 	if cfg.RotateBytes < 0 {
 		return fmt.Errorf("%w: rotate bytes %d (want >= 0)", ErrConfig, cfg.RotateBytes)
-	}
-	if len(cfg.Services) == 0 {
-		cfg.Services = DefaultServices
 	}
 	seen := map[string]bool{}
 	for _, s := range cfg.Services {

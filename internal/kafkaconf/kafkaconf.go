@@ -51,30 +51,45 @@ type TLS struct {
 	InsecureSkipVerify bool
 }
 
+// Defaults every tailcast Kafka component shares: the topic the collector
+// produces to, the consumer reads and the embedded broker creates, and the
+// partition count of a topic tailcast creates (EnsureTopic, the embedded
+// broker).
+const (
+	DefaultTopic      = "logs"
+	DefaultPartitions = 3
+)
+
+// WithDefaults returns c with every zero field set to its default, so that
+// a caller (tailcast's --help) shows the defaults without a second copy.
+func (c Config) WithDefaults() Config {
+	if c.ClientID == "" {
+		c.ClientID = "tailcast"
+	}
+	if c.Version == "" {
+		c.Version = "3.6.0"
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 5 * time.Second
+	}
+	return c
+}
+
 // Sarama builds a sarama config from c. Producer and consumer specifics are
 // left to the caller.
 func (c Config) Sarama() (*sarama.Config, error) {
 	if len(c.Brokers) == 0 {
 		return nil, ErrNoBrokers
 	}
+	c = c.WithDefaults()
 	sc := sarama.NewConfig()
-	sc.ClientID = "tailcast"
-	if c.ClientID != "" {
-		sc.ClientID = c.ClientID
-	}
-	version := "3.6.0"
-	if c.Version != "" {
-		version = c.Version
-	}
-	v, err := sarama.ParseKafkaVersion(version)
+	sc.ClientID = c.ClientID
+	v, err := sarama.ParseKafkaVersion(c.Version)
 	if err != nil {
-		return nil, fmt.Errorf("kafka version %q: %w", version, err)
+		return nil, fmt.Errorf("kafka version %q: %w", c.Version, err)
 	}
 	sc.Version = v
-	sc.Net.DialTimeout = 5 * time.Second
-	if c.DialTimeout > 0 {
-		sc.Net.DialTimeout = c.DialTimeout
-	}
+	sc.Net.DialTimeout = c.DialTimeout
 	sc.Metadata.Retry.Max = 5
 	sc.Metadata.Retry.Backoff = 200 * time.Millisecond
 
@@ -177,7 +192,7 @@ func EnsureTopic(sc *sarama.Config, brokers []string, topic string, partitions i
 		return 0, fmt.Errorf("%w: %q (create it, or allow creation)", ErrTopicMissing, topic)
 	}
 	if partitions <= 0 {
-		partitions = 3
+		partitions = DefaultPartitions
 	}
 	err = admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: -1}, false)
 	if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {

@@ -11,13 +11,17 @@
 // line's append time in unix nanoseconds. A fraction of the clients
 // (-sample) parse that number and record now-minus-then into a histogram;
 // the others only count. The same counting works for every server measured:
-// tailcast's NDJSON entries, websocketd's one line per frame, and frontail's
-// socket.io 2 event frames.
+// tailcast's NDJSON entries, websocketd's one line per frame, frontail's
+// socket.io 2 event frames, and Centrifugo's JSON protocol (centrifugo.go),
+// whose publications carry the line in their data.
 //
 //	wsload -url ws://127.0.0.1:P/ws -n 1000 -warmup 3s -duration 5s -- CMD ARGS...
 //	    connects N clients, starts CMD (the publisher) once all are ready,
 //	    waits -warmup, counts for -duration, stops CMD and prints one line
 //	    of key=value results.
+//	wsload -proto centrifugo -url ws://127.0.0.1:P/connection/websocket [-channel logs] ... -- centpub ...
+//	    the same against Centrifugo v6: each client connects and subscribes
+//	    to -channel, and is ready once the subscribe reply arrives.
 //	wsload -idle -url ... -n 5000 -pid SERVERPID -ready-file F
 //	    connects N clients, waits -settle, writes the results (with the
 //	    server's VmRSS before and after) to -ready-file and stdout, and holds
@@ -80,13 +84,14 @@ type options struct {
 	readers    int
 	dialTO     time.Duration
 	frontailNS string
+	channel    string // centrifugo: the channel subscribed to
 }
 
 func run() (int, error) {
 	var o options
 	var sources, marker, frontailFiles string
 	flag.StringVar(&o.url, "url", "", "websocket URL, ws://127.0.0.1:PORT/PATH (required)")
-	flag.StringVar(&o.proto, "proto", "tailcast", "server protocol: tailcast, websocketd or frontail")
+	flag.StringVar(&o.proto, "proto", "tailcast", "server protocol: tailcast, websocketd, frontail or centrifugo")
 	flag.IntVar(&o.n, "n", 100, "connections")
 	flag.StringVar(&sources, "sources", "127.0.0.1", "source addresses, comma-separated; 127.0.0.A-B is a range")
 	flag.Float64Var(&o.sample, "sample", 0.1, "fraction of the clients that measure latency")
@@ -102,6 +107,7 @@ func run() (int, error) {
 	flag.IntVar(&o.parallel, "parallel", 64, "concurrent connection attempts")
 	flag.DurationVar(&o.dialTO, "dial-timeout", 10*time.Second, "timeout of one connection attempt (TCP, upgrade and first message)")
 	flag.StringVar(&frontailFiles, "frontail-files", "", "frontail: the file arguments given to frontail (its socket.io namespace is their md5)")
+	flag.StringVar(&o.channel, "channel", "logs", "centrifugo: the channel each client subscribes to")
 	flag.Parse()
 
 	switch {
@@ -127,6 +133,10 @@ func run() (int, error) {
 	o.marker = []byte(marker)
 	switch o.proto {
 	case "tailcast", "websocketd":
+	case "centrifugo":
+		if o.channel == "" || strings.ContainsAny(o.channel, `"\`) {
+			return 2, fmt.Errorf("-channel %q: want a name without quotes or backslashes", o.channel)
+		}
 	case "frontail":
 		if frontailFiles == "" {
 			return 2, errors.New("-proto frontail needs -frontail-files")
@@ -134,7 +144,7 @@ func run() (int, error) {
 		sum := md5.Sum([]byte(frontailFiles))
 		o.frontailNS = "/" + hex.EncodeToString(sum[:])
 	default:
-		return 2, fmt.Errorf("-proto %q: want tailcast, websocketd or frontail", o.proto)
+		return 2, fmt.Errorf("-proto %q: want tailcast, websocketd, frontail or centrifugo", o.proto)
 	}
 	u, err := url.Parse(o.url)
 	if err != nil || u.Scheme != "ws" {
@@ -210,6 +220,12 @@ type conn struct {
 	isReady  bool
 	dead     bool
 	lastPing time.Time
+	// lineStart: the next payload byte starts a line (centrifugo replies
+	// are told apart by how their line starts).
+	lineStart bool
+	// err is why the poller gave up on the connection before it was
+	// ready; ready is closed with it set.
+	err error
 
 	mu   sync.Mutex
 	hist histogram
@@ -343,14 +359,24 @@ func (l *load) dial(ctx context.Context, i int, sampling bool) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.proto == "frontail" {
+	switch o.proto {
+	case "frontail":
 		// socket.io 2: join the namespace frontail emits lines on.
 		if err := writeClientText(nc, []byte("40"+o.frontailNS+",")); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("frontail namespace: %w", err)
 		}
+	case "centrifugo":
+		if err := centrifugoHello(nc, o.channel); err != nil {
+			nc.Close()
+			return nil, err
+		}
 	}
 	c := &conn{id: i, sampling: sampling, ready: make(chan struct{}), buf: make([]byte, o.bufSize), lastPing: time.Now()}
+	if o.proto == "websocketd" {
+		c.isReady = true // websocketd sends nothing until a line arrives
+		close(c.ready)
+	}
 	if br != nil && br.Buffered() > 0 { // frames that came with the handshake
 		if br.Buffered() > len(c.buf) {
 			nc.Close()
@@ -374,14 +400,13 @@ func (l *load) dial(ctx context.Context, i int, sampling bool) (*conn, error) {
 		unix.Close(c.fd)
 		return nil, err
 	}
-	if o.proto == "websocketd" {
-		close(c.ready) // websocketd sends nothing until a line arrives
-		return c, nil
-	}
 	t := time.NewTimer(o.dialTO)
 	defer t.Stop()
 	select {
 	case <-c.ready:
+		if c.err != nil { // set by the poller before it closed ready
+			return nil, c.err
+		}
 		return c, nil
 	case <-t.C:
 		l.forget(c)
@@ -451,6 +476,7 @@ func (l *load) feed(c *conn) error {
 			}
 			if op != ws.OpContinuation {
 				c.textMsg = op == ws.OpText
+				c.lineStart = true
 			}
 			c.r += hl
 			c.remain = n
@@ -473,7 +499,11 @@ func (l *load) feed(c *conn) error {
 			break
 		}
 		if c.textMsg {
-			if !c.isReady {
+			if o.proto == "centrifugo" {
+				if err := l.centrifugoLines(c, p); err != nil {
+					return err
+				}
+			} else if !c.isReady {
 				c.isReady = l.isReady(c, p)
 			}
 			if d := l.scan(c, p); d > 0 {

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	"golang.org/x/sys/unix"
+
+	"github.com/tailcast/tailcast/internal/wait"
 )
 
 func TestHistogramQuantiles(t *testing.T) {
@@ -207,6 +213,287 @@ func TestFeedErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %v, want an error containing %q", err, tt.want)
 			}
+		})
+	}
+}
+
+// centPub is one Centrifugo publication push carrying a marked line.
+func centPub(i, pad int) string {
+	return fmt.Sprintf(`{"push":{"channel":"logs","pub":{"data":{"line":"tailcast-bench %010d @@1800000000000000000 %s"},"offset":%d}}}`, i, strings.Repeat("x", pad), i+1)
+}
+
+// centBatch joins replies as Centrifugo batches them into one frame: one
+// per line, no newline after the last.
+func centBatch(lines ...string) []byte { return []byte(strings.Join(lines, "\n")) }
+
+// TestFeedCentrifugo feeds a Centrifugo session (replies, batched
+// publications, pings alone and inside a batch, a publication longer than
+// the buffer) in pieces of every size given, through buffers of several
+// sizes: every publication is counted once, the subscribe reply makes the
+// client ready, and each ping gets one pong, none of them false.
+func TestFeedCentrifugo(t *testing.T) {
+	var stream []byte
+	frame := func(p []byte) { stream = append(stream, serverFrame(ws.OpText, p)...) }
+	wantN := int64(0)
+	pubs := func(from, n, pad int) []string {
+		var s []string
+		for i := range n {
+			s = append(s, centPub(from+i, pad))
+		}
+		wantN += int64(n)
+		return s
+	}
+	frame([]byte(`{"id":1,"connect":{"client":"6c2b6f2e-0000-4000-8000-000000000000","version":"6.9.1","ping":25,"pong":true}}`))
+	frame([]byte(`{"id":2,"subscribe":{}}`))
+	frame(centBatch(pubs(0, 3, 10)...))                                                       // 7-bit length, three in a frame
+	frame([]byte(`{}`))                                                                       // a ping alone
+	frame(centBatch(append(pubs(3, 2, 60), append([]string{`{}`}, pubs(5, 2, 60)...)...)...)) // a ping inside a batch
+	frame(centBatch(pubs(7, 900, 70)...))                                                     // 64-bit length, larger than any buffer
+	// Longer than the smaller buffers, read in pieces: text inside that
+	// looks like a ping or an error reply must not be taken for one.
+	long := `{"push":{"channel":"logs","pub":{"data":{"line":"tailcast-bench 0000000907 @@1800000000000000000","x":[` +
+		strings.Repeat(`{"id":3,"error":{}},{},`, 60) + `{}]}}}}`
+	wantN++
+	frame(centBatch(long, `{}`))
+	const wantPongs = 3
+
+	for _, bufSize := range []int{256, 1024, 32 << 10} {
+		for _, piece := range []int{1, 7, 300, 4096, len(stream)} {
+			t.Run(fmt.Sprintf("buf=%d/piece=%d", bufSize, piece), func(t *testing.T) {
+				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer unix.Close(fds[0])
+				defer unix.Close(fds[1])
+				l := &load{o: &options{marker: []byte("@@"), proto: "centrifugo"}}
+				c := &conn{fd: fds[0], buf: make([]byte, bufSize), ready: make(chan struct{})}
+				for off := 0; off < len(stream); {
+					n := copy(c.buf[c.w:], stream[off:min(off+piece, len(stream))])
+					c.w += n
+					off += n
+					if err := l.feed(c); err != nil {
+						t.Fatalf("feed at %d: %v", off, err)
+					}
+				}
+				if got := c.delivered.Load(); got != wantN {
+					t.Errorf("deliveries: got %d, want %d", got, wantN)
+				}
+				select {
+				case <-c.ready:
+				default:
+					t.Error("subscribe reply seen: got not ready, want ready")
+				}
+				if err := unix.SetNonblock(fds[1], true); err != nil {
+					t.Fatal(err)
+				}
+				got := make([]byte, 256)
+				n, _ := unix.Read(fds[1], got)
+				want := 0
+				for p := got[:max(n, 0)]; len(p) >= 8; p = p[8:] {
+					if ws.OpCode(p[0]&0x0f) != ws.OpText || p[1] != 0x80|2 {
+						t.Fatalf("pong: got % x, want masked text frames of 2 bytes", got[:n])
+					}
+					want++
+				}
+				if want != wantPongs || n%8 != 0 {
+					t.Errorf("pongs: got %d (%d bytes), want %d", want, n, wantPongs)
+				}
+			})
+		}
+	}
+}
+
+func TestFeedCentrifugoErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		frames [][]byte
+		want   string // "" means no error, and ready
+	}{
+		{"connect refused", [][]byte{[]byte(`{"id":1,"error":{"code":101,"message":"unauthorized"}}`)}, `"message":"unauthorized"`},
+		{"subscribe refused", [][]byte{
+			[]byte(`{"id":1,"connect":{"client":"a"}}`),
+			[]byte(`{"id":2,"error":{"code":103,"message":"permission denied"}}`),
+		}, "permission denied"},
+		{"error batched after a publication", [][]byte{centBatch(centPub(0, 5), `{"id":2,"error":{"code":102,"message":"unknown channel"}}`)}, "unknown channel"},
+		{"connect and subscribe in one frame", [][]byte{centBatch(`{"id":1,"connect":{"client":"a"}}`, `{"id":2,"subscribe":{}}`, centPub(0, 5))}, ""},
+		{"connect alone is not ready", [][]byte{[]byte(`{"id":1,"connect":{"client":"a"}}`)}, "not ready"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &load{o: &options{marker: []byte("@@"), proto: "centrifugo"}}
+			c := &conn{fd: -1, buf: make([]byte, 1024), ready: make(chan struct{})}
+			var err error
+			for _, f := range tt.frames {
+				c.w += copy(c.buf[c.w:], serverFrame(ws.OpText, f))
+				if err = l.feed(c); err != nil {
+					break
+				}
+			}
+			switch {
+			case tt.want == "not ready":
+				if err != nil || c.isReady {
+					t.Errorf("got error %v, ready %v; want no error, not ready", err, c.isReady)
+				}
+			case tt.want == "":
+				if err != nil || !c.isReady {
+					t.Errorf("got error %v, ready %v; want no error, ready", err, c.isReady)
+				}
+			case err == nil || !strings.Contains(err.Error(), tt.want):
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCentrifugoHello(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	if err := centrifugoHello(fdWriter(fds[0]), "logs"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 256)
+	n, err := unix.Read(fds[1], buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := strings.NewReader(string(buf[:n]))
+	for _, want := range []string{`{"id":1,"connect":{}}`, `{"id":2,"subscribe":{"channel":"logs"}}`} {
+		f, err := ws.ReadFrame(r)
+		if err != nil {
+			t.Fatalf("read frame: %v", err)
+		}
+		if !f.Header.Masked || f.Header.OpCode != ws.OpText {
+			t.Errorf("header: got %+v, want a masked text frame", f.Header)
+		}
+		f = ws.UnmaskFrameInPlace(f)
+		if got := string(f.Payload); got != want {
+			t.Errorf("command: got %s, want %s", got, want)
+		}
+	}
+}
+
+// TestCentrifugoLinesMidLine: a piece of a long line that happens to look
+// like a reply or a ping is not taken for one; the same bytes at a line
+// start are.
+func TestCentrifugoLinesMidLine(t *testing.T) {
+	tests := []struct {
+		name      string
+		lineStart bool
+		p         string
+		wantErr   bool
+		wantReady bool
+		wantPong  bool
+	}{
+		{"error reply at a line start", true, `{"id":2,"error":{"code":103}}`, true, false, false},
+		{"error reply mid-line", false, `{"id":2,"error":{"code":103}}`, false, false, false},
+		{"subscribe reply at a line start", true, `{"id":2,"subscribe":{}}`, false, true, false},
+		{"subscribe reply mid-line", false, `{"id":2,"subscribe":{}}`, false, false, false},
+		{"ping at a line start", true, `{}`, false, false, true},
+		{"ping mid-line", false, `{}`, false, false, false},
+		{"ping after a newline mid-line", false, "x\n{}", false, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fds[0])
+			defer unix.Close(fds[1])
+			l := &load{o: &options{marker: []byte("@@"), proto: "centrifugo"}}
+			c := &conn{fd: fds[0], ready: make(chan struct{}), lineStart: tt.lineStart}
+			err = l.centrifugoLines(c, []byte(tt.p))
+			if (err != nil) != tt.wantErr {
+				t.Errorf("error: got %v, want error %v", err, tt.wantErr)
+			}
+			if c.isReady != tt.wantReady {
+				t.Errorf("ready: got %v, want %v", c.isReady, tt.wantReady)
+			}
+			n, _ := unix.Read(fds[1], make([]byte, 64))
+			if gotPong := n > 0; gotPong != tt.wantPong {
+				t.Errorf("pong: got %v (%d bytes), want %v", gotPong, n, tt.wantPong)
+			}
+		})
+	}
+}
+
+// TestDialCentrifugo dials a stand-in Centrifugo on a loopback socket: the
+// client sends connect, then subscribe to its channel, and is ready once the
+// subscribe reply arrives (here batched with the connect reply in one
+// frame, as Centrifugo does); a refused subscribe fails the dial with the
+// server's reason, not a timeout. Publications after that are counted.
+func TestDialCentrifugo(t *testing.T) {
+	tests := []struct {
+		name    string
+		reply   string
+		wantErr string
+	}{
+		{"subscribed", `{"id":1,"connect":{"client":"a","version":"6.9.1"}}` + "\n" + `{"id":2,"subscribe":{}}`, ""},
+		{"refused", `{"id":1,"connect":{"client":"a"}}` + "\n" + `{"id":2,"error":{"code":102,"message":"unknown channel"}}`, "unknown channel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			got := make(chan string, 1)
+			go func() {
+				nc, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer nc.Close()
+				if _, err := ws.Upgrade(nc); err != nil {
+					got <- "upgrade: " + err.Error()
+					return
+				}
+				var cmds []string
+				for range 2 {
+					p, err := wsutil.ReadClientText(nc)
+					if err != nil {
+						got <- "read: " + err.Error()
+						return
+					}
+					cmds = append(cmds, string(p))
+				}
+				got <- strings.Join(cmds, "\n")
+				if wsutil.WriteServerText(nc, []byte(tt.reply)) != nil {
+					return
+				}
+				wsutil.WriteServerText(nc, centBatch(centPub(0, 5), centPub(1, 5)))
+				wsutil.ReadClientText(nc) // until the client closes
+			}()
+
+			l := &load{o: &options{
+				url: "ws://" + ln.Addr().String() + "/connection/websocket", proto: "centrifugo", channel: "logs",
+				sources: []net.IP{net.IPv4(127, 0, 0, 1)}, marker: []byte("@@"), bufSize: 1024, readers: 1, dialTO: 30 * time.Second,
+			}}
+			if err := l.startPollers(); err != nil {
+				t.Fatal(err)
+			}
+			defer l.stopPollers()
+			c, err := l.dial(context.Background(), 0, false)
+			if cmds, want := <-got, `{"id":1,"connect":{}}`+"\n"+`{"id":2,"subscribe":{"channel":"logs"}}`; cmds != want {
+				t.Errorf("commands: got %s, want %s", cmds, want)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("dial: got %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("dial: %v", err)
+			}
+			defer unix.Close(c.fd)
+			wait.For(t, 10*time.Second, "two publications counted", func() bool { return c.delivered.Load() == 2 })
 		})
 	}
 }

@@ -107,6 +107,12 @@ func (p *poller) run() {
 				p.l.conns[c.fd].Store(nil)
 				_ = unix.EpollCtl(p.ep, unix.EPOLL_CTL_DEL, c.fd, nil)
 				unix.Close(c.fd)
+				if !c.isReady {
+					// dial is waiting for ready: hand it the reason.
+					c.isReady, c.err = true, err
+					close(c.ready)
+					continue
+				}
 				p.l.disconnected(err)
 			}
 		}

@@ -1,0 +1,106 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"time"
+)
+
+// consume splits data (which starts at file offset base) into lines.
+func (t *tailFile) consume(ctx context.Context, data []byte, base int64) bool {
+	maxLine := t.deps.opts.maxLineBytes
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			t.appendCarry(data, base)
+			return true
+		}
+		end := base + int64(i) + 1
+		if t.hasCarry {
+			t.appendCarry(data[:i], base)
+			ok := t.emit(ctx, t.carry, t.carryStart, end, t.carryTrunc)
+			t.dropCarry()
+			if !ok {
+				return false
+			}
+		} else {
+			line, trunc := data[:i], false
+			if len(line) > maxLine {
+				line, trunc = line[:maxLine], true
+			}
+			if !t.emit(ctx, line, base, end, trunc) {
+				return false
+			}
+		}
+		data = data[i+1:]
+		base = end
+	}
+	return true
+}
+
+func (t *tailFile) appendCarry(seg []byte, base int64) {
+	if !t.hasCarry {
+		t.hasCarry, t.carryStart, t.carry, t.carryTrunc = true, base, t.carry[:0], false
+	}
+	room := t.deps.opts.maxLineBytes - len(t.carry)
+	if len(seg) > room {
+		seg = seg[:room]
+		t.carryTrunc = true
+	}
+	t.carry = append(t.carry, seg...)
+}
+
+// dropCarry empties the carry once its line was emitted, keeping the buffer
+// for the next partial line unless a huge line grew it: a file that once
+// had a long line does not pin MaxLineBytes for good.
+func (t *tailFile) dropCarry() {
+	t.hasCarry, t.carryTrunc = false, false
+	if cap(t.carry) > readChunk {
+		t.carry = nil
+	} else {
+		t.carry = t.carry[:0]
+	}
+}
+
+// flushPartial sends a last line without newline and the joiner's pending
+// entry.
+func (t *tailFile) flushPartial(ctx context.Context) bool {
+	t.readTime = time.Now().UnixNano()
+	if t.hasCarry {
+		ok := t.emit(ctx, t.carry, t.carryStart, t.off, t.carryTrunc)
+		t.dropCarry()
+		if !ok {
+			return false
+		}
+	}
+	if e, ok := t.joiner.Flush(); ok {
+		trunc := t.pendTrunc
+		t.pendTrunc = false
+		return t.send(ctx, e, trunc)
+	}
+	return true
+}
+
+// emit passes one physical line to the joiner and sends what it completes.
+func (t *tailFile) emit(ctx context.Context, line []byte, start, end int64, trunc bool) bool {
+	st := t.deps.stats
+	st.linesRead.Add(1)
+	st.bytesRead.Add(end - start)
+	if trunc {
+		st.truncated.Add(1)
+	}
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	done, ok := t.joiner.Add(line, start, end)
+	if !ok {
+		t.pendTrunc = t.pendTrunc || trunc
+		return true
+	}
+	dtrunc := t.pendTrunc
+	if done.End >= end { // the completed entry includes this line
+		dtrunc = dtrunc || trunc
+		t.pendTrunc = false
+	} else {
+		t.pendTrunc = trunc
+	}
+	return t.send(ctx, done, dtrunc)
+}

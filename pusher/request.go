@@ -1,0 +1,91 @@
+package pusher
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// maxQueryBytes caps the /ws query string (414 beyond): room for the
+// longest filter (4 KiB of q and of re), values and a cursor of some
+// hundred partitions.
+const maxQueryBytes = 16 << 10
+
+// request is what the query string of /ws asks for.
+type request struct {
+	spec     filterSpec
+	backfill int
+	since    []vecEntry
+	hasSince bool
+}
+
+// parseQuery validates the /ws query. Errors are meant for an HTTP 400 body.
+func parseQuery(q url.Values) (request, error) {
+	var req request
+	req.spec = filterSpec{
+		services: q["service"],
+		hosts:    q["host"],
+		level:    q.Get("level"),
+		q:        q.Get("q"),
+		re:       q.Get("re"),
+	}
+	if s := q.Get("backfill"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > maxBackfill {
+			return req, fmt.Errorf("%w: backfill must be an integer from 0 to %d, got %q", ErrBadFilter, maxBackfill, s)
+		}
+		req.backfill = n
+	}
+	if s, ok := q["since"]; ok && len(s) > 0 && s[0] != "" {
+		v, err := decodeCursor(s[0])
+		if err != nil {
+			return req, fmt.Errorf("since: %w", err)
+		}
+		req.since, req.hasSince = v, true
+	}
+	return req, nil
+}
+
+// stringList accepts a JSON string (comma-separated values) or an array of
+// strings.
+type stringList []string
+
+// clientMessage is a message a client sends.
+type clientMessage struct {
+	Type     string     `json:"type"`
+	Service  stringList `json:"service"`
+	Host     stringList `json:"host"`
+	Level    string     `json:"level"`
+	Q        string     `json:"q"`
+	Re       string     `json:"re"`
+	Backfill *int       `json:"backfill"`
+}
+
+// filterChange is a parsed filter message: the filter, and how many held
+// entries matching it to refill the client with (-1: no refill).
+type filterChange struct {
+	f        *filter
+	backfill int
+}
+
+// parseClientMessage decodes a client text frame into a compiled filter.
+func parseClientMessage(b []byte) (filterChange, error) {
+	var m clientMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return filterChange{}, fmt.Errorf("%w: invalid JSON message: %v", ErrBadFilter, err)
+	}
+	if m.Type != "filter" {
+		return filterChange{}, fmt.Errorf("%w: unknown message type %q", ErrBadFilter, m.Type)
+	}
+	fc := filterChange{backfill: -1}
+	if m.Backfill != nil {
+		if n := *m.Backfill; n < 0 || n > maxBackfill {
+			return filterChange{}, fmt.Errorf("%w: backfill must be an integer from 0 to %d, got %d", ErrBadFilter, maxBackfill, n)
+		}
+		fc.backfill = *m.Backfill
+	}
+	var err error
+	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re}.compile()
+	return fc, err
+}

@@ -1,0 +1,302 @@
+package pusher
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// scanBatch is how many log slots a scanner copies per hub read lock.
+const scanBatch = 256
+
+// scanner evaluates one client's costly filter (a regular expression) on
+// the client's own goroutine, so that its cost falls on that client alone:
+// the flush loop, which serves everyone, only takes the matches the
+// scanner has found. The scanner reads the log in batches of record
+// pointers copied under the hub's read lock and matches them after
+// releasing it, within the client's filter budget (costMeter); a client
+// whose filter needs more falls behind, is told why, is skipped ahead like
+// any slow client ("dropped"), and is closed with 1008 if it stays over.
+//
+// The flush loop creates, resets and stops scanners (under Server.mu);
+// stop is also called when the client is unregistered.
+type scanner struct {
+	s    *Server
+	c    *client
+	f    *filter
+	wake chan struct{} // capacity 1
+	done chan struct{}
+	once sync.Once
+
+	mu    sync.Mutex
+	next  uint64    // the log is scanned up to here
+	out   []*record // matches in [client's position, next), oldest first
+	bytes int64     // their lines' bytes
+	gen   uint64    // bumped by reset: a batch scanned meanwhile is dropped
+
+	// scanner goroutine only
+	batch []*record
+	found []*record
+	meter costMeter
+	over  time.Time // since when the budget has held the scanner back
+}
+
+// startScanner starts c's scanner for f at the log position from.
+func (s *Server) startScanner(c *client, f *filter, from uint64) *scanner {
+	sc := &scanner{s: s, c: c, f: f, next: from, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		meter: costMeter{budget: s.cfg.FilterBudget}}
+	s.wg.Add(1)
+	go sc.run()
+	sc.signal()
+	return sc
+}
+
+func (sc *scanner) stop() { sc.once.Do(func() { close(sc.done) }) }
+
+// signal wakes the scanner without blocking.
+func (sc *scanner) signal() {
+	select {
+	case sc.wake <- struct{}{}:
+	default:
+	}
+}
+
+// reset drops what was found and continues from pos (the client was
+// skipped ahead).
+func (sc *scanner) reset(pos uint64) {
+	sc.mu.Lock()
+	sc.next, sc.out, sc.bytes = pos, sc.out[:0], 0
+	sc.gen++
+	sc.mu.Unlock()
+	sc.signal()
+}
+
+// take moves found matches into dst, about maxBytes of lines at most, and
+// returns the log position the client has then been served up to.
+func (sc *scanner) take(dst []*record, pos uint64, maxBytes int) ([]*record, uint64) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	n, size := 0, 0
+	for n < len(sc.out) && size < maxBytes {
+		size += len(sc.out[n].line)
+		n++
+	}
+	dst = append(dst, sc.out[:n]...)
+	if n < len(sc.out) {
+		pos = sc.out[n].seq
+	} else {
+		pos = max(pos, sc.next)
+	}
+	rest := copy(sc.out, sc.out[n:])
+	clear(sc.out[rest:])
+	sc.out = sc.out[:rest]
+	sc.bytes -= int64(size)
+	return dst, pos
+}
+
+// served returns the position a client at pos has been served up to: the
+// first match not taken yet, else where the scan is.
+func (sc *scanner) served(pos uint64) uint64 {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.out) > 0 {
+		return max(pos, sc.out[0].seq)
+	}
+	return max(pos, sc.next)
+}
+
+// pending reports whether matches wait to be taken.
+func (sc *scanner) pending() bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return len(sc.out) > 0
+}
+
+func (sc *scanner) run() {
+	defer sc.s.wg.Done()
+	var pause *time.Timer
+	defer func() {
+		if pause != nil {
+			pause.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-sc.done:
+			return
+		case <-sc.s.ctx.Done():
+			return
+		case <-sc.wake:
+		}
+		for {
+			wait, more := sc.step()
+			if wait > 0 {
+				if pause == nil {
+					pause = time.NewTimer(wait)
+				} else {
+					pause.Reset(wait)
+				}
+				select {
+				case <-sc.done:
+					return
+				case <-sc.s.ctx.Done():
+					return
+				case <-pause.C:
+				}
+				continue
+			}
+			if !more {
+				break
+			}
+		}
+	}
+}
+
+// step scans one batch. It returns how long to wait when the budget is
+// spent, and whether there may be more to scan now.
+func (sc *scanner) step() (wait time.Duration, more bool) {
+	now := time.Now()
+	if d := sc.meter.debt(now); d > 0 {
+		sc.overBudget(now)
+		return d, false
+	}
+	sc.mu.Lock()
+	from, gen, full := sc.next, sc.gen, sc.bytes >= sc.s.cfg.QueueBytes
+	sc.mu.Unlock()
+	if full {
+		return 0, false // the flush loop wakes us once it has taken some
+	}
+	h := sc.s.hub
+	h.mu.RLock()
+	lo, tail := max(from, h.log.headSeq), h.log.nextSeq
+	hi := min(tail, lo+scanBatch)
+	sc.batch = sc.batch[:0]
+	for seq := lo; seq < hi; seq++ {
+		if r := h.log.at(seq); r != nil {
+			sc.batch = append(sc.batch, r)
+		}
+	}
+	h.mu.RUnlock()
+	if lo == hi {
+		sc.over = time.Time{}
+		return 0, false
+	}
+	sc.found = sc.found[:0]
+	var size int64
+	t0 := time.Now()
+	for i, r := range sc.batch {
+		if sc.f.matchRecord(r) {
+			sc.found = append(sc.found, r)
+			size += int64(len(r.line))
+		}
+		// Let the flush loop and the writers, if waiting, have this
+		// CPU first: a match may take milliseconds.
+		runtime.Gosched()
+		if i+1 < len(sc.batch) && sc.meter.exceeds(time.Since(t0)) {
+			hi = sc.batch[i+1].seq // the rest waits for the budget
+			break
+		}
+	}
+	sc.meter.charge(time.Now(), time.Since(t0))
+	clear(sc.batch)
+	sc.mu.Lock()
+	if sc.gen == gen && sc.next == from {
+		sc.out = append(sc.out, sc.found...)
+		sc.bytes += size
+		sc.next = hi
+	}
+	sc.mu.Unlock()
+	found := len(sc.found) > 0
+	clear(sc.found)
+	if found {
+		select {
+		case sc.s.kick <- struct{}{}:
+		default:
+		}
+	}
+	return 0, true
+}
+
+// overBudget tells the client why it falls behind, once, and closes it
+// once its filter has been over budget for SlowTimeout.
+func (sc *scanner) overBudget(now time.Time) {
+	if sc.over.IsZero() {
+		sc.over = now
+		sc.c.queueText(appendError(nil, sc.meter.reason()))
+		return
+	}
+	if now.Sub(sc.over) >= sc.s.cfg.SlowTimeout {
+		sc.c.requestClose(ws.StatusPolicyViolation, "filter too costly", reasonCost)
+	}
+}
+
+// costMeter is a client's allowance of filter time: budget per second,
+// with at most a second's worth saved up.
+type costMeter struct {
+	budget time.Duration // per second
+	tokens time.Duration
+	last   time.Time
+}
+
+func (m *costMeter) refill(now time.Time) {
+	if m.budget < 0 {
+		return
+	}
+	if m.last.IsZero() {
+		m.tokens, m.last = m.budget, now
+		return
+	}
+	el := now.Sub(m.last)
+	m.last = now
+	m.tokens = min(m.budget, m.tokens+time.Duration(float64(el)*m.budget.Seconds()))
+}
+
+// charge takes d off the allowance.
+func (m *costMeter) charge(now time.Time, d time.Duration) {
+	if m.budget < 0 {
+		return
+	}
+	m.refill(now)
+	m.tokens -= d
+}
+
+// exceeds reports whether spending d now would overdraw the allowance.
+func (m *costMeter) exceeds(d time.Duration) bool {
+	if m.budget < 0 {
+		return false
+	}
+	return m.last.IsZero() && d > m.budget || !m.last.IsZero() && d > m.tokens
+}
+
+// debt is how long until the allowance is back to zero.
+func (m *costMeter) debt(now time.Time) time.Duration {
+	m.refill(now)
+	if m.tokens >= 0 || m.budget <= 0 {
+		return 0
+	}
+	return time.Duration(float64(-m.tokens) / m.budget.Seconds())
+}
+
+// wait blocks until the allowance is back to zero or ctx ends.
+func (m *costMeter) wait(ctx context.Context) error {
+	d := m.debt(time.Now())
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *costMeter) reason() string {
+	return fmt.Sprintf("filter too costly: its regular expression needs more than %v of CPU a second; entries it cannot check in time are dropped, and the connection is closed if this lasts", m.budget)
+}
