@@ -40,6 +40,7 @@ func (c *runCommand) bind(s *config.Set) {
 	s.Bind(&c.dataDir, "data-dir", "directory for the embedded broker's log and the collector's positions")
 	s.Bind(&c.broker.RetentionBytes, "retention-bytes", "embedded broker: bytes kept per partition")
 	s.Bind(&c.broker.RetentionAge, "retention-age", "embedded broker: how long records are kept")
+	s.Bind(&c.broker.AllowAdmin, "kafka-allow-admin", "embedded broker: accept admin requests (create or delete topics, delete records, alter configs) from any client that reaches it (default: refused to all)")
 	c.col.bind(s, "`<data-dir>/positions.json`")
 	c.srv.bind(s)
 	s.Bind(&c.col.cfg.Topic, "topic", "Kafka topic")

@@ -24,7 +24,8 @@ before(async () => {
   fs.writeFileSync(logFile, '');
   server = await new Server({
     logDir, dataDir: tempDir('markersdata'),
-    extraArgs: ['--queue-bytes', '4096', '--slow-timeout', '60s', '--ring-entries', '20'],
+    // --kafka-allow-admin: the gap test plays retention with DeleteRecords.
+    extraArgs: ['--queue-bytes', '4096', '--slow-timeout', '60s', '--ring-entries', '20', '--kafka-allow-admin'],
   }).start();
   assert.match(server.kafka, /^127\.0\.0\.1:\d+$/, 'kafka address printed by tailcast run');
   browser = await launch();
