@@ -203,9 +203,10 @@ function closeText(code) {
     case 1000: return 'closed';
     case 1001: return 'server going away';
     case 1006: return 'connection lost';
-    case 1008: return 'disconnected by server (too slow or invalid message)';
+    case 1008: return 'disconnected by server (too slow, too costly a filter, or an invalid message)';
     case 1009: return 'message too large';
     case 1011: return 'server error';
+    case 4000: return 'idle timeout (the server heard nothing from this page)';
     default: return `closed (${code})`;
   }
 }
