@@ -100,6 +100,9 @@ func (p *parser) hpc() bool {
 	h := p.head
 	var col [6]string
 	i := 0
+	if id := token(h, 0); id > 19 || !allDigits(h[:id]) {
+		return false // most digit-led lines fail here, before the columns are cut
+	}
 	for k := range col {
 		e := token(h, i)
 		if e == i || (e < len(h) && h[e] != ' ') || (e == len(h) && k < len(col)-1) {
@@ -107,9 +110,6 @@ func (p *parser) hpc() bool {
 		}
 		col[k] = h[i:e]
 		i = e + 1
-	}
-	if _, ok := digits(col[0], 1, 19); !ok {
-		return false
 	}
 	secs, ok := digits(col[4], 9, 10)
 	if !ok {
@@ -127,6 +127,15 @@ func (p *parser) hpc() bool {
 	p.field("flag", col[5], false)
 	p.rest(min(i, len(p.s)))
 	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // digits parses s as an unsigned decimal of min to max digits.
