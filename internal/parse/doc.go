@@ -18,18 +18,25 @@
 //   - Plain formats, by hand-written scanners: RFC 5424 and RFC 3164 syslog
 //     (level from the PRI severity), NCSA common/combined access logs (level
 //     from the status: 5xx error, 4xx warn, else info), Apache error logs,
-//     the loghub HDFS, Spark, Android logcat and OpenSSH shapes, ISO-8601
-//     timestamps followed by a level column or bracket (log4j, logback,
-//     Python's asctime, zap's console encoder, PostgreSQL), Go's log package
-//     dates, klog/glog, a leading level ("INFO …", "[WARN] …", Python's
-//     default "WARNING:root:msg").
+//     the loghub HDFS, Spark, Android logcat and OpenSSH shapes, the column
+//     headers of Blue Gene/L RAS logs, LANL HPC event logs, Windows CBS/CSI
+//     ("2016-09-28 04:30:30, Info  CBS  msg") and Proxifier
+//     ("[10.30 16:49:06] chrome.exe - msg"), ISO-8601 timestamps followed
+//     by a level column or bracket (log4j, logback, Python's asctime, zap's
+//     console encoder, PostgreSQL), Go's log package dates, klog/glog, a
+//     leading level ("INFO …", "[WARN] …", Python's default
+//     "WARNING:root:msg").
 //
 // For plain formats Message is the text after the timestamp and level; the
-// logger or component name stays in it. Unknown lines keep the whole line as
-// Message with LEVEL_UNKNOWN. Timestamps without a zone are local times of
-// an unknown zone and are read as UTC. Formats without a year get the
-// current year, or the previous one when that would put the time more than
-// two days in the future. Message and Fields are always valid UTF-8.
+// logger or component name stays in it, except in the column formats (BGL,
+// HPC, CBS, Proxifier): their node, component, state and program columns
+// become Fields, so that Message is the event a person reads and what
+// internal/patterns mines. BGL's time is its Unix epoch column (UTC), HPC's
+// its Unix seconds column. Unknown lines keep the whole line as Message
+// with LEVEL_UNKNOWN. Timestamps without a zone are local times of an
+// unknown zone and are read as UTC. Formats without a year get the current
+// year, or the previous one when that would put the time more than two days
+// in the future. Message and Fields are always valid UTF-8.
 //
 // Outside brackets, a lower- or title-case word counts as a level only when
 // followed by ':' or a tab ("Error: …", zap's "info\t…"); upper-case words

@@ -776,6 +776,10 @@ func TestIntoLoghub(t *testing.T) {
 		{"HDFS", "2008-11-09T00:00:00Z", "2008-11-12T00:00:00Z", true, func(l string) int { return strings.Index(l, " dfs.") + 1 }},
 		{"OpenSSH", "2025-12-10T00:00:00Z", "2025-12-11T00:00:00Z", false, func(l string) int { return strings.Index(l, " sshd[") + 1 }},
 		{"Spark", "2017-06-09T00:00:00Z", "2017-06-10T00:00:00Z", true, func(l string) int { return 19 + strings.IndexByte(l[18:], ' ') }},
+		{"BGL", "2005-06-03T00:00:00Z", "2006-01-04T00:00:00Z", true, func(l string) int { return afterColumns(l, 9) }},
+		{"HPC", "2003-08-06T00:00:00Z", "2006-04-28T00:00:00Z", false, func(l string) int { return afterColumns(l, 6) }},
+		{"Proxifier", "2025-07-26T00:00:00Z", "2025-10-31T00:00:00Z", false, func(l string) int { return strings.Index(l, " - ") + 3 }},
+		{"Windows", "2016-09-28T00:00:00Z", "2016-09-30T00:00:00Z", true, func(l string) int { return afterColumns(l, 4) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -798,8 +802,22 @@ func TestIntoLoghub(t *testing.T) {
 	}
 }
 
+// afterColumns is the index in l after its first n blank-separated columns.
+func afterColumns(l string, n int) int {
+	i := 0
+	for range n {
+		for i < len(l) && l[i] == ' ' {
+			i++
+		}
+		for i < len(l) && l[i] != ' ' {
+			i++
+		}
+	}
+	return i
+}
+
 func FuzzInto(f *testing.F) {
-	for _, file := range []string{"Android", "Apache", "HDFS", "OpenSSH", "Spark"} {
+	for _, file := range loghub.Datasets {
 		for _, l := range loghub.First(f, file, 10) {
 			f.Add([]byte(l))
 		}

@@ -26,7 +26,11 @@ func (p *parser) plain() bool {
 			return true
 		}
 	case isLetter(c):
-		if p.letterLead() {
+		if p.letterLead() || (c >= 'A' && c <= 'Z' && p.bgl()) {
+			return true
+		}
+	case c == '-':
+		if p.bgl() {
 			return true
 		}
 	}
@@ -85,6 +89,9 @@ func levelAt(h string, i int, col bool) (logpb.Level, int, bool) {
 // keeps those tokens.
 func (p *parser) afterTime(i int) bool {
 	h := p.head
+	if i+1 < len(h) && h[i] == ',' && h[i+1] == ' ' {
+		return p.cbs(i + 1) // Windows CBS: "2016-09-28 04:30:30, Info  CBS  msg"
+	}
 	if i < len(h) && h[i] != ' ' && h[i] != '\t' && h[i] != ']' {
 		return false // the "timestamp" runs on into other text
 	}
@@ -196,7 +203,9 @@ func (p *parser) digitLead() bool {
 			return p.afterTime(n)
 		}
 	case h[6] == ' ' && h[13] == ' ': // HDFS: 081109 203615 148 INFO dfs…
-		return p.hdfs()
+		if p.hdfs() {
+			return true
+		}
 	case h[2] == '/' && h[5] == '/' && h[8] == ' ': // Spark: 17/06/09 20:10:40 INFO …
 		var c civil
 		var ok1, ok2, ok3 bool
@@ -204,16 +213,16 @@ func (p *parser) digitLead() bool {
 		c.mo, ok2 = num(h, 3, 2)
 		c.d, ok3 = num(h, 6, 2)
 		if !ok1 || !ok2 || !ok3 || len(h) < 17 {
-			return false
+			break
 		}
 		c.y = year2(c.y)
 		n, ok := clock(h, 9, &c)
 		if !ok {
-			return false
+			break
 		}
 		t, ok := c.unixNano()
 		if !ok {
-			return false
+			break
 		}
 		p.e.TimeUnixNano = t
 		return p.afterTime(n)
@@ -223,20 +232,20 @@ func (p *parser) digitLead() bool {
 		c.mo, ok1 = num(h, 0, 2)
 		c.d, ok2 = num(h, 3, 2)
 		if !ok1 || !ok2 {
-			return false
+			break
 		}
 		n, ok := clock(h, 6, &c)
 		if !ok {
-			return false
+			break
 		}
 		t, ok := c.withInferredYear()
 		if !ok {
-			return false
+			break
 		}
 		p.e.TimeUnixNano = t
 		return p.afterTime(n)
 	}
-	return false
+	return p.hpc() // 134681 node-246 unix.hw state_change.unavailable 1077804742 1 …
 }
 
 // hdfs reads "yyMMdd HHmmss thread LEVEL component: msg".
@@ -509,6 +518,10 @@ func (p *parser) bracketed() bool {
 	if t, n, ok := ctime(h[1:]); ok && 1+n < len(h) && h[1+n] == ']' {
 		p.e.TimeUnixNano = t
 		return p.afterTime(1 + n)
+	}
+	if t, n, ok := monthDay(h, 1); ok && n < len(h) && h[n] == ']' {
+		p.e.TimeUnixNano = t
+		return p.proxifier(n+1) || p.afterTime(n)
 	}
 	if len(h) > 20 && isDigit(h[1]) {
 		if t, n, ok := iso(h[1:]); ok && 1+n < len(h) && h[1+n] == ']' {

@@ -117,7 +117,12 @@ func clock(s string, i int, c *civil) (int, bool) {
 	if !ok1 || !ok2 || !ok3 || s[i+2] != ':' || s[i+5] != ':' {
 		return i, false
 	}
-	i += 8
+	return fraction(s, i+8, c), true
+}
+
+// fraction parses an optional ".frac" or ",frac" at s[i:] into c.ns and
+// returns the index after it.
+func fraction(s string, i int, c *civil) int {
 	if i+1 < len(s) && (s[i] == '.' || s[i] == ',') && isDigit(s[i+1]) {
 		i++
 		c.ns = 0
@@ -132,7 +137,28 @@ func clock(s string, i int, c *civil) (int, bool) {
 			c.ns *= 10
 		}
 	}
-	return i, true
+	return i
+}
+
+// monthDay parses Proxifier's "MM.DD hh:mm:ss" at s[i:]. The year is
+// inferred; local time, read as UTC.
+func monthDay(s string, i int) (int64, int, bool) {
+	if i+14 > len(s) || s[i+2] != '.' || s[i+5] != ' ' {
+		return 0, 0, false
+	}
+	var c civil
+	var ok1, ok2 bool
+	c.mo, ok1 = num(s, i, 2)
+	c.d, ok2 = num(s, i+3, 2)
+	if !ok1 || !ok2 {
+		return 0, 0, false
+	}
+	j, ok := clock(s, i+6, &c)
+	if !ok {
+		return 0, 0, false
+	}
+	ns, ok := c.withInferredYear()
+	return ns, j, ok
 }
 
 // zone parses an optional zone at s[i:]: "Z", "+hh:mm", "+hhmm" or "+hh".

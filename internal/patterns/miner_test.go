@@ -30,7 +30,10 @@ func TestMineRealLines(t *testing.T) {
 		{"OpenSSH", 1, "sshd[<*>]: reverse mapping checking getaddrinfo for <*> failed - POSSIBLE BREAK-IN ATTEMPT!"},
 		{"Spark", 1, "<*> Registered signal handlers for [TERM, HUP, INT]"},
 		{"Android", 69, "DisplayPowerController: HBM brightnessIn <*>"},
-		{"Windows", 1, "<*> Info CBS Loaded Servicing Stack <*> with Core: <*>"},
+		{"BGL", 1, "instruction cache parity error corrected"},
+		{"HPC", 2, "Component State Change: Component <*> is in the unavailable state (HWID=<*>)"},
+		{"Proxifier", 1, "<*> open through proxy <*> HTTPS"},
+		{"Windows", 1, "Loaded Servicing Stack <*> with Core: <*>"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s:%d", tt.dataset, tt.line), func(t *testing.T) {
