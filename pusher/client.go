@@ -216,7 +216,7 @@ func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
 // plain TCP connection. The replay's write deadline is cleared, since a raw
 // write checks it first.
 func (s *Server) enableRaw(c *client) {
-	tc, ok := c.conn.(*net.TCPConn)
+	tc, ok := tcpConn(c.conn)
 	if !ok {
 		return
 	}

@@ -2,6 +2,7 @@ package pusher
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"runtime"
@@ -258,6 +259,46 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	for _, c := range []*wsClient{cs[0], cs[n-1]} {
 		if m := c.next(); m.Msg != "to all" {
 			t.Fatalf("got %+v, want the entry", m)
+		}
+	}
+}
+
+// wrapped is a connection wrapper that leaves the bytes alone, as
+// httpserve's connection counter does.
+type wrapped struct{ net.Conn }
+
+func (w wrapped) Unwrap() net.Conn { return w.Conn }
+
+// TestTCPConnThroughWrappers: netpoll and raw writes reach the socket
+// under a wrapper that leaves the bytes alone, and never a TLS one.
+func TestTCPConnThroughWrappers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tests := []struct {
+		name string
+		conn net.Conn
+		want bool
+	}{
+		{"plain", c, true},
+		{"one wrapper", wrapped{c}, true},
+		{"two wrappers", wrapped{wrapped{c}}, true},
+		{"tls", tls.Client(c, &tls.Config{InsecureSkipVerify: true}), false},                  //nolint:gosec // never handshakes
+		{"wrapped tls", wrapped{tls.Client(c, &tls.Config{InsecureSkipVerify: true})}, false}, //nolint:gosec // never handshakes
+	}
+	for _, tt := range tests {
+		if _, got := tcpConn(tt.conn); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+		if _, got := connFD(tt.conn); got != tt.want {
+			t.Errorf("%s: connFD got %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -50,7 +50,7 @@ func newPoller() (*poller, error) {
 // connFD returns the socket of a plain TCP connection. TLS and connections
 // with bytes already buffered are read in blocking mode instead.
 func connFD(c net.Conn) (int, bool) {
-	tc, ok := c.(*net.TCPConn)
+	tc, ok := tcpConn(c)
 	if !ok {
 		return 0, false
 	}
@@ -208,4 +208,25 @@ func (s *Server) closePolled(c *client) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+}
+
+// unwrapper is a connection that wraps another without changing its bytes
+// (httpserve's connection-counting wrapper). TLS connections do not
+// implement it: their socket carries ciphertext.
+type unwrapper interface{ Unwrap() net.Conn }
+
+// tcpConn finds the plain TCP socket under c, through wrappers that leave
+// the bytes alone, so that netpoll and raw writes apply to it.
+func tcpConn(c net.Conn) (*net.TCPConn, bool) {
+	for range 8 { // a chain of wrappers, never a cycle
+		if tc, ok := c.(*net.TCPConn); ok {
+			return tc, true
+		}
+		u, ok := c.(unwrapper)
+		if !ok {
+			return nil, false
+		}
+		c = u.Unwrap()
+	}
+	return nil, false
 }

@@ -314,7 +314,7 @@ func limitSendBuffer(conn net.Conn, n int) {
 	if tc, ok := conn.(*tls.Conn); ok {
 		conn = tc.NetConn()
 	}
-	if tc, ok := conn.(*net.TCPConn); ok {
+	if tc, ok := tcpConn(conn); ok {
 		_ = tc.SetWriteBuffer(n) // best effort: the limits still hold, later
 	}
 }

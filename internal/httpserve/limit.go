@@ -121,6 +121,11 @@ type limitedConn struct {
 	once sync.Once
 }
 
+// Unwrap is the accepted connection: the pusher reaches the socket through
+// it for netpoll and non-blocking writes, which a wrapper would otherwise
+// hide (one goroutine per websocket instead of none).
+func (c *limitedConn) Unwrap() net.Conn { return c.Conn }
+
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.l.release)

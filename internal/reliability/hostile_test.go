@@ -137,17 +137,18 @@ func TestReliabilityHostile(t *testing.T) {
 			want string // status line prefix
 		}{
 			{"garbage", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", "HTTP/1.1 400"},
-			{"no upgrade headers", "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 4"},
-			{"missing key", "GET /ws HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
-			{"short key", "GET /ws HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
-			{"wrong version", "GET /ws HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 8\r\n\r\n", "HTTP/1.1 4"},
-			{"POST", "POST /ws HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 4"},
-			{"HTTP/1.0", "GET /ws HTTP/1.0\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 505"},
-			{"bad filter", "GET /ws?re=%28 HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
-			{"bad cursor", "GET /ws?since=%00%ff HTTP/1.1\r\nHost: x\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
-			{"huge header", "GET /ws HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n", "HTTP/1.1 431"},
-			{"many headers", "GET /ws HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-A: b\r\n", 200_000) + "\r\n", "HTTP/1.1 431"},
-			{"huge URL", "GET /ws?q=" + strings.Repeat("a", 2<<20) + " HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 431"},
+			{"no upgrade headers", "GET /ws HTTP/1.1\r\nHost: localhost\r\n\r\n", "HTTP/1.1 4"},
+			{"missing key", "GET /ws HTTP/1.1\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
+			{"short key", "GET /ws HTTP/1.1\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
+			{"wrong version", "GET /ws HTTP/1.1\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 8\r\n\r\n", "HTTP/1.1 4"},
+			{"POST", "POST /ws HTTP/1.1\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 4"},
+			{"HTTP/1.0", "GET /ws HTTP/1.0\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 505"},
+			{"bad filter", "GET /ws?re=%28 HTTP/1.1\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
+			{"bad cursor", "GET /ws?since=%00%ff HTTP/1.1\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400"},
+			{"huge header", "GET /ws HTTP/1.1\r\nHost: localhost\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n", "HTTP/1.1 431"},
+			{"many headers", "GET /ws HTTP/1.1\r\nHost: localhost\r\n" + strings.Repeat("X-A: b\r\n", 200_000) + "\r\n", "HTTP/1.1 431"},
+			{"foreign Host (DNS rebinding)", "GET /ws HTTP/1.1\r\nHost: evil.example\r\nOrigin: http://evil.example\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 421"},
+			{"huge URL", "GET /ws?q=" + strings.Repeat("a", 2<<20) + " HTTP/1.1\r\nHost: localhost\r\n\r\n", "HTTP/1.1 431"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
