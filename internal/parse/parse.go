@@ -9,9 +9,9 @@ import (
 )
 
 // Into fills e's TimeUnixNano, Level, Message and Fields from line,
-// replacing what they held. It does not touch Raw, Source, Host, FileId,
-// Offset or the other collector fields; Service is set only by a JSON or
-// logfmt "service" key and only when e.Service is empty.
+// replacing what they held. It does not touch Raw, Source, FileId, Offset
+// or the other collector fields; Service and Host are set only by a JSON or
+// logfmt key naming them (see the package doc) and only when empty.
 //
 // line may be several physical lines joined with "\n" (a stack trace): the
 // format is recognised from the first line and the rest stays in Message.
