@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tailcast/tailcast/bench/internal/genline"
+	"github.com/tailcast/tailcast/internal/genline"
 )
 
 func main() {
