@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tailcast/tailcast/internal/genline"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -281,6 +282,39 @@ func BenchmarkDecode(b *testing.B) {
 		{"json", nil, []byte(`{"time":"2026-11-22T19:24:37.5Z","level":"error","msg":"payment failed","service":"billing","order":"A-17","amount":12.5}`)},
 		{"plain", nil, []byte("2026-11-22 19:00:00,000 INFO GET /api/v1/orders 200 12ms")},
 	}
+	tc := []*sarama.RecordHeader{
+		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
+		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
+		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
+	}
+	cases = append(cases,
+		struct {
+			name    string
+			headers []*sarama.RecordHeader
+			value   []byte
+		}{"tailcast-plain", tc, []byte("2026-01-02 15:04:05,004 ERROR [worker-21] org.acme.cache.RegionCache - order 8266743 accepted customer=c-46041 items=4 region=eu-west-2")},
+		struct {
+			name    string
+			headers []*sarama.RecordHeader
+			value   []byte
+		}{"tailcast-json", tc, []byte(`{"ts":"2026-01-02T15:04:05.003Z","level":"info","msg":"connection pool exhausted","route":"/static/app.js","status":500,"dur_ms":1839}`)})
+	g := genline.New(1)
+	var mix []*sarama.ConsumerMessage
+	var line []byte
+	for range 1000 {
+		line = g.Line(line[:0])
+		mix = append(mix, &sarama.ConsumerMessage{Topic: "logs", Headers: tc, Value: bytes.Clone(bytes.TrimSuffix(line, []byte("\n"))), Timestamp: recTS})
+	}
+	b.Run("tailcast-genlines-mix", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := Decode(mix[i%len(mix)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			msg := &sarama.ConsumerMessage{Topic: "logs", Headers: c.headers, Value: c.value, Timestamp: recTS}
