@@ -13,15 +13,20 @@ import (
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-// linesFile is what TestLinesByteForByte appends, and linesWant the
-// entries it must become: each entry's text as it is in the file, without
-// its terminator ("\n" or "\r\n"); a multiline entry keeps its inner line
-// ends as written; the 2 MiB line is cut at MaxLineBytes and marked.
-const linesMax = 512 << 10
-
-var (
-	big       = strings.Repeat("0123456789abcdef", (2<<20)/16)
-	linesFile = []string{
+// TestLinesByteForByte: lines with CRLF and LF endings, trailing blanks,
+// invalid UTF-8, a multiline Java trace and a 2 MiB line go through the
+// collector to a real broker; every record's value is the entry's text
+// byte for byte (kcat -f '%s\n' prints the entries back), the cut one is
+// marked, and the consumer parses every one.
+func TestLinesByteForByte(t *testing.T) {
+	// The file's lines, and the entries they must become: each entry's
+	// text as it is in the file, without its terminator ("\n" or "\r\n");
+	// a multiline entry keeps its inner line ends as written; the 2 MiB
+	// line is cut at MaxLineBytes and marked. (Inside the test: package
+	// variables would sit in every benchmark's heap.)
+	const linesMax = 512 << 10
+	big := strings.Repeat("0123456789abcdef", (2<<20)/16)
+	linesFile := []string{
 		"2026-01-02T15:04:05.000Z INFO crlf line\r\n",
 		"lf line with trailing spaces   \n",
 		"\tindented: joins the entry before it, as a continuation\n",
@@ -33,7 +38,7 @@ var (
 		big + "\n",
 		"after the big one\t \n",
 	}
-	linesWant = []struct {
+	linesWant := []struct {
 		text  string
 		cut   bool
 		level logpb.Level
@@ -45,14 +50,7 @@ var (
 		{big[:linesMax], true, logpb.Level_LEVEL_UNKNOWN},
 		{"after the big one\t ", false, logpb.Level_LEVEL_UNKNOWN},
 	}
-)
 
-// TestLinesByteForByte: lines with CRLF and LF endings, trailing blanks,
-// invalid UTF-8, a multiline Java trace and a 2 MiB line go through the
-// collector to a real broker; every record's value is the entry's text
-// byte for byte (kcat -f '%s\n' prints the entries back), the cut one is
-// marked, and the consumer parses every one.
-func TestLinesByteForByte(t *testing.T) {
 	kcat, err := exec.LookPath("kcat")
 	if err != nil {
 		t.Skip("kcat not installed")

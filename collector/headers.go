@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"slices"
 	"unicode/utf8"
 
 	"github.com/IBM/sarama"
@@ -24,14 +23,16 @@ var (
 // fileHeaders returns a file's headers, and the same followed by the cut
 // mark. labels are the input's, as sorted "label.K" headers.
 func fileHeaders(service, host, path string, labels []sarama.RecordHeader) (hdrs, cut []sarama.RecordHeader) {
-	hdrs = make([]sarama.RecordHeader, 0, 4+len(labels))
-	hdrs = append(hdrs,
+	cut = make([]sarama.RecordHeader, 0, 4+len(labels))
+	cut = append(cut,
 		sarama.RecordHeader{Key: hService, Value: []byte(service)},
 		sarama.RecordHeader{Key: hHost, Value: []byte(host)},
 		sarama.RecordHeader{Key: hPath, Value: []byte(path)})
-	hdrs = append(hdrs, labels...)
-	cut = append(slices.Clip(hdrs), hCut)
-	return slices.Clip(hdrs), cut
+	cut = append(cut, labels...)
+	cut = append(cut, hCut)
+	// One array for both lists; hdrs has no spare capacity, so nothing
+	// appended to it can overwrite the cut mark.
+	return cut[: len(cut)-1 : len(cut)-1], cut
 }
 
 // headersSize is what key and headers add to a record in Kafka's record
