@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tailcast/tailcast/internal/genline"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/parse"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -33,10 +35,19 @@ func benchRecords() int {
 // records/s and CPU µs per record; the CPU is the process's, so the
 // broker's serving of the fetches is counted too (an upper bound on the
 // consumer's own).
+//
+// Sub-benchmark "lines" is the line format; "v1-protobuf" the same lines
+// as the earlier collector wrote them (parsed there, a LogEntry per
+// record), for comparison: the parsing moved from the collector to here.
 func BenchmarkConsume(b *testing.B) {
+	b.Run("lines", func(b *testing.B) { benchConsume(b, false) })
+	b.Run("v1-protobuf", func(b *testing.B) { benchConsume(b, true) })
+}
+
+func benchConsume(b *testing.B, v1 bool) {
 	n := benchRecords()
 	br := kafkatest.Start(b, "logs", 1)
-	prepareTopic(b, br.Addr(), n)
+	prepareTopic(b, br.Addr(), n, v1)
 	c, err := New(Config{
 		Kafka: kafkaconf.Config{Brokers: []string{br.Addr()}}, Group: "bench-consume",
 		Sink: nopSink{}, FetchTimeout: 5 * time.Minute,
@@ -79,7 +90,7 @@ type nopSink struct{}
 func (nopSink) Begin(int32, int64)                    {}
 func (nopSink) Publish(int32, int64, *logpb.LogEntry) {}
 
-func prepareTopic(b *testing.B, addr string, n int) {
+func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 	sc, err := kafkaconf.Config{Brokers: []string{addr}}.Sarama()
 	if err != nil {
 		b.Fatal(err)
@@ -113,10 +124,24 @@ func prepareTopic(b *testing.B, addr string, n int) {
 	g := genline.New(1)
 	ts := time.Now()
 	var line []byte
+	v1Hdrs := []sarama.RecordHeader{{Key: []byte(logpb.HeaderContentType), Value: []byte(logpb.ContentTypeProtobuf)}}
+	var off int64
 	for range n {
 		line = g.Line(line[:0])
-		p.Input() <- &sarama.ProducerMessage{Topic: "logs", Key: key, Headers: hdrs, Timestamp: ts,
-			Value: sarama.ByteEncoder(bytes.Clone(bytes.TrimSuffix(line, []byte("\n"))))}
+		text := bytes.Clone(bytes.TrimSuffix(line, []byte("\n")))
+		m := &sarama.ProducerMessage{Topic: "logs", Key: key, Headers: hdrs, Timestamp: ts, Value: sarama.ByteEncoder(text)}
+		if v1 {
+			e := &logpb.LogEntry{ReadTimeUnixNano: ts.UnixNano(), Service: "checkout", Host: "web-17",
+				Source: "/var/log/checkout/checkout.log", FileId: "803:1a2b3c:0123456789abcdef", Offset: off}
+			parse.Into(e, text)
+			v, err := proto.Marshal(e)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Headers, m.Value = v1Hdrs, sarama.ByteEncoder(v)
+		}
+		off += int64(len(line))
+		p.Input() <- m
 	}
 	if err := <-done; err != nil {
 		b.Fatal(err)
