@@ -99,6 +99,37 @@ func flattened(k string) bool {
 	return false
 }
 
+// dotted holds the flattened keys the layouts write, so that naming a
+// member of a flattened object costs no allocation.
+var dotted = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"log.level", "log.logger", "log.origin", "log.original",
+		"service.name", "service.version", "service.environment", "service.node",
+		"error.type", "error.message", "error.stack_trace", "error.code",
+		"err.type", "err.message", "err.stack", "err.name", "err.code", "err.errno",
+		"host.name", "host.hostname", "host.ip",
+		"thrown.name", "thrown.message", "thrown.localizedMessage", "thrown.extendedStackTrace", "thrown.commonElementCount",
+		"exception.exception_class", "exception.exception_message", "exception.stacktrace",
+		"instant.epochSecond", "instant.nanoOfSecond",
+	} {
+		m[k] = k
+	}
+	return m
+}()
+
+// dottedKey is prefix + "." + key, without allocating for the known ones.
+func dottedKey(prefix, key string) string {
+	var buf [64]byte
+	if len(prefix)+1+len(key) <= len(buf) {
+		b := append(append(append(buf[:0], prefix...), '.'), key...)
+		if k, ok := dotted[string(b)]; ok {
+			return k
+		}
+	}
+	return prefix + "." + key
+}
+
 // roles remembers, per role, which collected field (index into p's fields)
 // fills it and the parsed time or level.
 type roles struct {
@@ -340,7 +371,7 @@ func (sc *scanner) object(p *parser, prefix string) bool {
 			return false
 		}
 		if prefix != "" {
-			key = prefix + "." + key
+			key = dottedKey(prefix, key)
 		}
 		if sc.s[sc.i] == '"' {
 			v, ok := sc.str()

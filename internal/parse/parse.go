@@ -22,8 +22,8 @@ func Into(e *logpb.LogEntry, line []byte) { into(e, line, false) }
 
 // IntoNoCopy is Into without the copy of line: when line is valid UTF-8,
 // Message and field values alias it and stay valid only while line is not
-// changed. The collector, which encodes each entry before it reads the next
-// line into the same buffer, saves an allocation per line with it.
+// changed. The consumer, whose record values nobody writes to once
+// fetched, saves an allocation per record with it.
 func IntoNoCopy(e *logpb.LogEntry, line []byte) { into(e, line, true) }
 
 func into(e *logpb.LogEntry, line []byte, alias bool) {
