@@ -78,7 +78,8 @@ func TestEntryLineField(t *testing.T) {
 		wantBytes bool
 	}{
 		{"raw, byte for byte", &logpb.LogEntry{Message: "done", Raw: []byte("INFO done \t ")}, "INFO done \t ", false},
-		{"no raw: the message", &logpb.LogEntry{Message: "done"}, "done", false},
+		{"no raw: no line, the client reads msg", &logpb.LogEntry{Message: "done"}, "", false},
+		{"line equal to msg: not repeated", &logpb.LogEntry{Message: "plain text", Raw: []byte("plain text")}, "", false},
 		{"not UTF-8: also line_bytes", &logpb.LogEntry{Message: "a\ufffd", Raw: []byte("a\xff")}, "a\ufffd", true},
 	}
 	for _, tt := range tests {

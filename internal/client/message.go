@@ -38,8 +38,8 @@ type Message struct {
 	Msg     string
 	// Line is the entry as written in its file (or as produced to Kafka),
 	// byte for byte: the server's line_bytes when it sent them (a line
-	// that is not UTF-8), else its line, else Msg (a server older than
-	// the line field).
+	// that is not UTF-8), else its line, else Msg (the server leaves line
+	// out when it equals msg, and servers older than line never send it).
 	Line      []byte
 	Fields    map[string]json.RawMessage
 	FieldKeys []string // keys of Fields in the order the server sent them
