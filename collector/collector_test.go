@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +17,6 @@ import (
 	"github.com/tailcast/tailcast/internal/kafkatest"
 	"github.com/tailcast/tailcast/internal/loghub"
 	"github.com/tailcast/tailcast/internal/wait"
-	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 func TestLinesReachTopicInOrder(t *testing.T) {
@@ -36,28 +36,26 @@ func TestLinesReachTopicInOrder(t *testing.T) {
 	if len(recs) != len(lines) {
 		t.Fatalf("got %d records, want %d", len(recs), len(lines))
 	}
-	start := int64(len("present before start: must be skipped\n"))
-	off := start
 	for i, rec := range recs {
 		e := rec.e
+		if got, want := string(rec.value), lines[i]; got != want {
+			t.Fatalf("record %d: got value %q, want the line %q", i, got, want)
+		}
 		if got, want := string(e.Raw), lines[i]; got != want {
 			t.Fatalf("record %d: got raw %q, want %q", i, got, want)
 		}
-		if e.Offset != off {
-			t.Fatalf("record %d: got offset %d, want %d", i, e.Offset, off)
-		}
-		off += int64(len(lines[i]) + 1)
 		if rec.partition != recs[0].partition {
 			t.Fatalf("record %d: got partition %d, want %d (one file, one partition)", i, rec.partition, recs[0].partition)
 		}
 		if got, want := rec.key, "testhost:"+path; got != want {
 			t.Fatalf("got key %q, want %q", got, want)
 		}
-		if rec.ctype != "application/x-protobuf" {
-			t.Fatalf("got content-type %q, want application/x-protobuf", rec.ctype)
+		wantHdrs := map[string]string{"service": "hdfs", "host": "testhost", "path": path, "label.env": "test", "label.team": "storage"}
+		if !maps.Equal(rec.headers, wantHdrs) {
+			t.Fatalf("record %d: got headers %v, want %v", i, rec.headers, wantHdrs)
 		}
-		if e.Host != "testhost" || e.Source != path || e.Service != "hdfs" || e.FileId == "" || e.ReadTimeUnixNano == 0 {
-			t.Fatalf("got host %q source %q service %q file id %q read time %d", e.Host, e.Source, e.Service, e.FileId, e.ReadTimeUnixNano)
+		if e.Host != "testhost" || e.Source != path || e.Service != "hdfs" || e.ReadTimeUnixNano == 0 || e.Truncated {
+			t.Fatalf("got host %q source %q service %q read time %d truncated %v", e.Host, e.Source, e.Service, e.ReadTimeUnixNano, e.Truncated)
 		}
 		if e.Message == "" {
 			t.Fatalf("record %d: empty message", i)
@@ -186,8 +184,8 @@ func TestTruncation(t *testing.T) {
 	if m := missing(numbered(recs), 0, 24); len(m) > 0 {
 		t.Fatalf("missing seq %v", m)
 	}
-	if recs[20].e.Offset != 0 {
-		t.Fatalf("first line after truncation: got offset %d, want 0", recs[20].e.Offset)
+	if got := string(recs[20].e.Raw); got != "after seq=20" {
+		t.Fatalf("first line after truncation: got %q, want %q (read from the start again)", got, "after seq=20")
 	}
 	// One file's records arrive in order, so a wrong re-read would land
 	// before a marker written now.
@@ -277,24 +275,20 @@ func TestLineShapes(t *testing.T) {
 	}
 }
 
-func TestRawOnlyWhenNeeded(t *testing.T) {
-	const (
-		plain   = "2026-01-02 15:04:05,000 WARN [main] disk almost full"
-		json    = `{"level":"error","msg":"boom","code":7}`
-		invalid = "bad \xff\xfe bytes"
-	)
+// TestValueIsTheLine: a record's value is the line as written, whatever
+// its shape; parsing it is the consumer's work. KeepRaw changes nothing.
+func TestValueIsTheLine(t *testing.T) {
 	tests := []struct {
 		name    string
 		keepRaw bool
 		line    string
-		wantRaw string
-		wantMsg string
+		wantMsg string // as the consumer parses it
 	}{
-		{"plain line", false, plain, "", "[main] disk almost full"},
-		{"json line", false, json, "", "boom"},
-		{"invalid utf-8", false, invalid, invalid, "bad \uFFFD bytes"},
-		{"plain line, keep raw", true, plain, plain, "[main] disk almost full"},
-		{"json line, keep raw", true, json, json, "boom"},
+		{"plain line", false, "2026-01-02 15:04:05,000 WARN [main] disk almost full", "[main] disk almost full"},
+		{"json line", false, `{"level":"error","msg":"boom","code":7}`, "boom"},
+		{"invalid utf-8", false, "bad \xff\xfe bytes", "bad \uFFFD bytes"},
+		{"trailing blanks", false, "INFO done \t ", "done"},
+		{"keep raw is a no-op", true, "2026-01-02 15:04:05,000 WARN [main] disk almost full", "[main] disk almost full"},
 	}
 	b := kafkatest.Start(t, "logs", 1)
 	r := readTopic(t, b.Addr(), "logs")
@@ -306,12 +300,12 @@ func TestRawOnlyWhenNeeded(t *testing.T) {
 			cfg.KeepRaw = tt.keepRaw
 			startWatching(t, cfg)
 			appendFile(t, path, tt.line+"\n")
-			e := r.waitN(t, i+1, 10*time.Second)[i].e
-			if string(e.Raw) != tt.wantRaw || e.Message != tt.wantMsg {
-				t.Errorf("got raw %q message %q, want raw %q message %q", e.Raw, e.Message, tt.wantRaw, tt.wantMsg)
+			rec := r.waitN(t, i+1, 10*time.Second)[i]
+			if string(rec.value) != tt.line || string(rec.e.Raw) != tt.line {
+				t.Errorf("got value %q raw %q, want the line %q", rec.value, rec.e.Raw, tt.line)
 			}
-			if e.Level == logpb.Level_LEVEL_UNKNOWN && tt.line != invalid {
-				t.Errorf("got level unknown, want the line's level parsed")
+			if rec.e.Message != tt.wantMsg {
+				t.Errorf("got message %q, want %q", rec.e.Message, tt.wantMsg)
 			}
 		})
 	}

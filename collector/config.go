@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -82,11 +83,11 @@ type Config struct {
 	// Compression is "none", "lz4", "zstd", "snappy" or "gzip". Default
 	// "lz4".
 	Compression string
-	// KeepRaw sends every line byte for byte in Raw. Default false: Raw
-	// carries only lines that are not valid UTF-8, which Message cannot hold
-	// exactly. A valid line is already in Message, Fields, Level and
-	// TimeUnixNano; repeating it made records about half as big again, and
-	// the producer is what bounds the collector's throughput.
+	// KeepRaw does nothing. Default false.
+	//
+	// Deprecated: every record's value is now the line byte for byte, so
+	// there is nothing left to keep; accepted so that old configurations
+	// still load.
 	KeepRaw bool
 	// CloseTimeout bounds how long Close waits for in-flight records to be
 	// acknowledged. Default 5s. Unacknowledged records are not checkpointed
@@ -124,7 +125,7 @@ type compiledInput struct {
 	root     string   // directory to walk for recursive patterns
 	segments []string // pattern split on "/", relative to root
 	start    *regexp.Regexp
-	pbFields []logpb.Field // Labels sorted by key, shared read-only by every entry
+	labels   []sarama.RecordHeader // Labels as "label.K" headers sorted by key, shared read-only
 }
 
 // WithDefaults returns c with every zero field set to the default New gives
@@ -217,7 +218,7 @@ func compileInput(in Input) (*compiledInput, error) {
 		ci.start = re
 	}
 	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {
-		ci.pbFields = append(ci.pbFields, logpb.Field{Key: validUTF8(k), Value: validUTF8(in.Labels[k])})
+		ci.labels = append(ci.labels, sarama.RecordHeader{Key: []byte(logpb.HeaderLabelPrefix + k), Value: []byte(in.Labels[k])})
 	}
 	return ci, nil
 }

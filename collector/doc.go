@@ -2,10 +2,14 @@
 //
 // A Collector discovers files from paths and globs (`**` included), rescans
 // them every RescanInterval, reads each file from a position, joins
-// multiline entries (internal/multiline), parses them (internal/parse) into
-// logpb.LogEntry and produces them with an idempotent sarama AsyncProducer
-// (acks=all), keyed host + ":" + path so one file's entries stay in order
-// within one partition.
+// multiline entries (internal/multiline), cuts over-long ones, and produces
+// each entry's text, byte for byte without its line terminator, as a
+// record's value with an idempotent sarama AsyncProducer (acks=all), keyed
+// host + ":" + path so one file's entries stay in order within one
+// partition. It does not parse: the consumer does. The service, host,
+// path, labels and cut mark travel in record headers built once per file
+// (headers.go, proto/logpb/headers.go); the read time is the record's
+// timestamp.
 //
 // Delivery is at least once. A file is identified by device and inode plus a
 // checksum of its first 1 KiB (of what it has, for a shorter file: the
@@ -32,10 +36,10 @@
 //
 // Record size: batches are capped at the topic's max.message.bytes (read at
 // Start; Kafka's default 1048588 when it cannot be read), so an
-// uncompressed batch is never refused whole. An entry too large for a record
-// first leaves out Raw (set for a valid line only with KeepRaw), so with the default limit a line of up to about 1 MiB travels
-// whole; only beyond that is the line cut to fit and marked Truncated.
-// Raise the topic's max.message.bytes to carry longer MaxLineBytes lines.
+// uncompressed batch is never refused whole. With the default limit a line
+// of up to about 1 MiB travels whole; beyond that it is cut to fit (not
+// inside a UTF-8 sequence) and marked with the cut header. Raise the
+// topic's max.message.bytes to carry longer MaxLineBytes lines.
 //
 // Outages: sarama retries about 7s itself; a record it then gives up on is
 // re-sent by the collector, never dropped, and the file's newer records wait

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/tailcast/tailcast/consumer"
 	"github.com/tailcast/tailcast/internal/broker"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/wait"
@@ -26,8 +26,9 @@ type record struct {
 	partition int32
 	offset    int64
 	key       string
-	ctype     string
-	e         *logpb.LogEntry
+	headers   map[string]string
+	value     []byte          // as on the topic
+	e         *logpb.LogEntry // decoded by consumer.Decode
 }
 
 // topicReader is an independent sarama consumer that reads every partition
@@ -64,18 +65,16 @@ func readTopic(t *testing.T, addr, topic string) *topicReader {
 		go func() {
 			defer wg.Done()
 			for m := range pc.Messages() {
-				var e logpb.LogEntry
-				if err := proto.Unmarshal(m.Value, &e); err != nil {
+				e, err := consumer.Decode(m)
+				if err != nil {
 					r.mu.Lock()
 					r.errs = append(r.errs, err)
 					r.mu.Unlock()
 					continue
 				}
-				rec := record{partition: m.Partition, offset: m.Offset, key: string(m.Key), e: &e}
+				rec := record{partition: m.Partition, offset: m.Offset, key: string(m.Key), value: m.Value, e: e, headers: map[string]string{}}
 				for _, h := range m.Headers {
-					if string(h.Key) == "content-type" {
-						rec.ctype = string(h.Value)
-					}
+					rec.headers[string(h.Key)] = string(h.Value)
 				}
 				r.mu.Lock()
 				r.recs = append(r.recs, rec)
@@ -126,12 +125,10 @@ func (r *topicReader) waitN(t *testing.T, n int, timeout time.Duration) []record
 	return r.wait(t, timeout, fmt.Sprintf("%d records", n), func(rs []record) bool { return len(rs) >= n })
 }
 
-// testConfig is a Config tuned for fast tests. It keeps Raw, so that tests
-// can compare every record with its line byte for byte.
+// testConfig is a Config tuned for fast tests.
 func testConfig(addr string, inputs ...Input) Config {
 	return Config{
 		Inputs:            inputs,
-		KeepRaw:           true,
 		Kafka:             kafkaconf.Config{Brokers: []string{addr}},
 		Host:              "testhost",
 		RescanInterval:    50 * time.Millisecond,

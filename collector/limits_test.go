@@ -1,78 +1,61 @@
 package collector
 
 import (
+	"maps"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/IBM/sarama"
 
 	"github.com/tailcast/tailcast/internal/kafkatest"
-	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-func TestFit(t *testing.T) {
-	long := strings.Repeat("é", 3000)   // 6000 bytes
-	medium := strings.Repeat("é", 1500) // 3000 bytes
-	bad := "\xff" + long                // invalid UTF-8: Raw must stay
+func TestCutRunes(t *testing.T) {
 	tests := []struct {
-		name      string
-		raw, msg  string
-		fields    int // parsed fields of 100 bytes each
-		max       int
-		wantOK    bool
-		wantTrunc bool
-		wantRaw   bool // Raw kept (whole or cut)
-		wantField bool
+		name, in string
+		n        int
+		want     string
 	}{
-		{"fits untouched", "short", "short", 1, 1000, true, false, true, true},
-		{"raw left out, line whole", medium, medium, 0, 4000, true, false, false, false},
-		{"message cut without splitting a rune", long, long, 0, 4000, true, true, false, false},
-		{"invalid UTF-8: raw and message cut", bad, strings.ToValidUTF8(bad, "\uFFFD"), 0, 4000, true, true, true, false},
-		{"fields dropped when they leave no room", long, long, 50, 4000, true, true, false, false},
-		{"labels alone too large", long, long, 0, 10, false, true, false, false},
+		{"short stays", "abc", 10, "abc"},
+		{"ascii cut", "abcdef", 4, "abcd"},
+		{"not inside a rune", "aé", 2, "a"},        // é is 2 bytes
+		{"rune ending at the cut", "aéb", 3, "aé"}, // cut after é
+		{"four-byte rune", "a\U0001F600b", 4, "a"}, // 😀 is 4 bytes
+		{"invalid UTF-8 cut where asked", "\x80\x80\x80\x80\x80", 3, "\x80\x80\x80"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &logpb.LogEntry{Host: "h", Source: "/var/log/app.log", Raw: []byte(tt.raw), Message: tt.msg}
-			for i := range tt.fields {
-				e.Fields = append(e.Fields, &logpb.Field{Key: "k" + strconv.Itoa(i), Value: strings.Repeat("v", 100)})
-			}
-			labels := []logpb.Field{{Key: "env", Value: "prod"}}
-			ok := fit(e, labels, tt.max)
-			if ok != tt.wantOK {
-				t.Fatalf("got ok %v, want %v", ok, tt.wantOK)
-			}
-			if !ok {
-				return
-			}
-			if n := entrySize(e, labels); n > tt.max {
-				t.Errorf("got %d bytes, want at most %d", n, tt.max)
-			}
-			if e.Truncated != tt.wantTrunc {
-				t.Errorf("got truncated %v, want %v", e.Truncated, tt.wantTrunc)
-			}
-			if got := len(e.Raw) > 0; got != tt.wantRaw {
-				t.Errorf("got raw of %d bytes, want it kept %v", len(e.Raw), tt.wantRaw)
-			}
-			if !strings.HasPrefix(tt.raw, string(e.Raw)) || !strings.HasPrefix(tt.msg, e.Message) || !utf8.ValidString(e.Message) {
-				t.Errorf("got raw %.20q message %.20q, want prefixes of the line, the message valid UTF-8", e.Raw, e.Message)
-			}
-			switch {
-			case !tt.wantTrunc && e.Message != tt.msg:
-				t.Errorf("got message of %d bytes, want the whole %d", len(e.Message), len(tt.msg))
-			case tt.wantTrunc && tt.wantRaw && (len(e.Raw) < tt.max/3 || len(e.Message) < tt.max/3):
-				t.Errorf("got raw %d bytes, message %d bytes, want about %d each", len(e.Raw), len(e.Message), tt.max/2)
-			case tt.wantTrunc && !tt.wantRaw && len(e.Message) < tt.max*2/3:
-				t.Errorf("got message of %d bytes, want nearly %d", len(e.Message), tt.max)
-			}
-			if got := len(e.Fields) > 0; got != tt.wantField {
-				t.Errorf("got fields kept %v, want %v", got, tt.wantField)
+			if got := string(cutRunes([]byte(tt.in), tt.n)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestFileHeaders(t *testing.T) {
+	labels := []sarama.RecordHeader{{Key: []byte("label.env"), Value: []byte("prod")}}
+	hdrs, cut := fileHeaders("api", "web-1", "/var/log/api.log", labels)
+	got := map[string]string{}
+	for _, h := range hdrs {
+		got[string(h.Key)] = string(h.Value)
+	}
+	want := map[string]string{"service": "api", "host": "web-1", "path": "/var/log/api.log", "label.env": "prod"}
+	if !maps.Equal(got, want) {
+		t.Errorf("got headers %v, want %v", got, want)
+	}
+	if len(cut) != len(hdrs)+1 || string(cut[len(hdrs)].Key) != "cut" || string(cut[len(hdrs)].Value) != "1" {
+		t.Errorf("got cut headers %v, want the headers then cut: 1", cut)
+	}
+	if cap(hdrs) != len(hdrs) {
+		t.Errorf("got headers with spare capacity %d: an append would write into the cut list", cap(hdrs)-len(hdrs))
+	}
+	// Key "k" (1+1), 5 headers (1), each: 1+len(key)+1+len(value).
+	wantSize := 2 + 1 + (1 + 7 + 1 + 3) + (1 + 4 + 1 + 5) + (1 + 4 + 1 + 16) + (1 + 9 + 1 + 4) + (1 + 3 + 1 + 1)
+	if n := headersSize(1, cut); n != wantSize {
+		t.Errorf("got size %d, want %d", n, wantSize)
 	}
 }
 
@@ -132,13 +115,12 @@ func TestLineCutToTopicLimit(t *testing.T) {
 		t.Errorf("record 0: got %q truncated %v, want %q whole", got, recs[0].e.Truncated, "before")
 	}
 	cut := recs[1].e
-	if !cut.Truncated || len(cut.Raw) != 0 || len(cut.Message) < limit*3/4 || len(cut.Message) > limit || !strings.HasPrefix(huge, cut.Message) {
-		t.Errorf("record 1: got truncated %v, raw of %d bytes, message of %d, want a marked prefix of %d to %d bytes in the message alone",
-			cut.Truncated, len(cut.Raw), len(cut.Message), limit*3/4, limit)
+	if !cut.Truncated || recs[1].headers["cut"] != "1" || len(cut.Raw) < limit*3/4 || len(cut.Raw) > limit || !strings.HasPrefix(huge, string(cut.Raw)) {
+		t.Errorf("record 1: got truncated %v (cut header %q), line of %d bytes, want a marked prefix of %d to %d bytes",
+			cut.Truncated, recs[1].headers["cut"], len(cut.Raw), limit*3/4, limit)
 	}
-	if whole := recs[2].e; whole.Truncated || len(whole.Raw) != 0 || whole.Message != large {
-		t.Errorf("record 2: got truncated %v, raw of %d bytes, message of %d, want the whole %d-byte line in the message",
-			whole.Truncated, len(whole.Raw), len(whole.Message), len(large))
+	if whole := recs[2].e; whole.Truncated || string(whole.Raw) != large {
+		t.Errorf("record 2: got truncated %v, line of %d bytes, want the whole %d-byte line", whole.Truncated, len(whole.Raw), len(large))
 	}
 	if got := string(recs[3].e.Raw); got != "after" || recs[3].e.Truncated {
 		t.Errorf("record 3: got %q truncated %v, want %q whole", got, recs[3].e.Truncated, "after")

@@ -89,7 +89,8 @@ func (t *tailFile) emit(ctx context.Context, line []byte, start, end int64, trun
 	if trunc {
 		st.truncated.Add(1)
 	}
-	line = bytes.TrimSuffix(line, []byte{'\r'})
+	// A CRLF line keeps its '\r' here: inside a multiline entry it is part
+	// of the text; send drops the last one, the entry's own terminator.
 	done, ok := t.joiner.Add(line, start, end)
 	if !ok {
 		t.pendTrunc = t.pendTrunc || trunc

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"strings"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,3 +73,8 @@ func newMetrics(c *counters, buffered func() int64, reg prometheus.Registerer) (
 	}
 	return m, nil
 }
+
+// validUTF8 replaces invalid bytes of s: prometheus label values and zap
+// fields must be UTF-8. Paths and the host are sanitised once, not per
+// record.
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

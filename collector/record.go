@@ -5,16 +5,12 @@ import (
 	"context"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/IBM/sarama"
 	"go.uber.org/zap"
 
 	"github.com/tailcast/tailcast/internal/multiline"
-	"github.com/tailcast/tailcast/internal/parse"
 )
-
-var protoHeaders = []sarama.RecordHeader{{Key: []byte("content-type"), Value: []byte("application/x-protobuf")}}
 
 // outMsg allocates a record and its metadata together. They are pooled:
 // sarama hands a record back on Successes once it is done with it.
@@ -24,7 +20,7 @@ type outMsg struct {
 	val  recordValue
 }
 
-// recordValue is a record's encoded entry as a sarama.Encoder. msg.Value
+// recordValue is a record's value (the line) as a sarama.Encoder. msg.Value
 // points at the one in its outMsg: a sarama.ByteEncoder would be boxed, an
 // allocation per record.
 type recordValue struct{ b []byte }
@@ -54,34 +50,33 @@ type msgMeta struct {
 }
 
 // send turns a joined entry into a record and queues it for the producer,
-// blocking while the un-acknowledged bytes are at their bound.
+// blocking while the un-acknowledged bytes are at their bound. The record's
+// value is the entry's text as it is in the file, without the line
+// terminator; the file's metadata is in its headers, built once per file.
 func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool {
 	if len(bytes.TrimSpace(e.Data)) == 0 {
 		return true // blank lines carry nothing; the next entry's End covers them
 	}
 	d := t.deps
-	// One LogEntry per file, refilled for each entry (every field is set
-	// here or by parse), so that its Fields are reused: the record keeps
-	// only the encoded bytes. Its strings alias e.Data, which the joiner
-	// keeps intact until the next line; the entry is encoded before that.
-	le := &t.le
-	le.ReadTimeUnixNano = t.readTime
-	le.Service, le.Host, le.Source, le.FileId = t.service, d.opts.host, t.source, t.id
-	le.Offset, le.Raw, le.Truncated = e.Start, e.Data, trunc
-	parse.IntoNoCopy(le, e.Data)
-	if !d.opts.keepRaw && utf8.Valid(e.Data) {
-		le.Raw = nil
+	line := e.Data
+	if n := len(line); n > 0 && line[n-1] == '\r' { // CRLF: the joiner keeps inner ones
+		line = line[:n-1]
 	}
-	if maxValue := d.maxRecord - t.rkey.Length(); !fit(le, t.in.pbFields, maxValue) {
-		d.log.Error("entry cannot be made small enough for kafka", zap.String("path", t.path), zap.Int("max_bytes", maxValue))
-		return true
+	if maxValue := d.maxRecord - t.overhead; len(line) > maxValue {
+		if maxValue <= 0 {
+			d.log.Error("entry cannot be made small enough for kafka", zap.String("path", t.path), zap.Int("max_bytes", d.maxRecord))
+			return true
+		}
+		line = cutRunes(line, maxValue)
+		if !trunc {
+			d.stats.truncated.Add(1)
+		}
+		trunc = true
 	}
-	if le.Truncated && !trunc {
-		d.stats.truncated.Add(1)
-	}
-	n := entrySize(le, t.in.pbFields)
-	val := appendEntry(t.slab.Alloc(n), le, t.in.pbFields)
-	size := int64(n + 64)
+	// The joiner reuses e.Data once the next line comes; sarama reads the
+	// value later, so it is copied into the file's slab.
+	val := append(t.slab.Alloc(len(line)), line...)
+	size := int64(len(val) + t.overhead + 64)
 	if !d.budget.tryAcquire(size) {
 		// Waiting with records in hand could wait for their own
 		// acknowledgement.
@@ -94,8 +89,12 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	om.meta = msgMeta{om: om, win: &t.win, retry: &t.retry, gen: gen, seq: seq, size: size}
 	msg := &om.msg
 	om.val.b = val
-	msg.Topic, msg.Key, msg.Value, msg.Headers = d.opts.topic, t.rkey, &om.val, protoHeaders
-	// sarama would read the clock for every record without it.
+	msg.Topic, msg.Key, msg.Value, msg.Headers = d.opts.topic, t.rkey, &om.val, t.hdrs
+	if trunc {
+		msg.Headers = t.cutHdrs
+	}
+	// The read time is the record's timestamp. sarama would read the clock
+	// for every record without it.
 	msg.Timestamp = time.Unix(0, t.readTime)
 	msg.Metadata = &om.meta
 	t.out = append(t.out, msg)

@@ -38,7 +38,6 @@ import (
 
 	"github.com/tailcast/tailcast/internal/multiline"
 	"github.com/tailcast/tailcast/internal/slab"
-	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 // tailDeps are what every tailer is given, as promtail's tailer is given
@@ -60,7 +59,6 @@ type tailDeps struct {
 // tailOptions are the settings of Config a tailer reads.
 type tailOptions struct {
 	host, topic    string
-	keepRaw        bool
 	maxLineBytes   int
 	multilineWait  time.Duration
 	flushTimeout   time.Duration
@@ -70,7 +68,7 @@ type tailOptions struct {
 
 func newTailOptions(cfg *Config) tailOptions {
 	return tailOptions{
-		host: cfg.Host, topic: cfg.Topic, keepRaw: cfg.KeepRaw, maxLineBytes: cfg.MaxLineBytes,
+		host: cfg.Host, topic: cfg.Topic, maxLineBytes: cfg.MaxLineBytes,
 		multilineWait: cfg.MultilineWait, flushTimeout: cfg.FlushTimeout,
 		rescanInterval: cfg.RescanInterval, pollInterval: cfg.PollInterval,
 	}
@@ -79,19 +77,22 @@ func newTailOptions(cfg *Config) tailOptions {
 // tailFile is one open file: its reader state, owned by its goroutine
 // (run), its acknowledgement window and its fingerprint (guarded by mu).
 type tailFile struct {
-	deps    *tailDeps
-	in      *compiledInput
-	key     fileKey
-	id      string
-	path    string
-	service string // valid UTF-8, as appendEntry requires
-	source  string // path, valid UTF-8
-	rkey    sarama.Encoder
-	f       *os.File
-	notify  chan struct{}
-	gone    atomic.Bool // no pattern matches the file any more
-	exited  chan struct{}
-	lag     prometheus.Gauge
+	deps   *tailDeps
+	in     *compiledInput
+	key    fileKey
+	id     string
+	path   string
+	source string // path, valid UTF-8: the lag metric's label
+	rkey   sarama.Encoder
+	// hdrs are every record's headers, cutHdrs those of a cut one; built
+	// once (fileHeaders). overhead is what the key and hdrs add to a record.
+	hdrs, cutHdrs []sarama.RecordHeader
+	overhead      int
+	f             *os.File
+	notify        chan struct{}
+	gone          atomic.Bool // no pattern matches the file any more
+	exited        chan struct{}
+	lag           prometheus.Gauge
 	// win and retry are in the tailFile, not beside it: a record's
 	// metadata points at them, and a thousand files cost no extra
 	// allocations.
@@ -107,9 +108,8 @@ type tailFile struct {
 	carry      []byte
 	carryStart int64
 	carryTrunc bool
-	pendTrunc  bool  // a line of the joiner's pending entry was cut
-	readTime   int64 // when the current chunk was read, Unix nanoseconds
-	le         logpb.LogEntry
+	pendTrunc  bool                      // a line of the joiner's pending entry was cut
+	readTime   int64                     // when the current chunk was read, Unix nanoseconds
 	slab       slab.Slab                 // record values; released when caught up
 	out        []*sarama.ProducerMessage // records made but not yet handed to the producer; see handOff
 	st         syscall.Stat_t            // size's fstat result
@@ -131,7 +131,7 @@ type tailFile struct {
 func newTailFile(d *tailDeps, in *compiledInput, k fileKey, path string, f *os.File, prefix []byte, fpSum uint64,
 	s start, saved position, lag prometheus.Gauge) *tailFile {
 	t := &tailFile{
-		deps: d, in: in, key: k, path: path, service: validUTF8(in.serviceFor(path)), source: validUTF8(path),
+		deps: d, in: in, key: k, path: path, source: validUTF8(path),
 		rkey:   sarama.ByteEncoder(d.opts.host + ":" + path), // no per-record []byte conversion
 		f:      f,
 		notify: make(chan struct{}, 1),
@@ -140,6 +140,8 @@ func newTailFile(d *tailDeps, in *compiledInput, k fileKey, path string, f *os.F
 		off:    s.offset, copying: s.copying,
 		fpLen: len(prefix), fpSum: fpSum, prefix: prefix,
 	}
+	t.hdrs, t.cutHdrs = fileHeaders(in.serviceFor(path), d.opts.host, path, in.labels)
+	t.overhead = headersSize(t.rkey.Length(), t.cutHdrs)
 	t.id = fmt.Sprintf("%x:%x:%016x", k.Dev, k.Ino, fpSum)
 	if s.resume {
 		t.id = saved.ID

@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"google.golang.org/protobuf/proto"
-
-	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 func TestMatchSegments(t *testing.T) {
@@ -95,34 +92,40 @@ func TestBudgetBlocksUntilRelease(t *testing.T) {
 }
 
 func TestShrink(t *testing.T) {
+	hdrs, cut := fileHeaders("api", "h", "/p", nil)
 	tests := []struct {
-		name             string
-		raw, msg         string
-		wantRaw, wantMsg string
-		ok               bool
+		name    string
+		value   string
+		headers []sarama.RecordHeader
+		want    string
+		ok      bool
 	}{
-		{"ascii", "abcdefgh", "abcdefgh", "abcd", "abcd", true},
-		{"no rune split", "ééééé", "ééééé", "ééééé"[:5], "éé", true},
-		{"message only", "", "abcdefgh", "", "abcd", true},
-		{"too small", "a", "a", "a", "a", false},
+		{"ascii", "abcdefgh", hdrs, "abcd", true},
+		{"no rune split", "ééééé", hdrs, "éé", true},
+		{"already cut", "abcdefgh", cut, "abcd", true},
+		{"too small", "a", hdrs, "a", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			val, err := proto.Marshal(&logpb.LogEntry{Raw: []byte(tt.raw), Message: tt.msg})
-			if err != nil {
-				t.Fatal(err)
-			}
-			msg := &sarama.ProducerMessage{Value: sarama.ByteEncoder(val)}
+			msg := &sarama.ProducerMessage{Value: sarama.ByteEncoder(tt.value), Headers: tt.headers}
 			if got := shrink(msg); got != tt.ok {
 				t.Fatalf("got ok %v, want %v", got, tt.ok)
 			}
 			b, _ := msg.Value.Encode()
-			var e logpb.LogEntry
-			if err := proto.Unmarshal(b, &e); err != nil {
-				t.Fatal(err)
+			if string(b) != tt.want {
+				t.Errorf("got value %q, want %q", b, tt.want)
 			}
-			if string(e.Raw) != tt.wantRaw || e.Message != tt.wantMsg || e.Truncated != tt.ok {
-				t.Fatalf("got raw %q message %q truncated %v, want %q %q %v", e.Raw, e.Message, e.Truncated, tt.wantRaw, tt.wantMsg, tt.ok)
+			cuts := 0
+			for _, h := range msg.Headers {
+				if string(h.Key) == "cut" {
+					cuts++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tt.ok || len(tt.headers) == len(cut)]; cuts != want {
+				t.Errorf("got %d cut headers, want %d", cuts, want)
+			}
+			if len(hdrs) != 3 || len(cut) != 4 {
+				t.Errorf("shrink changed the file's header lists: got %d and %d headers, want 3 and 4", len(hdrs), len(cut))
 			}
 		})
 	}

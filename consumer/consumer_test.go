@@ -363,8 +363,12 @@ func TestConsumeGarbage(t *testing.T) {
 	if !proto.Equal(got[4].e, good) {
 		t.Errorf("record after garbage: got %v, want %v", got[4].e, good)
 	}
-	if n := value(t, c.m.decodeErrors); n != 4 {
-		t.Errorf("decode errors: got %v, want 4", n)
+	if raw := string(got[1].e.Raw); raw != "caf\xe9 \xff au lait" {
+		t.Errorf("text with stray invalid bytes: got raw %q, want the value as it is", raw)
+	}
+	// Binary, huge, bad protobuf; text with a stray invalid byte is a line.
+	if n := value(t, c.m.decodeErrors); n != 3 {
+		t.Errorf("decode errors: got %v, want 3", n)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/IBM/sarama"
 	"google.golang.org/protobuf/proto"
@@ -15,14 +17,14 @@ import (
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-// MaxValueBytes bounds the text kept from one foreign record. Longer values
-// are cut, marked Truncated and reported as ErrTooLarge, so one oversized
+// MaxValueBytes bounds the text kept from one record. Longer values are
+// cut, marked Truncated and reported as ErrTooLarge, so one oversized
 // record cannot blow up every viewer's history.
 const MaxValueBytes = 1 << 20
 
-// ContentTypeProtobuf is the content-type header value of records the
-// collector produces.
-const ContentTypeProtobuf = "application/x-protobuf"
+// ContentTypeProtobuf is the content-type header value of records written
+// by collectors before the value became the line.
+const ContentTypeProtobuf = logpb.ContentTypeProtobuf
 
 // maxKeyService bounds a record key used as a service name: longer keys are
 // identifiers of something else, not a service.
@@ -32,59 +34,165 @@ const maxKeyService = 128
 // when err is non-nil the entry holds the record as raw text (Message valid
 // UTF-8) and err says why, for the caller to count.
 //
-// Protobuf records (header content-type: application/x-protobuf) are
-// unmarshalled. Any other record is a foreign line, parsed with parse.Into;
-// Service comes from the line, else a "service" header, else a printable
-// record key, else "kafka"; Host from a "host" header; Source is
-// "kafka:" + topic.
+// A record's value is a log line (or a multiline entry), whoever produced
+// it: tailcast's collector or another service writing to the topic
+// directly. Every one is parsed the same way, with parse.Into, into time,
+// level, message and fields; Raw is the value without a trailing line
+// terminator, byte for byte. The headers the collector writes (the
+// logpb.Header* names) add what the line does not say: Service ("service"),
+// Host ("host"), Source ("path"; else "kafka:" + topic), Truncated ("cut")
+// and labels ("label.K", appended to Fields). Service comes from the
+// header, else from the line, else from a printable record key, else it is
+// "kafka". TimeUnixNano is the line's own time, else the record timestamp,
+// which is also ReadTimeUnixNano.
+//
+// Records of the earlier format (header content-type:
+// application/x-protobuf, a serialized LogEntry) are unmarshalled as they
+// are; when they carried no Raw, Raw is set to Message, the best text they
+// kept.
+//
+// Strings of the entry may alias msg.Value and msg.Headers, which the
+// caller must not modify afterwards.
 func Decode(msg *sarama.ConsumerMessage) (*logpb.LogEntry, error) {
 	recTime := recordTime(msg)
 	if len(msg.Value) == 0 {
 		e := rawEntry(msg, recTime)
 		return e, fmt.Errorf("decode %s: %w", where(msg), ErrEmptyRecord)
 	}
-	if isProtobuf(msg) {
-		e := &logpb.LogEntry{}
-		if err := proto.Unmarshal(msg.Value, e); err != nil {
-			return rawEntry(msg, recTime), fmt.Errorf("decode %s: %w: %v", where(msg), ErrBadProtobuf, err)
-		}
-		if e.ReadTimeUnixNano == 0 {
-			e.ReadTimeUnixNano = recTime
-		}
-		return e, nil
+	var h headers
+	h.read(msg.Headers)
+	if h.protobuf {
+		return decodeProtobuf(msg, recTime)
 	}
-	if err := checkText(msg.Value); err != nil {
-		return rawEntry(msg, recTime), fmt.Errorf("decode %s: %w", where(msg), err)
+	v := trimEOL(msg.Value)
+	if isBinary(v) {
+		return rawEntry(msg, recTime), fmt.Errorf("decode %s: %w", where(msg), ErrBinary)
 	}
-
+	var err error
+	trunc := h.cut
+	if len(v) > MaxValueBytes {
+		kept := cutUTF8(v, MaxValueBytes)
+		err = fmt.Errorf("decode %s: %w: %d bytes, kept %d", where(msg), ErrTooLarge, len(v), len(kept))
+		v, trunc = kept, true
+	}
 	e := &logpb.LogEntry{
 		ReadTimeUnixNano: recTime,
-		Host:             text(header(msg, "host")),
-		Source:           "kafka:" + text(msg.Topic),
-		Raw:              msg.Value,
+		Service:          text(h.service),
+		Host:             text(h.host),
+		Raw:              v,
+		Truncated:        trunc,
 	}
-	parse.Into(e, trimEOL(msg.Value))
-	if !utf8.ValidString(e.Message) { // parse promises this; viewers depend on it
-		e.Message = strings.ToValidUTF8(e.Message, "\uFFFD")
+	if h.path != nil {
+		e.Source = text(h.path)
+	} else {
+		e.Source = topicSource(msg.Topic)
 	}
+	// The value is the record's own and nobody writes to it: the parsed
+	// strings may alias it, which saves copying every line.
+	parse.IntoNoCopy(e, v)
 	if e.TimeUnixNano == 0 {
 		e.TimeUnixNano = recTime
 	}
 	if e.Service == "" {
-		e.Service = serviceOf(msg, e.Fields)
+		e.Service = keyService(msg)
+	}
+	if h.labels > 0 {
+		addLabels(e, msg.Headers, h.labels)
+	}
+	return e, err
+}
+
+// headers is what Decode reads from a record's headers, in one pass.
+type headers struct {
+	service, host, path []byte // nil: absent
+	cut, protobuf       bool
+	labels              int
+}
+
+func (h *headers) read(hs []*sarama.RecordHeader) {
+	for _, x := range hs {
+		if x == nil {
+			continue
+		}
+		switch k := x.Key; {
+		case string(k) == logpb.HeaderService:
+			h.service = nonNil(x.Value)
+		case string(k) == logpb.HeaderHost:
+			h.host = nonNil(x.Value)
+		case string(k) == logpb.HeaderPath:
+			h.path = nonNil(x.Value)
+		case string(k) == logpb.HeaderCut:
+			h.cut = true
+		case bytes.HasPrefix(k, []byte(logpb.HeaderLabelPrefix)):
+			h.labels++
+		case len(k) == len(logpb.HeaderContentType) && strings.EqualFold(string(k), logpb.HeaderContentType):
+			h.protobuf = isProtobuf(x.Value)
+		case h.service == nil && strings.EqualFold(string(k), logpb.HeaderService):
+			h.service = nonNil(x.Value) // other producers' spelling
+		case h.host == nil && strings.EqualFold(string(k), logpb.HeaderHost):
+			h.host = nonNil(x.Value)
+		}
+	}
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// addLabels appends the label headers to e.Fields, after the line's own.
+func addLabels(e *logpb.LogEntry, hs []*sarama.RecordHeader, n int) {
+	slab := make([]logpb.Field, 0, n)
+	for _, x := range hs {
+		if x != nil && bytes.HasPrefix(x.Key, []byte(logpb.HeaderLabelPrefix)) {
+			slab = append(slab, logpb.Field{Key: text(x.Key[len(logpb.HeaderLabelPrefix):]), Value: text(x.Value)})
+		}
+	}
+	fs := e.Fields
+	if cap(fs)-len(fs) < len(slab) {
+		fs = append(make([]*logpb.Field, 0, len(fs)+len(slab)), fs...)
+	}
+	for i := range slab {
+		fs = append(fs, &slab[i])
+	}
+	e.Fields = fs
+}
+
+func decodeProtobuf(msg *sarama.ConsumerMessage, recTime int64) (*logpb.LogEntry, error) {
+	e := &logpb.LogEntry{}
+	if err := proto.Unmarshal(msg.Value, e); err != nil {
+		return rawEntry(msg, recTime), fmt.Errorf("decode %s: %w: %v", where(msg), ErrBadProtobuf, err)
+	}
+	if e.ReadTimeUnixNano == 0 {
+		e.ReadTimeUnixNano = recTime
+	}
+	if len(e.Raw) == 0 {
+		e.Raw = []byte(e.Message)
 	}
 	return e, nil
 }
 
-// checkText reports why a foreign value cannot be parsed as a log line.
-func checkText(v []byte) error {
-	if len(v) > MaxValueBytes {
-		return fmt.Errorf("%w: %d bytes, kept %d", ErrTooLarge, len(v), len(cutUTF8(v, MaxValueBytes)))
+// isBinary reports a value that is not a log line: one with a NUL byte, or
+// one where more than half the bytes are not UTF-8. A line with a stray
+// invalid byte is still a line, shown with U+FFFD and kept as it is in Raw.
+func isBinary(v []byte) bool {
+	if bytes.IndexByte(v, 0) >= 0 {
+		return true
 	}
-	if !utf8.Valid(v) || bytes.IndexByte(v, 0) >= 0 {
-		return ErrBinary
+	if utf8.Valid(v) {
+		return false
 	}
-	return nil
+	bad := 0
+	for i := 0; i < len(v); {
+		r, n := utf8.DecodeRune(v[i:])
+		if r == utf8.RuneError && n == 1 {
+			bad++
+		}
+		i += n
+	}
+	return bad*2 > len(v)
 }
 
 // rawEntry is the record as unparsed text, with the source fields a foreign
@@ -94,9 +202,12 @@ func rawEntry(msg *sarama.ConsumerMessage, recTime int64) *logpb.LogEntry {
 	e := &logpb.LogEntry{
 		TimeUnixNano:     recTime,
 		ReadTimeUnixNano: recTime,
-		Service:          serviceOf(msg, nil),
-		Host:             text(header(msg, "host")),
-		Source:           "kafka:" + text(msg.Topic),
+		Service:          keyService(msg),
+		Host:             text([]byte(header(msg, logpb.HeaderHost))),
+		Source:           topicSource(msg.Topic),
+	}
+	if s := header(msg, logpb.HeaderService); s != "" {
+		e.Service = text([]byte(s))
 	}
 	if len(v) > MaxValueBytes {
 		v = cutUTF8(v, MaxValueBytes)
@@ -107,24 +218,30 @@ func rawEntry(msg *sarama.ConsumerMessage, recTime int64) *logpb.LogEntry {
 	return e
 }
 
-// serviceOf picks the service of a foreign record whose line named none.
-func serviceOf(msg *sarama.ConsumerMessage, fields []*logpb.Field) string {
-	for _, f := range fields {
-		if f.Key == "service" && !f.Json && f.Value != "" {
-			return f.Value
-		}
-	}
-	if s := header(msg, "service"); s != "" {
-		return text(s)
-	}
+// keyService is the service of a record that names none in a header or its
+// line: its key when printable, else "kafka".
+func keyService(msg *sarama.ConsumerMessage) string {
 	if printable(msg.Key) {
 		return string(msg.Key)
 	}
 	return "kafka"
 }
 
-func isProtobuf(msg *sarama.ConsumerMessage) bool {
-	ct := header(msg, "content-type")
+// lastSource caches "kafka:" + topic: one topic is the rule, and building
+// the string per record would cost an allocation each.
+var lastSource atomic.Pointer[[2]string]
+
+func topicSource(topic string) string {
+	if p := lastSource.Load(); p != nil && p[0] == topic {
+		return p[1]
+	}
+	s := "kafka:" + text([]byte(topic))
+	lastSource.Store(&[2]string{topic, s})
+	return s
+}
+
+func isProtobuf(v []byte) bool {
+	ct := string(v)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
@@ -162,12 +279,29 @@ func printable(b []byte) bool {
 	return true
 }
 
-// text makes s safe for a protobuf string field.
-func text(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+// text makes b a string safe for a protobuf string field. Valid UTF-8 is
+// not copied: the string aliases b, which belongs to a consumed record
+// nobody modifies.
+func text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if utf8.Valid(b) {
+		return unsafe.String(&b[0], len(b))
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
 
+// trimEOL removes one line terminator ("\n" or "\r\n"): it is not part of
+// the line.
 func trimEOL(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return bytes.TrimSuffix(b, []byte("\r"))
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 // cutUTF8 returns at most n bytes of b without splitting a UTF-8 sequence.

@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tailcast/tailcast/internal/genline"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -45,8 +46,8 @@ func TestDecodeProtobuf(t *testing.T) {
 	}{
 		{"all fields", pbHeader(), full, full},
 		{"header case and parameters", []*sarama.RecordHeader{{Key: []byte("Content-Type"), Value: []byte("Application/X-Protobuf; v=1")}}, full, full},
-		{"read time filled from record", pbHeader(), noReadTime,
-			&logpb.LogEntry{Service: "api", Message: "hello", ReadTimeUnixNano: recTS.UnixNano()}},
+		{"read time filled from record, raw from message", pbHeader(), noReadTime,
+			&logpb.LogEntry{Service: "api", Message: "hello", Raw: []byte("hello"), ReadTimeUnixNano: recTS.UnixNano()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,17 +82,30 @@ func TestDecodeForeign(t *testing.T) {
 		wantLevel   logpb.Level
 		wantMsg     string // substring
 		wantTime    int64  // 0: the record timestamp
+		wantRaw     string // "": value
+		wantSource  string // "": kafka:logs
+		wantTrunc   bool
+		wantFields  string // fields as k=v joined by spaces, when not ""
 	}{
 		{name: "plain text", value: "something happened", wantService: "kafka", wantLevel: logpb.Level_LEVEL_UNKNOWN, wantMsg: "something happened"},
-		{name: "plain text trailing newline", value: "line with eol\r\n", wantService: "kafka", wantMsg: "line with eol"},
+		{name: "plain text trailing newline", value: "line with eol  \r\n", wantService: "kafka", wantMsg: "line with eol", wantRaw: "line with eol  "},
 		{name: "json level msg service time", value: `{"time":"2026-11-22T19:24:37.123456789Z","level":"error","msg":"payment failed","service":"billing","order":"A-17"}`,
 			wantService: "billing", wantLevel: logpb.Level_LEVEL_ERROR, wantMsg: "payment failed", wantTime: eventTS},
 		{name: "json message ts", value: `{"ts":"2026-11-22T19:24:37.123456789Z","level":"WARN","message":"disk almost full"}`,
 			wantService: "kafka", wantLevel: logpb.Level_LEVEL_WARN, wantMsg: "disk almost full", wantTime: eventTS},
 		{name: "json @timestamp", value: `{"@timestamp":"2026-11-22T19:24:37.123456789Z","level":"info","message":"started"}`,
 			wantService: "kafka", wantLevel: logpb.Level_LEVEL_INFO, wantMsg: "started", wantTime: eventTS},
-		{name: "json service beats header and key", key: "orders", headers: h("service", "hdr"), value: `{"level":"debug","msg":"x","service":"json-svc"}`,
+		{name: "service header beats json service and key", key: "orders", headers: h("service", "hdr"), value: `{"level":"debug","msg":"x","service":"json-svc"}`,
+			wantService: "hdr", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x", wantFields: "service=json-svc"},
+		{name: "json service beats key", key: "orders", value: `{"level":"debug","msg":"x","service":"json-svc"}`,
 			wantService: "json-svc", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x"},
+		{name: "tailcast's headers", key: "web-1:/var/log/api.log",
+			headers:     h("service", "api", "host", "web-1", "path", "/var/log/api.log", "label.env", "prod", "label.team", "pay", "cut", "1"),
+			value:       "2026-11-22T19:24:37.123456789Z WARN  [main] c.e.Api - slow \xff  ",
+			wantService: "api", wantHost: "web-1", wantSource: "/var/log/api.log", wantTrunc: true, wantLevel: logpb.Level_LEVEL_WARN,
+			wantMsg: "[main] c.e.Api - slow \uFFFD", wantTime: eventTS, wantFields: "env=prod team=pay"},
+		{name: "labels after the line's fields", headers: h("label.env", "prod"), value: `level=info msg=hi user=7`,
+			wantService: "kafka", wantLevel: logpb.Level_LEVEL_INFO, wantMsg: "hi", wantFields: "user=7 env=prod"},
 		{name: "service and host headers", key: "orders", headers: h("Service", "checkout", "host", "web-3"), value: "INFO ready",
 			wantService: "checkout", wantHost: "web-3", wantMsg: "ready"},
 		{name: "printable key as service", key: "orders", value: "hello", wantService: "orders", wantMsg: "hello"},
@@ -114,8 +128,24 @@ func TestDecodeForeign(t *testing.T) {
 			if got.Host != tt.wantHost {
 				t.Errorf("host: got %q, want %q", got.Host, tt.wantHost)
 			}
-			if got.Source != "kafka:logs" {
-				t.Errorf("source: got %q, want %q", got.Source, "kafka:logs")
+			wantSource := tt.wantSource
+			if wantSource == "" {
+				wantSource = "kafka:logs"
+			}
+			if got.Source != wantSource {
+				t.Errorf("source: got %q, want %q", got.Source, wantSource)
+			}
+			if got.Truncated != tt.wantTrunc {
+				t.Errorf("truncated: got %v, want %v", got.Truncated, tt.wantTrunc)
+			}
+			if tt.wantFields != "" {
+				var fs []string
+				for _, f := range got.Fields {
+					fs = append(fs, f.Key+"="+f.Value)
+				}
+				if g := strings.Join(fs, " "); g != tt.wantFields {
+					t.Errorf("fields: got %q, want %q", g, tt.wantFields)
+				}
 			}
 			if tt.wantLevel != 0 && got.Level != tt.wantLevel {
 				t.Errorf("level: got %v, want %v", got.Level, tt.wantLevel)
@@ -133,8 +163,12 @@ func TestDecodeForeign(t *testing.T) {
 			if got.ReadTimeUnixNano != recTS.UnixNano() {
 				t.Errorf("read time: got %d, want %d", got.ReadTimeUnixNano, recTS.UnixNano())
 			}
-			if !bytes.Equal(got.Raw, []byte(tt.value)) {
-				t.Errorf("raw: got %q, want %q", got.Raw, tt.value)
+			wantRaw := tt.wantRaw
+			if wantRaw == "" {
+				wantRaw = tt.value
+			}
+			if string(got.Raw) != wantRaw {
+				t.Errorf("raw: got %q, want %q", got.Raw, wantRaw)
 			}
 		})
 	}
@@ -153,7 +187,7 @@ func TestDecodeGarbage(t *testing.T) {
 	}{
 		{name: "empty", value: nil, wantErr: ErrEmptyRecord},
 		{name: "random bytes", value: []byte{0x8f, 0x00, 0xff, 0xfe, 'a', 0xc3}, wantErr: ErrBinary, wantMsg: "\uFFFD\x00\uFFFD"},
-		{name: "invalid utf-8 text", value: []byte("caf\xe9 au lait"), wantErr: ErrBinary, wantMsg: "caf\uFFFD au lait"},
+		{name: "mostly not utf-8", value: []byte("\xe9\xe9\xe9\xe9 \xe9\xe9"), wantErr: ErrBinary, wantMsg: "\uFFFD"},
 		{name: "nul bytes", value: []byte("a\x00b"), wantErr: ErrBinary, wantMsg: "a\x00b"},
 		{name: "huge", value: huge, wantErr: ErrTooLarge, wantTrunc: true, wantMsg: "0123456789abcdef"},
 		{name: "huge cut on rune boundary", value: hugeUTF8, wantErr: ErrTooLarge, wantTrunc: true, wantMsg: "xxx"},
@@ -248,6 +282,39 @@ func BenchmarkDecode(b *testing.B) {
 		{"json", nil, []byte(`{"time":"2026-11-22T19:24:37.5Z","level":"error","msg":"payment failed","service":"billing","order":"A-17","amount":12.5}`)},
 		{"plain", nil, []byte("2026-11-22 19:00:00,000 INFO GET /api/v1/orders 200 12ms")},
 	}
+	tc := []*sarama.RecordHeader{
+		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
+		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
+		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
+	}
+	cases = append(cases,
+		struct {
+			name    string
+			headers []*sarama.RecordHeader
+			value   []byte
+		}{"tailcast-plain", tc, []byte("2026-01-02 15:04:05,004 ERROR [worker-21] org.acme.cache.RegionCache - order 8266743 accepted customer=c-46041 items=4 region=eu-west-2")},
+		struct {
+			name    string
+			headers []*sarama.RecordHeader
+			value   []byte
+		}{"tailcast-json", tc, []byte(`{"ts":"2026-01-02T15:04:05.003Z","level":"info","msg":"connection pool exhausted","route":"/static/app.js","status":500,"dur_ms":1839}`)})
+	g := genline.New(1)
+	var mix []*sarama.ConsumerMessage
+	var line []byte
+	for range 1000 {
+		line = g.Line(line[:0])
+		mix = append(mix, &sarama.ConsumerMessage{Topic: "logs", Headers: tc, Value: bytes.Clone(bytes.TrimSuffix(line, []byte("\n"))), Timestamp: recTS})
+	}
+	b.Run("tailcast-genlines-mix", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := Decode(mix[i%len(mix)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			msg := &sarama.ConsumerMessage{Topic: "logs", Headers: c.headers, Value: c.value, Timestamp: recTS}

@@ -1,11 +1,13 @@
 // Package consumer reads log records from Kafka with a sarama consumer group
 // and hands each one, decoded into a logpb.LogEntry, to a Sink.
 //
-// Records the collector produced (header content-type:
-// application/x-protobuf) are unmarshalled; anything else is a foreign record
-// from another service, plain text or a JSON object, and is parsed like a log
-// line. Records that cannot be decoded are counted and delivered as raw text:
-// a poison record never stops consumption.
+// Every record's value is a log line, whether the collector or another
+// service produced it, and Decode parses every one the same way
+// (internal/parse): time, level, message, fields; the collector's record
+// headers add service, host, path, labels and the cut mark. Records of the
+// earlier protobuf format (header content-type: application/x-protobuf) are
+// unmarshalled. Records that cannot be decoded are counted and delivered as
+// raw text: a poison record never stops consumption.
 //
 // Every replica uses its own group by default, so each one consumes every
 // partition. A group with no committed offset starts Warmup records before the

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tailcast/tailcast/internal/jsonstr"
 	"github.com/tailcast/tailcast/internal/parse"
@@ -56,6 +57,25 @@ func appendEntryBody(b []byte, e *logpb.LogEntry) []byte {
 	b = append(b, parse.LevelName(e.Level)...)
 	b = append(b, `","msg":`...)
 	b = jsonstr.Append(b, e.Message)
+	// line is the entry as written, Raw, sent only when it differs from
+	// msg (a line no format was recognised in is its own message): an
+	// entry is not twice its size on the wire for nothing. Entries decoded
+	// from the earlier record format may lack Raw; msg stands for it then.
+	// JSON strings hold UTF-8 only: a line that is not gets its exact
+	// bytes in line_bytes too. unsafe.String: Raw is never written after
+	// Decode, and nothing here keeps it.
+	if len(e.Raw) > 0 {
+		line := unsafe.String(&e.Raw[0], len(e.Raw))
+		if line != e.Message {
+			b = append(b, `,"line":`...)
+			b = jsonstr.Append(b, line)
+		}
+		if !utf8.ValidString(line) {
+			b = append(b, `,"line_bytes":"`...)
+			b = base64.StdEncoding.AppendEncode(b, e.Raw)
+			b = append(b, '"')
+		}
+	}
 	if len(e.Fields) > 0 {
 		b = append(b, `,"fields":{`...)
 		first := true

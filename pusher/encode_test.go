@@ -21,6 +21,7 @@ func TestEntryLine(t *testing.T) {
 			{Key: "bad", Value: "{not json", Json: true},
 			{Key: "k\"ey", Value: "v\x00"},
 		},
+		Raw:       []byte("2026-11-22T19:24:37.123Z ERROR payment failed  \r\n\tat x\xff\u2028"),
 		Truncated: true,
 	}
 	line := appendEntryLine(nil, []byte("AQE"), appendEntryBody(nil, e))
@@ -28,9 +29,10 @@ func TestEntryLine(t *testing.T) {
 		t.Fatalf("line %q: got %d newlines, want exactly one at the end", line, n)
 	}
 	var got struct {
-		Type, Cursor, TS, Service, Host, Source, Level, Msg string
-		Fields                                              map[string]any
-		Truncated                                           bool
+		Type, Cursor, TS, Service, Host, Source, Level, Msg, Line string
+		LineBytes                                                 []byte `json:"line_bytes"`
+		Fields                                                    map[string]any
+		Truncated                                                 bool
 	}
 	if err := json.Unmarshal(line, &got); err != nil {
 		t.Fatalf("decode %q: %v", line, err)
@@ -43,6 +45,8 @@ func TestEntryLine(t *testing.T) {
 		{"source", got.Source, "/var/log/a\".log"},
 		{"level", got.Level, "error"},
 		{"msg", got.Msg, "payment failed\n\tat x\ufffd\u2028"},
+		{"line", got.Line, "2026-11-22T19:24:37.123Z ERROR payment failed  \r\n\tat x\ufffd\u2028"},
+		{"line_bytes", string(got.LineBytes), string(e.Raw)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -66,6 +70,37 @@ func TestEntryLine(t *testing.T) {
 	}
 }
 
+func TestEntryLineField(t *testing.T) {
+	tests := []struct {
+		name      string
+		e         *logpb.LogEntry
+		wantLine  string
+		wantBytes bool
+	}{
+		{"raw, byte for byte", &logpb.LogEntry{Message: "done", Raw: []byte("INFO done \t ")}, "INFO done \t ", false},
+		{"no raw: no line, the client reads msg", &logpb.LogEntry{Message: "done"}, "", false},
+		{"line equal to msg: not repeated", &logpb.LogEntry{Message: "plain text", Raw: []byte("plain text")}, "", false},
+		{"not UTF-8: also line_bytes", &logpb.LogEntry{Message: "a\ufffd", Raw: []byte("a\xff")}, "a\ufffd", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got struct {
+				Line      string
+				LineBytes []byte `json:"line_bytes"`
+			}
+			if err := json.Unmarshal(appendEntryLine(nil, []byte("x"), appendEntryBody(nil, tt.e)), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Line != tt.wantLine {
+				t.Errorf("line: got %q, want %q", got.Line, tt.wantLine)
+			}
+			if (got.LineBytes != nil) != tt.wantBytes || (tt.wantBytes && string(got.LineBytes) != string(tt.e.Raw)) {
+				t.Errorf("line_bytes: got %q, want present %v and equal to %q", got.LineBytes, tt.wantBytes, tt.e.Raw)
+			}
+		})
+	}
+}
+
 func TestEntryTimeFallsBackToReadTime(t *testing.T) {
 	e := &logpb.LogEntry{ReadTimeUnixNano: 1795375477000000000}
 	var got struct{ TS string }
@@ -76,8 +111,8 @@ func TestEntryTimeFallsBackToReadTime(t *testing.T) {
 	if want := "2026-11-22T19:24:37.000000000Z"; got.TS != want {
 		t.Errorf("ts: got %q, want %q", got.TS, want)
 	}
-	if strings.Contains(string(line), "fields") || strings.Contains(string(line), "truncated") {
-		t.Errorf("line %q: want no fields and no truncated keys", line)
+	if strings.Contains(string(line), "fields") || strings.Contains(string(line), "truncated") || strings.Contains(string(line), "line_bytes") {
+		t.Errorf("line %q: want no fields, truncated or line_bytes keys", line)
 	}
 }
 

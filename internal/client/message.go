@@ -29,13 +29,18 @@ type Message struct {
 	Server  string
 
 	// entry
-	Cursor    string
-	TS        time.Time
-	Service   string
-	Host      string
-	Source    string
-	Level     string
-	Msg       string
+	Cursor  string
+	TS      time.Time
+	Service string
+	Host    string
+	Source  string
+	Level   string
+	Msg     string
+	// Line is the entry as written in its file (or as produced to Kafka),
+	// byte for byte: the server's line_bytes when it sent them (a line
+	// that is not UTF-8), else its line, else Msg (the server leaves line
+	// out when it equals msg, and servers older than line never send it).
+	Line      []byte
 	Fields    map[string]json.RawMessage
 	FieldKeys []string // keys of Fields in the order the server sent them
 	Truncated bool
@@ -63,6 +68,8 @@ type wireMessage struct {
 	Source    string          `json:"source"`
 	Level     string          `json:"level"`
 	Msg       string          `json:"msg"`
+	Line      *string         `json:"line"`
+	LineBytes []byte          `json:"line_bytes"`
 	Fields    json.RawMessage `json:"fields"`
 	Truncated bool            `json:"truncated"`
 	Missed    int64           `json:"missed"`
@@ -94,6 +101,14 @@ func decodeMessage(raw []byte) (Message, error) {
 		Count:     w.Count,
 		Error:     w.Error,
 		Raw:       raw,
+	}
+	switch {
+	case w.LineBytes != nil:
+		m.Line = w.LineBytes
+	case w.Line != nil:
+		m.Line = []byte(*w.Line)
+	case w.Type == TypeEntry:
+		m.Line = []byte(w.Msg)
 	}
 	if w.TS != "" {
 		ts, err := time.Parse(time.RFC3339Nano, w.TS)

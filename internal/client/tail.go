@@ -18,8 +18,9 @@ import (
 // TailOptions configure Tail.
 type TailOptions struct {
 	Options
-	// Output is json (the entry objects as received, one per line), raw
-	// (the message only) or pretty. Default "": pretty.
+	// Output is json (the entry objects as received, one per line, with
+	// their line), raw (each entry's line as written, byte for byte; made
+	// safe on a terminal) or pretty. Default "": pretty.
 	Output string
 	// Color is auto (colour when stdout is a terminal, NO_COLOR is unset and
 	// TERM is not dumb), always or never. Only pretty output is coloured.
@@ -163,7 +164,12 @@ func (r *renderer) write(m Message) error {
 	case r.format == OutputJSON:
 		b = append(b, m.Raw...)
 	case r.format == OutputRaw:
-		b = r.text(b, m.Msg, true)
+		// The line as written, byte for byte; on a terminal made safe.
+		if r.sanitize {
+			b = r.text(b, strings.ToValidUTF8(string(m.Line), "\uFFFD"), true)
+		} else {
+			b = append(b, m.Line...)
+		}
 	default:
 		b = r.pretty(b, m)
 	}

@@ -23,6 +23,8 @@ func TestRender(t *testing.T) {
 	plain := entry("c1", "info", "GET /api/orders 200", `{"status":200,"user":"ann","path":"/a b","ok":true,"tags":["x", "y"]}`)
 	trace := entry("c2", "error", "payment failed\n\tat Pay.charge(Pay.java:42)\r\n\tat Main.run(Main.java:7)", `{"order":"A-17"}`)
 	hostile := entry("c3", "warn", "evil \x1b[2Jcleared\x07", "")
+	withLine := `{"type":"entry","cursor":"c6","ts":"2026-11-22T19:24:37.123Z","level":"info","msg":"GET /api/orders 200","line":"2026-11-22 19:24:37,123 INFO  GET /api/orders 200  \t"}`
+	notUTF8 := `{"type":"entry","cursor":"c7","ts":"2026-11-22T19:24:37.123Z","level":"unknown","msg":"caf\ufffd \u001b[2J au lait","line":"caf\ufffd \u001b[2J au lait","line_bytes":"Y2Fm6SAbWzJKIGF1IGxhaXQ="}`
 	unknown := `{"type":"entry","cursor":"c4","ts":"2026-11-22T19:24:37.5Z","level":"unknown","msg":"no level","truncated":true}`
 	tests := []struct {
 		name  string
@@ -31,7 +33,10 @@ func TestRender(t *testing.T) {
 		want  string
 	}{
 		{"json is the object as received", TailOptions{Output: "json"}, plain, plain + "\n"},
-		{"raw is the message", TailOptions{Output: "raw"}, plain, "GET /api/orders 200\n"},
+		{"raw from an older server is the message", TailOptions{Output: "raw"}, plain, "GET /api/orders 200\n"},
+		{"raw is the line as written", TailOptions{Output: "raw"}, withLine, "2026-11-22 19:24:37,123 INFO  GET /api/orders 200  \t\n"},
+		{"raw is line_bytes when not UTF-8", TailOptions{Output: "raw"}, notUTF8, "caf\xe9 \x1b[2J au lait\n"},
+		{"json carries the line", TailOptions{Output: "json"}, withLine, withLine + "\n"},
 		{"raw keeps lines as they are", TailOptions{Output: "raw"}, trace, "payment failed\n\tat Pay.charge(Pay.java:42)\r\n\tat Main.run(Main.java:7)\n"},
 		{
 			"pretty", TailOptions{}, plain,

@@ -64,11 +64,13 @@ func New(cfg Config) *Joiner {
 }
 
 // Add takes one physical line (without its newline) that spans file offsets
-// [start, end). When line starts a new entry, or would push the pending one
+// [start, end). A carriage return ending the line (a CRLF file) is kept in
+// the entry, so that its inner line ends stay as they were, and ignored
+// when deciding whether the line continues an entry. When line starts a new entry, or would push the pending one
 // past a cap, the pending entry is complete and returned with ok true. Add
 // copies line; the caller may reuse it.
 func (j *Joiner) Add(line []byte, start, end int64) (done Entry, ok bool) {
-	cont, next := j.classify(line)
+	cont, next := j.classify(bytes.TrimSuffix(line, cr))
 	j.st = next
 	if cont && j.has && j.pending.Lines < j.cfg.MaxLines && len(j.pending.Data)+1+len(line) <= j.cfg.MaxBytes {
 		j.pending.Data = append(append(j.pending.Data, '\n'), line...)
@@ -111,6 +113,8 @@ func (j *Joiner) swap(out []byte, lend bool) []byte {
 	}
 	return free
 }
+
+var cr = []byte{'\r'}
 
 // keepBytes is the largest buffer a Joiner keeps for reuse.
 const keepBytes = 16 << 10

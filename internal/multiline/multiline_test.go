@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -349,5 +350,22 @@ func TestAddReusesBuffers(t *testing.T) {
 	i := 0
 	if got := testing.AllocsPerRun(1000, func() { add(i); i++ }); got != 0 {
 		t.Errorf("allocations per Add: got %v, want 0", got)
+	}
+}
+
+func TestCRLFKeptAndIgnored(t *testing.T) {
+	j := New(Config{})
+	var got []string
+	for i, l := range []string{"Exception in thread \"main\" java.lang.Error: x\r", "\tat a.B.c(B.java:1)\r", "\r", "next\r"} {
+		if e, ok := j.Add([]byte(l), int64(i), int64(i+1)); ok {
+			got = append(got, string(e.Data))
+		}
+	}
+	if e, ok := j.Flush(); ok {
+		got = append(got, string(e.Data))
+	}
+	want := []string{"Exception in thread \"main\" java.lang.Error: x\r\n\tat a.B.c(B.java:1)\r\n\r", "next\r"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -23,6 +23,9 @@ var benchLines = []struct{ name, line string }{
 	{"Access", `203.0.113.7 - - [02/Jan/2026:15:04:05 +0000] "GET /api/v1/items?id=3 HTTP/1.1" 200 612 "-" "curl/8.5.0"`},
 	{"JSON", `{"level":"error","ts":1767366245.123456,"caller":"api/handler.go:42","msg":"request failed","error":"context deadline exceeded","attempt":3}`},
 	{"Logfmt", `time=2026-01-02T15:04:05.000Z level=WARN msg="slow query" db.statement="SELECT 1" duration=1.5s rows=42 user=alice`},
+	{"Logback", `{"@timestamp":"2024-03-01T12:00:03.456+01:00","@version":"1","message":"Order 42 rejected: insufficient stock","logger_name":"com.example.orders.OrderService","thread_name":"http-nio-8080-exec-3","level":"WARN","level_value":30000}`},
+	{"ECSNested", `{"@timestamp":"2024-03-01T11:00:06.000Z","log":{"level":"error","logger":"billing.invoice"},"message":"Invoice rendering failed","service":{"name":"billing","version":"2.3.1"},"error":{"type":"TemplateError","message":"missing field total","stack_trace":"TemplateError: missing field total\n    at render (/app/invoice.js:88:11)"}}`},
+	{"Pino", `{"level":30,"time":1709290803456,"pid":4711,"hostname":"web-1","name":"api","msg":"request completed","req":{"id":1,"method":"GET","url":"/health"},"res":{"statusCode":200},"responseTime":2}`},
 	{"Unknown", `this line follows no known format at all and will be passed through as the whole message with unknown level`},
 }
 

@@ -4,15 +4,26 @@
 //
 // Into recognises, in this order:
 //
-//   - JSON objects: level from "level", "lvl", "severity", "log.level"
-//     (words, or pino's numbers 10…60); message from "msg", "message",
-//     "log"; time from "time", "ts", "timestamp", "@timestamp" (RFC 3339
-//     variants, or Unix seconds/milliseconds/microseconds/nanoseconds chosen
-//     by magnitude); "service" fills LogEntry.Service when it is empty. When
-//     a line has several keys for one role the earlier name in these lists
-//     wins. All other members become Fields in line order: strings as text,
-//     anything else as compact JSON with Json set. Invalid JSON is read as a
-//     plain line.
+//   - JSON objects, as logging libraries write them (logback and log4j2
+//     JSON layouts, ECS, zap, zerolog, python-json-logger, Bunyan, pino;
+//     see testdata/layouts): level from "level", "lvl", "severity",
+//     "log.level", "levelname" (words, or pino's and Bunyan's numbers
+//     10…60); message from "msg", "message", "log"; time from "time", "ts",
+//     "timestamp", "@timestamp", "asctime", "timeMillis",
+//     "instant.epochSecond" (RFC 3339 and ISO-8601 variants, or Unix
+//     seconds/milliseconds/microseconds/nanoseconds chosen by magnitude);
+//     a stack trace from "stack_trace", "error.stack_trace", "exc_info",
+//     "stacktrace", "err.stack", "thrown.extendedStackTrace",
+//     "exception.stacktrace", "stack", appended to the message after a
+//     newline, as the entry's multiline part; "service", "service.name" or
+//     "app" fills LogEntry.Service and "hostname" or "host.name"
+//     LogEntry.Host when empty. The members of the objects "log",
+//     "service", "error", "err", "host", "thrown", "exception" and
+//     "instant" are read as dotted keys (ECS's nested form: {"log":
+//     {"level": "info"}} is "log.level"). When a line has several keys for
+//     one role the earlier name in these lists wins. All other members
+//     become Fields in line order: strings as text, anything else as
+//     compact JSON with Json set. Invalid JSON is read as a plain line.
 //   - logfmt (`key=value key="quoted"`, two pairs or more, nothing else on
 //     the line), with the same keys.
 //   - Plain formats, by hand-written scanners: RFC 5424 and RFC 3164 syslog

@@ -67,7 +67,7 @@ func (p *parser) logfmt() bool {
 	var r roles
 	for k := 0; k < p.nkv+len(p.extra); k++ {
 		x := p.kvAt(k)
-		r.offer(k, x.key, x.value, true, p.e.Service != "")
+		r.offer(k, x.key, x.value, true, p.e.Service != "", p.e.Host != "")
 	}
 	r.apply(p)
 	p.appendRest(p.s[len(p.head):])

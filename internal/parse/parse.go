@@ -9,9 +9,9 @@ import (
 )
 
 // Into fills e's TimeUnixNano, Level, Message and Fields from line,
-// replacing what they held. It does not touch Raw, Source, Host, FileId,
-// Offset or the other collector fields; Service is set only by a JSON or
-// logfmt "service" key and only when e.Service is empty.
+// replacing what they held. It does not touch Raw, Source, FileId, Offset
+// or the other collector fields; Service and Host are set only by a JSON or
+// logfmt key naming them (see the package doc) and only when empty.
 //
 // line may be several physical lines joined with "\n" (a stack trace): the
 // format is recognised from the first line and the rest stays in Message.
@@ -22,8 +22,8 @@ func Into(e *logpb.LogEntry, line []byte) { into(e, line, false) }
 
 // IntoNoCopy is Into without the copy of line: when line is valid UTF-8,
 // Message and field values alias it and stay valid only while line is not
-// changed. The collector, which encodes each entry before it reads the next
-// line into the same buffer, saves an allocation per line with it.
+// changed. The consumer, whose record values nobody writes to once
+// fetched, saves an allocation per record with it.
 func IntoNoCopy(e *logpb.LogEntry, line []byte) { into(e, line, true) }
 
 func into(e *logpb.LogEntry, line []byte, alias bool) {

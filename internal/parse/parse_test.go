@@ -55,6 +55,7 @@ type intoCase struct {
 	msg     string
 	fields  string // fmtFields form
 	service string
+	host    string
 }
 
 // fmtFields renders fields as `k=v k:=json …` for compact expectations.
@@ -95,6 +96,9 @@ func runIntoCases(t *testing.T, cases []intoCase) {
 			if e.Service != tc.service {
 				t.Errorf("service: got %q, want %q", e.Service, tc.service)
 			}
+			if e.Host != tc.host {
+				t.Errorf("host: got %q, want %q", e.Host, tc.host)
+			}
 		})
 	}
 }
@@ -124,7 +128,8 @@ func TestIntoJSON(t *testing.T) {
 			time:   "2026-01-02T15:04:05.123Z",
 			level:  info,
 			msg:    "listening",
-			fields: `pid:=7 hostname=web-1`,
+			fields: `pid:=7`,
+			host:   "web-1",
 		},
 		{
 			name:   "nanoseconds",
@@ -141,12 +146,13 @@ func TestIntoJSON(t *testing.T) {
 			fields: `stream=stdout`,
 		},
 		{
-			name:   "ECS with offset",
-			line:   `{"@timestamp":"2026-01-02T15:04:05.000+01:00","log.level":"INFO","message":"started","service.name":"api"}`,
-			time:   "2026-01-02T14:04:05Z",
-			level:  info,
-			msg:    "started",
-			fields: `service.name=api`,
+			name:    "ECS with offset",
+			line:    `{"@timestamp":"2026-01-02T15:04:05.000+01:00","log.level":"INFO","message":"started","service.name":"api"}`,
+			time:    "2026-01-02T14:04:05Z",
+			level:   info,
+			msg:     "started",
+			fields:  ``,
+			service: "api",
 		},
 		{
 			name:   "msg outranks message",

@@ -175,12 +175,9 @@ type LogEntry struct {
 	Level   Level    `protobuf:"varint,8,opt,name=level,proto3,enum=tailcast.v1.Level" json:"level,omitempty"`
 	Message string   `protobuf:"bytes,9,opt,name=message,proto3" json:"message,omitempty"`
 	Fields  []*Field `protobuf:"bytes,10,rep,name=fields,proto3" json:"fields,omitempty"`
-	// The line as read, byte for byte, when message cannot hold it exactly:
-	// the collector sets it for lines that are not valid UTF-8 (message has
-	// them with U+FFFD), and for every line with --keep-raw, except where the
-	// entry would not fit a Kafka record with it. A valid line's content is
-	// in time, level, message and fields. Foreign records decoded by the
-	// consumer always have it.
+	// The line as written, byte for byte, without its terminator: the
+	// record's value. Every entry the consumer decodes has it (for a record
+	// of the protobuf format that kept none, its message).
 	Raw []byte `protobuf:"bytes,11,opt,name=raw,proto3" json:"raw,omitempty"`
 	// The line was longer than the collector's limit and was cut.
 	Truncated     bool `protobuf:"varint,12,opt,name=truncated,proto3" json:"truncated,omitempty"`

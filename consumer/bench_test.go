@@ -1,0 +1,161 @@
+package consumer
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tailcast/tailcast/internal/genline"
+	"github.com/tailcast/tailcast/internal/kafkaconf"
+	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/parse"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+// benchRecords is the topic size of BenchmarkConsume. Default 200k;
+// TAILCAST_BENCH_RECORDS overrides it.
+func benchRecords() int {
+	if n, err := strconv.Atoi(os.Getenv("TAILCAST_BENCH_RECORDS")); err == nil && n > 0 {
+		return n
+	}
+	return 200_000
+}
+
+// BenchmarkConsume reads a prepared topic to its end: the benchmark's lines
+// (bench/cmd/genlines) as the collector writes them (the line as value,
+// service/host/path headers, lz4), fetched from an in-process kfake broker
+// and decoded (parsed) into entries, as the pusher gets them. It reports
+// records/s and CPU µs per record; the CPU is the process's, so the
+// broker's serving of the fetches is counted too (an upper bound on the
+// consumer's own).
+//
+// Sub-benchmark "lines" is the line format; "v1-protobuf" the same lines
+// as the earlier collector wrote them (parsed there, a LogEntry per
+// record), for comparison: the parsing moved from the collector to here.
+func BenchmarkConsume(b *testing.B) {
+	b.Run("lines", func(b *testing.B) { benchConsume(b, false) })
+	b.Run("v1-protobuf", func(b *testing.B) { benchConsume(b, true) })
+}
+
+func benchConsume(b *testing.B, v1 bool) {
+	n := benchRecords()
+	br := kafkatest.Start(b, "logs", 1)
+	prepareTopic(b, br.Addr(), n, v1)
+	c, err := New(Config{
+		Kafka: kafkaconf.Config{Brokers: []string{br.Addr()}}, Group: "bench-consume",
+		Sink: nopSink{}, FetchTimeout: 5 * time.Minute,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var elapsed, cpu time.Duration
+	var total int
+	for range b.N {
+		start, cpu0 := time.Now(), processCPU()
+		got := 0
+		var last *logpb.LogEntry
+		if _, err := c.Fetch(context.Background(), 0, 0, int64(n), func(_ int64, e *logpb.LogEntry) error {
+			got++
+			last = e
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		cpu += processCPU() - cpu0
+		if got != n || last.Level == logpb.Level_LEVEL_UNKNOWN || last.Service != "checkout" {
+			b.Fatalf("got %d records, last level %v service %q; want %d, parsed, from the headers", got, last.Level, last.Service, n)
+		}
+		total += got
+	}
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/record")
+}
+
+type nopSink struct{}
+
+func (nopSink) Begin(int32, int64)                    {}
+func (nopSink) Publish(int32, int64, *logpb.LogEntry) {}
+
+func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
+	sc, err := kafkaconf.Config{Brokers: []string{addr}}.Sarama()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc.Producer.Return.Successes = true
+	sc.Producer.Compression = sarama.CompressionLZ4
+	sc.Producer.Flush.Messages = 1000
+	sc.Producer.Flush.Frequency = 5 * time.Millisecond
+	p, err := sarama.NewAsyncProducer([]string{addr}, sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hdrs := []sarama.RecordHeader{
+		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
+		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
+		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
+	}
+	key := sarama.ByteEncoder("web-17:/var/log/checkout/checkout.log")
+	done := make(chan error, 1)
+	go func() {
+		for range n {
+			select {
+			case <-p.Successes():
+			case perr := <-p.Errors():
+				done <- perr
+				return
+			}
+		}
+		done <- nil
+	}()
+	g := genline.New(1)
+	ts := time.Now()
+	var line []byte
+	v1Hdrs := []sarama.RecordHeader{{Key: []byte(logpb.HeaderContentType), Value: []byte(logpb.ContentTypeProtobuf)}}
+	var off int64
+	for range n {
+		line = g.Line(line[:0])
+		text := bytes.Clone(bytes.TrimSuffix(line, []byte("\n")))
+		m := &sarama.ProducerMessage{Topic: "logs", Key: key, Headers: hdrs, Timestamp: ts, Value: sarama.ByteEncoder(text)}
+		if v1 {
+			e := &logpb.LogEntry{ReadTimeUnixNano: ts.UnixNano(), Service: "checkout", Host: "web-17",
+				Source: "/var/log/checkout/checkout.log", FileId: "803:1a2b3c:0123456789abcdef", Offset: off}
+			parse.Into(e, text)
+			v, err := proto.Marshal(e)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Headers, m.Value = v1Hdrs, sarama.ByteEncoder(v)
+		}
+		off += int64(len(line))
+		p.Input() <- m
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// processCPU is the user and system CPU time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
