@@ -59,7 +59,7 @@ func (c *collectorSettings) bind(s *config.Set, positions string) {
 	s.Bind(&f.Linger, "linger", "producer batching delay")
 	s.Bind(&f.Compression, "compression", "producer compression: none, lz4, zstd, snappy or gzip")
 	s.Bind(&f.FollowSymlinks, "follow-symlinks", "read files reached through symbolic links (default: a link is skipped, logged and counted)")
-	s.Bind(&f.KeepRaw, "keep-raw", "send every line byte for byte in the entry's raw field (default: only lines that are not valid UTF-8)")
+	s.Bind(&f.KeepRaw, "keep-raw", "deprecated, no effect: every record now carries its line byte for byte")
 }
 
 // args makes each positional path an input.

@@ -19,13 +19,11 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tailcast/tailcast/internal/client"
 	"github.com/tailcast/tailcast/internal/kafkatest"
 	"github.com/tailcast/tailcast/internal/loghub"
 	"github.com/tailcast/tailcast/internal/wait"
-	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 // These tests run the real command in-process: real files, a real kfake
@@ -547,7 +545,7 @@ func TestTailCommandPrintsEntries(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"-o", "raw", "--backfill", "2"}, []string{"first\n", "second\n"}},
+		{[]string{"-o", "raw", "--backfill", "2"}, []string{`{"level":"info","msg":"first"}` + "\n", `{"level":"error","msg":"second"}` + "\n"}},
 		{[]string{"-o", "json", "--backfill", "2", "--level", "error"}, []string{`"msg":"second"`}},
 		{[]string{"--backfill", "2", "--no-color"}, []string{"INFO", "api", "first", "ERROR", "second"}},
 	}
@@ -642,26 +640,18 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 }
 
-// TestCollectKeepRaw: a valid line's bytes travel in raw only with
-// --keep-raw; an invalid one's always do.
-func TestCollectKeepRaw(t *testing.T) {
-	const valid, invalid = "2026-11-22 10:00:00,000 INFO app - valid line", "bad \xff bytes"
-	tests := []struct {
-		name    string
-		flags   []string
-		wantRaw []string
-	}{
-		{"default", nil, []string{"", invalid}},
-		{"keep-raw", []string{"--keep-raw"}, []string{valid, invalid}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+// TestCollectRecordIsTheLine: every record's value is the line as written,
+// valid UTF-8 or not; --keep-raw is accepted and changes nothing.
+func TestCollectRecordIsTheLine(t *testing.T) {
+	const valid, invalid = "2026-11-22 10:00:00,000 INFO app - valid line  ", "bad \xff bytes"
+	for _, flags := range [][]string{nil, {"--keep-raw"}} {
+		t.Run(strings.Join(append([]string{"flags"}, flags...), " "), func(t *testing.T) {
 			dir := t.TempDir()
 			b := kafkatest.Start(t, "logs", 1)
 			logFile := filepath.Join(dir, "app.log")
 			appendLines(t, logFile)
 			args := append([]string{"collect", "--brokers", b.Addr(), "--positions", filepath.Join(dir, "pos.json"),
-				"--rescan", "100ms", "--log-level", "warn", "--from-start"}, tt.flags...)
+				"--rescan", "100ms", "--log-level", "warn", "--from-start"}, flags...)
 			col := start(t, false, append(args, logFile)...)
 			appendLines(t, logFile, valid, invalid)
 
@@ -675,21 +665,16 @@ func TestCollectKeepRaw(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer pc.Close()
-			for i, want := range tt.wantRaw {
+			for i, want := range []string{valid, invalid} {
 				select {
 				case msg := <-pc.Messages():
-					var e logpb.LogEntry
-					if err := proto.Unmarshal(msg.Value, &e); err != nil {
-						t.Fatalf("record %d: %v", i, err)
-					}
-					if string(e.Raw) != want || e.Message == "" {
-						t.Errorf("record %d: got raw %q message %q, want raw %q and a message", i, e.Raw, e.Message, want)
+					if string(msg.Value) != want {
+						t.Errorf("record %d: got value %q, want the line %q", i, msg.Value, want)
 					}
 				case <-time.After(waitFor):
 					t.Fatalf("record %d: none within %v\n%s", i, waitFor, col.out)
 				}
 			}
-			col.stop(t)
 		})
 	}
 }

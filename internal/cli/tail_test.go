@@ -135,7 +135,8 @@ func TestTailOverTLS(t *testing.T) {
 			}
 			wait.For(t, waitFor, "both lines over TLS", func() bool {
 				out := r.stdout.String()
-				return strings.Contains(out, "over tls one\n") && strings.Contains(out, "over tls two\n")
+				// -o raw prints the lines as written.
+				return strings.Contains(out, `{"level":"info","msg":"over tls one"}`+"\n") && strings.Contains(out, `{"level":"info","msg":"over tls two"}`+"\n")
 			})
 			warned := strings.Contains(r.stderr.String(), "warning: --insecure")
 			if strings.Count(r.stderr.String(), "warning") != strings.Count(r.stderr.String(), "warning: --insecure") {
