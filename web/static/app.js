@@ -23,7 +23,7 @@ import { Scroller } from './scroller.js';
 import { Prefs, nextTheme, themeLabel } from './prefs.js';
 import { contextCursor, permalinkURL, pageURL } from './permalink.js';
 import { TokenStore, takeToken } from './token.js';
-import { fmtTime, fmtDate, fmtClock, fmtInt, lineText } from './format.js';
+import { fmtTime, fmtDate, fmtClock, fmtInt, asWritten } from './format.js';
 import { installHooks } from './hooks.js';
 import { rowPainter, heightOf } from './rows.js';
 import {
@@ -207,6 +207,9 @@ function addEntry(o) {
   const item = {
     k: 0, cursor: o.cursor, ts: o.ts || '', service: o.service || '', host: o.host || '', source: o.source || '',
     level: lv, msg, lines, fields: o.fields && typeof o.fields === 'object' ? o.fields : null,
+    // The line as written; the server leaves it out when it is msg itself.
+    line: typeof o.line === 'string' ? o.line : null,
+    lineBytes: typeof o.line_bytes === 'string' ? o.line_bytes : null,
     truncated: o.truncated === true, open: false, hidden: false,
   };
   item.hidden = !visible(item);
@@ -473,7 +476,7 @@ els.rows.addEventListener('click', (ev) => {
   if (!row || row._seq < 0) return;
   const item = ring.get(row._seq);
   if (!item || item.k !== 0) return;
-  if (ev.target.closest('.copy')) { copyText(lineText(item)); return; }
+  if (ev.target.closest('.copy')) { copyText(asWritten(item)); return; }
   if (ev.target.closest('.link')) {
     ev.preventDefault();
     copyText(permalink(row._seq), 'Permalink copied');
@@ -589,6 +592,8 @@ els.download.addEventListener('click', () => {
     if (it.k === 0) {
       const o = { type: 'entry', cursor: it.cursor, ts: it.ts, service: it.service, host: it.host, source: it.source, level: LEVELS[it.level], msg: it.msg };
       if (it.fields) o.fields = it.fields;
+      o.line = asWritten(it);
+      if (it.lineBytes) o.line_bytes = it.lineBytes;
       if (it.truncated) o.truncated = true;
       parts.push(JSON.stringify(o) + '\n');
     } else if (it.kind === 'gap' || it.kind === 'dropped') {

@@ -45,9 +45,16 @@ export function nthIndex(s, ch, n) {
   return i;
 }
 
-// lineText is an entry as one line of text, for the clipboard.
-export function lineText(item) {
-  let s = `${item.ts} ${LEVELS[item.level].toUpperCase()} ${item.service} ${item.host} ${item.msg}`;
-  if (item.fields) s += ' ' + JSON.stringify(item.fields);
-  return s;
+// asWritten is the entry's line as the service wrote it: line, or the
+// bytes of line_bytes (not valid UTF-8; shown with U+FFFD where invalid),
+// or msg, which the server sends alone when it is the line itself.
+export function asWritten(item) {
+  if (item.lineBytes) {
+    const bin = atob(item.lineBytes);
+    const b = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) b[i] = bin.charCodeAt(i);
+    return new TextDecoder('utf-8').decode(b);
+  }
+  return item.line ?? item.msg;
 }
+

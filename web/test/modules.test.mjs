@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fmtTime, fmtDate, fmtClock, fit, nthIndex, lineText } from '../static/format.js';
+import { fmtTime, fmtDate, fmtClock, fit, nthIndex, asWritten } from '../static/format.js';
 import { Prefs, nextTheme, themeLabel, THEMES } from '../static/prefs.js';
 import { contextCursor, permalinkURL, pageURL, LINK_BACKFILL } from '../static/permalink.js';
 import { takeToken, TokenStore } from '../static/token.js';
@@ -38,14 +38,13 @@ test('format: times in UTC and short forms', () => {
   assert.equal(fmtTime(ms, { short: true }).slice(0, 2), String(d.getHours()).padStart(2, '0'));
 });
 
-test('format: fit, nthIndex, lineText', () => {
+test('format: fit, nthIndex', () => {
   for (const [s, n, want] of [['abc', 5, 'abc  '], ['abcdef', 4, 'abc…'], ['abcd', 4, 'abcd']]) {
     assert.equal(fit(s, n), want, `fit(${s}, ${n})`);
   }
   for (const [s, n, want] of [['a\nb\nc', 1, 1], ['a\nb\nc', 2, 3], ['a\nb', 5, 3], ['', 1, 0]]) {
     assert.equal(nthIndex(s, '\n', n), want, `nthIndex(${JSON.stringify(s)}, ${n})`);
   }
-  assert.equal(lineText({ ts: 'T', level: 4, service: 'api', host: 'h', msg: 'boom', fields: { a: 1 } }), 'T ERROR api h boom {"a":1}');
 });
 
 test('prefs: defaults, saved values, broken storage', () => {
@@ -187,4 +186,14 @@ test('filters: the filter message asks for a refill; the socket URL carries the 
   assert.equal(u.searchParams.get('token'), 'a b&c');
   assert.equal(u.searchParams.get('backfill'), '50');
   assert.equal(new URL(wsURL('http://h/', f, { since: 'S' })).searchParams.get('token'), null, 'no token: no key');
+});
+
+test('format: asWritten is the line as written', () => {
+  const cases = [
+    [{ msg: 'card declined', line: '{"level":"error","msg":"card declined"}' }, '{"level":"error","msg":"card declined"}'],
+    [{ msg: 'plain line', line: null }, 'plain line'],
+    [{ msg: 'x', line: 'x\r', lineBytes: btoa('ok \xff end') }, 'ok \ufffd end'],
+    [{ msg: 'trace', line: 'Exception\n\tat a.b(C.java:1)  ' }, 'Exception\n\tat a.b(C.java:1)  '],
+  ];
+  for (const [item, want] of cases) assert.equal(asWritten(item), want, JSON.stringify(item));
 });
