@@ -204,7 +204,7 @@ func (p *publisher) follow(ctx context.Context, f *os.File, cmdArgs []string) er
 	buf := make([]byte, 1<<20)
 	var w int
 	var lines [][]byte
-	var writerErr error // the writer exited: what it wrote is read to the end first
+	var writerErr error    // the writer exited: what it wrote is read to the end first
 	for ctx.Err() == nil { // checked here too: a writer faster than publish never lets the file end
 		n, err := f.Read(buf[w:])
 		if err != nil && !errors.Is(err, io.EOF) {
