@@ -79,7 +79,7 @@ class Client {
 
 const uniq = (name) => `${name}${Math.random().toString(36).slice(2, 8)}`;
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'unknown'];
-const ENTRY_KEYS = new Set(['type', 'cursor', 'ts', 'service', 'host', 'source', 'level', 'msg', 'fields', 'truncated']);
+const ENTRY_KEYS = new Set(['type', 'cursor', 'ts', 'service', 'host', 'source', 'level', 'msg', 'line', 'line_bytes', 'fields', 'truncated']);
 
 // barrier appends a line every filter under test lets through and waits for
 // it on c: the server sends in one order to every client, so whatever was
@@ -123,9 +123,11 @@ test('hello first, then entries with the documented keys and types', async () =>
   assert.equal(plain.ts, '2026-11-22T19:24:37.123000000Z', 'event time parsed from the line');
   assert.equal(plain.level, 'warn');
   assert.equal(plain.msg, `${tag} plain-1`);
+  assert.equal(plain.line, line('warn', `${tag} plain-1`, when), 'line: the line as written');
   assert.equal(plain.fields, undefined, 'fields omitted when empty');
   assert.equal(json.ts, '2026-11-22T19:24:38.123456789Z');
   assert.equal(json.level, 'error');
+  assert.equal(json.line, JSON.stringify({ time: '2026-11-22T19:24:38.123456789Z', level: 'error', msg: `${tag} json-2`, order: 'A-17', amount: 12.5 }));
   assert.deepEqual(json.fields, { order: 'A-17', amount: 12.5 });
   assert.equal(trace.level, 'error');
   assert.match(trace.msg, /trace-3\njava\.lang\.IllegalStateException: boom\n\tat a\.B\.c/, 'a stack trace is one entry');
