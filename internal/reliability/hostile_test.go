@@ -295,6 +295,48 @@ func TestReliabilityHostile(t *testing.T) {
 		alive(t)
 	})
 
+	t.Run("long request values", func(t *testing.T) {
+		// Before the limits, 200 upgrades each naming a 1 MB service took
+		// the server from 35 MB to 687 MB: every value was kept per client.
+		// Now a request line past the header cap is refused before any
+		// handler runs, and one within it but with a value past the
+		// pusher's caps is refused by the pusher; memory stays flat.
+		const key = "dGhlIHNhbXBsZSBub25jZQ=="
+		const up = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		rssBefore := s.status("VmRSS")
+		tests := []struct {
+			name  string
+			query string
+			want  string
+		}{
+			{"1 MB service", "service=" + strings.Repeat("a", 1<<20), "HTTP/1.1 431"},
+			{"20 KB service", "service=" + strings.Repeat("a", 20<<10), "HTTP/1.1 414"},
+			{"1 KB service", "service=" + strings.Repeat("a", 1<<10), "HTTP/1.1 400"},
+		}
+		for _, tt := range tests {
+			for i := range 200 {
+				c, err := net.DialTimeout("tcp", s.addr(), 5*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req := "GET /ws?" + tt.query + " HTTP/1.1\r\nHost: localhost\r\n" + up + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				_, _ = c.Write([]byte(req)) // the server may answer and close before reading it all
+				status, _ := bufio.NewReader(c).ReadString('\n')
+				c.Close()
+				if !strings.HasPrefix(status, tt.want) {
+					t.Fatalf("%s, request %d: got %q, want %q", tt.name, i, strings.TrimSpace(status), tt.want)
+				}
+			}
+		}
+		rssAfter := s.status("VmRSS")
+		t.Logf("RESULT hostile long-values: 3x200 upgrades (1 MB, 20 KB, 1 KB service) refused; rss-before=%dKiB rss-after=%dKiB", rssBefore, rssAfter)
+		if rssAfter > rssBefore+32<<10 {
+			t.Errorf("RSS grew from %d KiB to %d KiB over refused requests, want under 32 MiB of growth", rssBefore, rssAfter)
+		}
+		alive(t)
+	})
+
 	t.Run("connect disconnect cycles", func(t *testing.T) {
 		cycles := scaled(2000, 10_000)
 		for i := range cycles {
