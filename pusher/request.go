@@ -29,6 +29,7 @@ func parseQuery(q url.Values) (request, error) {
 		level:    q.Get("level"),
 		q:        q.Get("q"),
 		re:       q.Get("re"),
+		wheres:   q["where"],
 	}
 	if s := q.Get("backfill"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -59,6 +60,7 @@ type clientMessage struct {
 	Level    string     `json:"level"`
 	Q        string     `json:"q"`
 	Re       string     `json:"re"`
+	Where    stringList `json:"where"`
 	Backfill *int       `json:"backfill"`
 }
 
@@ -86,6 +88,6 @@ func parseClientMessage(b []byte) (filterChange, error) {
 		fc.backfill = *m.Backfill
 	}
 	var err error
-	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re}.compile()
+	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re, wheres: m.Where}.compile()
 	return fc, err
 }
