@@ -43,6 +43,7 @@ func (c *tailCommand) bind(s *config.Set) {
 	s.Bind(&o.Filter.Level, "level", "print only entries at this level or above: trace, debug, info, warn, error or fatal")
 	s.Bind(&o.Filter.Query, "grep", "print only entries whose message contains this text (case-insensitive)")
 	s.Bind(&o.Filter.Regex, "regex", "print only entries whose message matches this RE2 regexp")
+	s.Bind(&o.Filter.Where, "where", "print only entries whose parsed field satisfies this, e.g. status>=500, user!=bob, path~^/api/ (repeatable; all must hold)")
 	s.Bind(&o.Token, "auth-token", "access token to send to a server started with --token")
 	s.Bind(&c.ca, "ca", "PEM file of the CA that signed the server's certificate (default: the system's roots)")
 	s.Bind(&c.insecure, "insecure", "do not verify the server's certificate (prints a warning)")

@@ -29,6 +29,7 @@ type Filter struct {
 	Level   string   // minimum level: trace, debug, info, warn, error or fatal
 	Query   string   // case-insensitive substring of the message
 	Regex   string   // RE2 matched against the message
+	Where   []string // field conditions such as status>=500, all of which must hold
 }
 
 // Options says where to connect and what to ask for.
@@ -392,12 +393,13 @@ func (c *Conn) isClosed() bool {
 
 // filterMessage is the client's filter object.
 type filterMessage struct {
-	Type    string `json:"type"`
-	Service string `json:"service"`
-	Host    string `json:"host"`
-	Level   string `json:"level"`
-	Q       string `json:"q"`
-	Re      string `json:"re"`
+	Type    string   `json:"type"`
+	Service string   `json:"service"`
+	Host    string   `json:"host"`
+	Level   string   `json:"level"`
+	Q       string   `json:"q"`
+	Re      string   `json:"re"`
+	Where   []string `json:"where,omitempty"`
 }
 
 // SetFilter replaces the server-side filter without reconnecting. A filter
@@ -411,6 +413,7 @@ func (c *Conn) SetFilter(f Filter) error {
 		Level:   f.Level,
 		Q:       f.Query,
 		Re:      f.Regex,
+		Where:   f.Where,
 	})
 	if err != nil {
 		return fmt.Errorf("encode filter: %w", err)
