@@ -198,6 +198,9 @@ const maxLingerBytes = 1 << 20
 // c (see refill.go). Both happen between two flush passes, under the
 // registry lock.
 func (s *Server) setFilter(c *client, fc filterChange) {
+	if q := c.hist.Load(); q != nil && q.filterChanged(fc) {
+		return // applied when the client goes live
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.idx < 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // maxQueryBytes caps the /ws query string (414 beyond): room for the
@@ -18,6 +19,7 @@ type request struct {
 	backfill int
 	since    []vecEntry
 	hasSince bool
+	rng      *timeRange // from=: a time-range query (history.go)
 }
 
 // parseQuery validates the /ws query. Errors are meant for an HTTP 400 body.
@@ -44,6 +46,10 @@ func parseQuery(q url.Values) (request, error) {
 			return req, fmt.Errorf("since: %w", err)
 		}
 		req.since, req.hasSince = v, true
+	}
+	var err error
+	if req.rng, err = parseRange(q, time.Now()); err != nil {
+		return req, err
 	}
 	return req, nil
 }

@@ -134,6 +134,10 @@ func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(in
 	return f.c.Fetch(ctx, p, from, to, fn)
 }
 
+func (f *fetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
+	return f.c.OffsetForTime(ctx, p, t)
+}
+
 // server is the consuming half: consumer, pusher and the HTTP endpoints.
 type server struct {
 	cons    *consumer.Consumer

@@ -1,0 +1,587 @@
+package pusher
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/gobwas/ws"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tailcast/tailcast/consumer"
+	"github.com/tailcast/tailcast/internal/kafkaconf"
+	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+// OffsetForTime finds the first entry read at or after t, like Kafka's
+// offsets-for-times on the record timestamps the collector sets.
+func (f *fakeFetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	es, start := f.entries[p], f.logStart[p]
+	for o := start; o < int64(len(es)); o++ {
+		if es[o].ReadTimeUnixNano/1e6 >= t.UnixMilli() {
+			return o, start, nil
+		}
+	}
+	return max(int64(len(es)), start), start, nil
+}
+
+// pipeline is a real one: kfake broker, consumer, pusher behind a
+// loopback HTTP server.
+type pipeline struct {
+	s    *Server
+	u    string
+	addr string
+	cons *consumer.Consumer
+	reg  *prometheus.Registry
+	prod sarama.SyncProducer
+}
+
+// consumerFetcher lets the pusher be built before the consumer it reads
+// Kafka through, as tailcast serve does.
+type consumerFetcher struct{ c *consumer.Consumer }
+
+func (f *consumerFetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(int64, *logpb.LogEntry) error) (int64, error) {
+	return f.c.Fetch(ctx, p, from, to, fn)
+}
+
+func (f *consumerFetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
+	return f.c.OffsetForTime(ctx, p, t)
+}
+
+func startPipeline(t *testing.T, parts int32, cfg Config) *pipeline {
+	t.Helper()
+	b := kafkatest.Start(t, "logs", parts)
+	p := &pipeline{addr: b.Addr(), reg: prometheus.NewRegistry()}
+	f := &consumerFetcher{}
+	cfg.Fetcher, cfg.Registerer = f, p.reg
+	p.s, p.u = testServer(t, cfg)
+	c, err := consumer.New(consumer.Config{
+		Kafka: kafkaconf.Config{Brokers: []string{b.Addr()}}, Group: "g-" + strings.ReplaceAll(t.Name(), "/", "-"),
+		Sink: p.s, CommitInterval: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c, p.cons = c, c
+	sc, err := kafkaconf.Config{Brokers: []string{b.Addr()}}.Sarama()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Producer.Return.Successes = true
+	sc.Producer.RequiredAcks = sarama.WaitForAll
+	sc.Producer.Partitioner = sarama.NewManualPartitioner
+	if p.prod, err = sarama.NewSyncProducer([]string{b.Addr()}, sc); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.prod.Close() })
+	return p
+}
+
+// start starts consuming, and waits until the pusher has begun every
+// partition.
+func (p *pipeline) start(t *testing.T, parts int) {
+	t.Helper()
+	if err := p.cons.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cons.Close() })
+	wait.For(t, 20*time.Second, "partitions begun", func() bool { return p.s.hub.partitions() == parts })
+}
+
+// rec is one record to produce: an entry with its own time and the time
+// it was read (the Kafka timestamp).
+type rec struct {
+	part      int32
+	own, read time.Time
+	msg       string
+	raw       bool // a foreign record: text, no collector metadata
+}
+
+func (p *pipeline) produce(t *testing.T, recs ...rec) {
+	t.Helper()
+	for _, r := range recs {
+		m := &sarama.ProducerMessage{Topic: "logs", Partition: r.part, Timestamp: r.read}
+		if r.raw {
+			m.Value = sarama.StringEncoder(r.msg)
+		} else {
+			e := entry("api", "h1", lInfo, "")
+			e.TimeUnixNano, e.ReadTimeUnixNano = r.own.UnixNano(), r.read.UnixNano()
+			if strings.HasPrefix(r.msg, "{") || strings.Contains(r.msg, "=") {
+				e.Message = ""
+				e = parsed("api", r.msg)
+				e.TimeUnixNano, e.ReadTimeUnixNano = r.own.UnixNano(), r.read.UnixNano()
+			} else {
+				e.Message = r.msg
+			}
+			b, err := proto.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Value = sarama.ByteEncoder(b)
+			m.Headers = []sarama.RecordHeader{{Key: []byte("content-type"), Value: []byte(consumer.ContentTypeProtobuf)}}
+		}
+		if _, _, err := p.prod.SendMessage(m); err != nil {
+			t.Fatalf("produce: %v", err)
+		}
+	}
+}
+
+// published waits until the pusher has n entries in total.
+func (p *pipeline) published(t *testing.T, n int) {
+	t.Helper()
+	wait.For(t, 20*time.Second, fmt.Sprintf("%d entries published", n), func() bool {
+		return counterValue(p.s.m.publish) >= float64(n)
+	})
+}
+
+// rangeURL is the pipeline's /ws URL with query parameters (pairs).
+func (p *pipeline) rangeURL(kv ...string) string {
+	q := url.Values{}
+	for i := 0; i < len(kv); i += 2 {
+		q.Add(kv[i], kv[i+1])
+	}
+	return p.u + "?" + q.Encode()
+}
+
+// untilType reads messages until one of type typ, returning all read.
+func (c *wsClient) untilType(typ string) []msg {
+	c.t.Helper()
+	var out []msg
+	for {
+		m := c.next()
+		out = append(out, m)
+		if m.Type == typ {
+			return out
+		}
+	}
+}
+
+// entriesOf are the msgs of the entries among ms.
+func entriesOf(ms []msg) []string {
+	var out []string
+	for _, m := range ms {
+		if m.Type == "entry" {
+			out = append(out, m.Msg)
+		}
+	}
+	return out
+}
+
+func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// spread is n entries a second apart from base, round-robin over parts
+// partitions, named e00, e01, ...; own and read time are equal.
+func spread(base time.Time, n int, parts int32) []rec {
+	var out []rec
+	for i := range n {
+		at := base.Add(time.Duration(i) * time.Second)
+		out = append(out, rec{part: int32(i) % parts, own: at, read: at, msg: fmt.Sprintf("e%02d", i)})
+	}
+	return out
+}
+
+func names(from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("e%02d", i))
+	}
+	return out
+}
+
+func TestRangeQueries(t *testing.T) {
+	p := startPipeline(t, 3, Config{HistoryMargin: 2 * time.Second, HistoryQueries: 16, HistoryPerIP: 16})
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	all := spread(base, 40, 3)
+	// Partition 0 also holds, far later, entries that are in no range below.
+	p.produce(t, all...)
+	p.start(t, 3)
+	p.published(t, 40)
+	at := func(i int) string { return rfc(base.Add(time.Duration(i) * time.Second)) }
+
+	tests := []struct {
+		name        string
+		query       []string
+		want        []string
+		wantLimited bool
+	}{
+		{"across all partitions, in time order", []string{"from", at(10), "to", at(20)}, names(10, 20), false},
+		{"from the first entry", []string{"from", at(-30), "to", at(3)}, names(0, 3), false},
+		{"to the last entry", []string{"from", at(37), "to", at(100)}, names(37, 40), false},
+		{"empty: between entries", []string{"from", rfc(base.Add(10*time.Second + 100*time.Millisecond)), "to", rfc(base.Add(10*time.Second + 900*time.Millisecond))}, nil, false},
+		{"in the future", []string{"from", rfc(time.Now().Add(time.Hour)), "to", rfc(time.Now().Add(2 * time.Hour))}, nil, false},
+		{"before everything", []string{"from", at(-3600), "to", at(-60)}, nil, false},
+		{"limit: the oldest", []string{"from", at(10), "to", at(20), "limit", "4"}, names(10, 14), true},
+		{"newest", []string{"from", at(10), "to", at(20), "limit", "4", "newest", "1"}, names(16, 20), true},
+		{"newest, fewer than the limit", []string{"from", at(10), "to", at(13), "limit", "4", "newest", "1"}, names(10, 13), false},
+		{"with a filter", []string{"from", at(0), "to", at(40), "q", "e1"}, names(10, 20), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, p.rangeURL(tt.query...))
+			c.hello()
+			ms := c.untilType("end")
+			if got := entriesOf(ms); !slices.Equal(got, tt.want) {
+				t.Fatalf("entries: got %v, want %v", got, tt.want)
+			}
+			end := ms[len(ms)-1]
+			if end.Sent != int64(len(tt.want)) || end.Limited != tt.wantLimited || end.Incomplete {
+				t.Errorf("end: got %+v, want sent %d, limited %v, complete", end, len(tt.want), tt.wantLimited)
+			}
+			if ms[0].Type != "progress" || ms[0].Scanned != 0 {
+				t.Errorf("first message: got %+v, want progress from 0", ms[0])
+			}
+			if last := ms[len(ms)-2]; last.Type != "progress" || !tt.wantLimited && last.Scanned != last.Of || last.Scanned != end.Scanned {
+				t.Errorf("last progress: got %+v (end scanned %d), want all of it scanned", last, end.Scanned)
+			}
+			if code, err := c.closeCode(5 * time.Second); err != nil || code != ws.StatusNormalClosure {
+				t.Errorf("after end: got close %v (%v), want 1000", code, err)
+			}
+		})
+	}
+
+	// Every cursor resumes exactly: since= the cursor of e12 gives e13 on.
+	c := dial(t, p.rangeURL("from", at(10), "to", at(13)))
+	c.hello()
+	ms := c.untilType("end")
+	var cur string
+	for _, m := range ms {
+		if m.Type == "entry" && m.Msg == "e12" {
+			cur = m.Cursor
+		}
+	}
+	r := dial(t, p.u+"?since="+cur)
+	r.hello()
+	if got := entriesOf(r.untilMsg("e39")); !slices.Equal(got, names(13, 40)) {
+		t.Errorf("resume from a range entry's cursor: got %v, want e13..e39", got)
+	}
+}
+
+func TestRangeOnePartitionAndEmptyOnes(t *testing.T) {
+	p := startPipeline(t, 3, Config{HistoryMargin: time.Second})
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var recs []rec
+	for i := range 10 {
+		at := base.Add(time.Duration(i) * time.Second)
+		recs = append(recs, rec{part: 1, own: at, read: at, msg: fmt.Sprintf("e%02d", i)})
+	}
+	// Partition 2 has data, but none in range; partition 0 none at all.
+	recs = append(recs, rec{part: 2, own: base.Add(-time.Hour), read: base.Add(-time.Hour), msg: "old"})
+	p.produce(t, recs...)
+	p.start(t, 3)
+	p.published(t, 11)
+	c := dial(t, p.rangeURL("from", rfc(base.Add(2*time.Second)), "to", rfc(base.Add(5*time.Second))))
+	c.hello()
+	ms := c.untilType("end")
+	if got := entriesOf(ms); !slices.Equal(got, names(2, 5)) {
+		t.Fatalf("got %v, want %v", got, names(2, 5))
+	}
+	if end := ms[len(ms)-1]; end.Scanned > 6 {
+		t.Errorf("scanned %d records, want only those near the range (at most 6)", end.Scanned)
+	}
+}
+
+func TestRangeWhereJSONAndLogfmt(t *testing.T) {
+	p := startPipeline(t, 2, Config{})
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	lines := []string{
+		`{"msg":"a","status":200,"user":"alice"}`,
+		`{"msg":"b","status":503,"user":"alice"}`,
+		`level=error msg=c status=500 user=bob`,
+		`level=error msg=d status=502 user=alice`,
+		`{"msg":"e","status":"n/a","user":"alice"}`,
+	}
+	var recs []rec
+	for i, l := range lines {
+		at := base.Add(time.Duration(i) * time.Second)
+		recs = append(recs, rec{part: int32(i % 2), own: at, read: at, msg: l})
+	}
+	p.produce(t, recs...)
+	p.start(t, 2)
+	p.published(t, len(lines))
+	for _, tt := range []struct {
+		wheres []string
+		want   []string
+	}{
+		{[]string{"status>=500"}, []string{"b", "c", "d"}},
+		{[]string{"status>=500", "user!=bob"}, []string{"b", "d"}},
+		{[]string{"user=alice"}, []string{"a", "b", "d", "e"}},
+		{[]string{"status=n/a"}, []string{"e"}},
+	} {
+		q := []string{"from", rfc(base.Add(-time.Minute)), "to", rfc(base.Add(time.Minute))}
+		for _, w := range tt.wheres {
+			q = append(q, "where", w)
+		}
+		c := dial(t, p.rangeURL(q...))
+		c.hello()
+		if got := entriesOf(c.untilType("end")); !slices.Equal(got, tt.want) {
+			t.Errorf("where %v: got %v, want %v", tt.wheres, got, tt.want)
+		}
+	}
+}
+
+func TestRangeForeignRecordsAndSkew(t *testing.T) {
+	p := startPipeline(t, 1, Config{HistoryMargin: time.Minute})
+	base := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	p.produce(t,
+		rec{part: 0, read: base, msg: "foreign one", raw: true},
+		// A file read long after it was written: own time in range, read an
+		// hour later, next to a record read in range.
+		rec{part: 0, own: base.Add(time.Second), read: base.Add(2 * time.Second), msg: "near"},
+		rec{part: 0, own: base.Add(3 * time.Second), read: base.Add(3 * time.Second), msg: "in range"},
+		rec{part: 0, read: base.Add(5 * time.Second), msg: "foreign two", raw: true},
+		rec{part: 0, own: base.Add(4 * time.Second), read: base.Add(4*time.Second + 10*time.Minute), msg: "late"},
+	)
+	p.start(t, 1)
+	p.published(t, 5)
+	c := dial(t, p.rangeURL("from", rfc(base), "to", rfc(base.Add(10*time.Second))))
+	c.hello()
+	ms := c.untilType("end")
+	// "late" was read ten minutes after the range, past the margin, so it is
+	// not found; the foreign records have their read time as their time.
+	if got, want := entriesOf(ms), []string{"foreign one", "near", "in range", "foreign two"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if end := ms[len(ms)-1]; end.Incomplete {
+		t.Errorf("nothing seen skewed in the window: got incomplete %q", end.Reason)
+	}
+	// A range around "late"'s own time with its read time inside the
+	// window finds it, and says entries like it may be missing.
+	c = dial(t, p.rangeURL("from", rfc(base), "to", rfc(base.Add(10*time.Minute))))
+	c.hello()
+	ms = c.untilType("end")
+	if got, want := entriesOf(ms), []string{"foreign one", "near", "in range", "foreign two", "late"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v (one partition keeps its offset order)", got, want)
+	}
+	if end := ms[len(ms)-1]; !end.Incomplete || !strings.Contains(end.Reason, "1 entries in range were read more than 1m0s") {
+		t.Errorf("end: got %+v, want incomplete because of 1 skewed entry", end)
+	}
+}
+
+func TestRangeThenLiveNoDuplicateNoGap(t *testing.T) {
+	p := startPipeline(t, 3, Config{HistoryMargin: time.Second})
+	base := time.Now().Add(-time.Minute).Truncate(time.Second)
+	p.produce(t, spread(base, 30, 3)...)
+	p.start(t, 3)
+	p.published(t, 30)
+	// Publish more while the client connects and scans.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var more []rec
+		for i := 30; i < 90; i++ {
+			at := time.Now()
+			more = append(more, rec{part: int32(i) % 3, own: at, read: at, msg: fmt.Sprintf("e%02d", i)})
+		}
+		p.produce(t, more...)
+	}()
+	c := dial(t, p.rangeURL("from", rfc(base.Add(5*time.Second))))
+	c.hello()
+	ms := c.untilMsg("e89")
+	wg.Wait()
+	// Per partition, offsets in order, each once: entries are named by
+	// index, and index i is in partition i%3 at offset i/3.
+	next := map[int32]int{}
+	seen := map[string]bool{}
+	sawEnd := false
+	for _, m := range ms {
+		switch m.Type {
+		case "end":
+			sawEnd = true
+		case "entry":
+			var i int
+			fmt.Sscanf(m.Msg, "e%d", &i)
+			if seen[m.Msg] {
+				t.Fatalf("%s twice", m.Msg)
+			}
+			seen[m.Msg] = true
+			if p, want := int32(i%3), next[int32(i%3)]; i/3 < want {
+				t.Fatalf("partition %d: %s out of order", p, m.Msg)
+			}
+			next[int32(i%3)] = i/3 + 1
+		}
+	}
+	if !sawEnd {
+		t.Errorf("no end message between the range and live")
+	}
+	for i := 5; i < 90; i++ {
+		if !seen[fmt.Sprintf("e%02d", i)] {
+			t.Errorf("e%02d missing (gap)", i)
+		}
+	}
+	for i := range 5 {
+		if seen[fmt.Sprintf("e%02d", i)] {
+			t.Errorf("e%02d is before the range, got it", i)
+		}
+	}
+}
+
+// blockingFetcher serves offsets [0, n) of partition 0, the first few at
+// once, then blocks until ctx ends: a long scan.
+type blockingFetcher struct {
+	at      time.Time
+	n       int64
+	started chan struct{}
+	once    sync.Once
+}
+
+func (f *blockingFetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(int64, *logpb.LogEntry) error) (int64, error) {
+	for o := from; o < min(to, 3); o++ {
+		e := entry("api", "h", lInfo, fmt.Sprintf("o%d", o))
+		e.TimeUnixNano, e.ReadTimeUnixNano = f.at.UnixNano(), f.at.UnixNano()
+		if err := fn(o, e); err != nil {
+			return 0, err
+		}
+	}
+	f.once.Do(func() { close(f.started) })
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+func (f *blockingFetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
+	if t.After(f.at.Add(time.Hour)) {
+		return f.n, 0, nil
+	}
+	return 0, 0, nil
+}
+
+func TestRangeDisconnectStopsScan(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	bf := &blockingFetcher{at: time.Now().Add(-time.Hour), n: 1_000_000, started: make(chan struct{})}
+	s, u := testServer(t, Config{Fetcher: bf, Registerer: reg, HistoryQueries: 1})
+	s.Begin(0, 1_000_000)
+	c := dial(t, u+"?from=2h&to=1m")
+	c.hello()
+	<-bf.started
+	if got := gaugeValue(s.m.hist.running); got != 1 {
+		t.Fatalf("running queries: got %v, want 1", got)
+	}
+	// A second query is refused while the first runs (HistoryQueries 1).
+	if _, err := tryDial(t, u+"?from=2h&to=1m", nil); err == nil || !strings.Contains(err.Error(), "429") {
+		t.Errorf("second query: got %v, want HTTP 429", err)
+	}
+	if got := counterValue(s.m.hist.refused); got != 1 {
+		t.Errorf("refused: got %v, want 1", got)
+	}
+	c.conn.Close()
+	wait.For(t, 10*time.Second, "the query to stop", func() bool {
+		return counterValue(s.m.hist.queries.WithLabelValues(histStopped)) == 1 && gaugeValue(s.m.hist.running) == 0
+	})
+	if got := counterValue(s.m.hist.scanned); got != 3 {
+		t.Errorf("scanned: got %v, want the 3 records read before the client left", got)
+	}
+	// The slot is free again.
+	c2 := dial(t, u+"?from=2h&to=1m")
+	c2.hello()
+}
+
+func TestRangeFilterMessageStopsScan(t *testing.T) {
+	bf := &blockingFetcher{at: time.Now().Add(-time.Hour), n: 1_000_000, started: make(chan struct{})}
+	s, u := testServer(t, Config{Fetcher: bf})
+	s.Begin(0, 1_000_000)
+	c := dial(t, u+"?from=2h")
+	c.hello()
+	<-bf.started
+	c.send(`{"type":"filter","q":"live"}`)
+	ms := c.untilType("end")
+	if end := ms[len(ms)-1]; end.Stopped != "filter" {
+		t.Fatalf("end: got %+v, want stopped by the filter", end)
+	}
+	// Then live, under the new filter.
+	waitClients(t, s, 1)
+	s.Publish(0, 1_000_000, entry("api", "h", lInfo, "not this"))
+	s.Publish(0, 1_000_001, entry("api", "h", lInfo, "live one"))
+	if got := entriesOf(c.untilMsg("live one")); !slices.Equal(got, []string{"live one"}) {
+		t.Errorf("after the filter message: got %v, want [live one]", got)
+	}
+}
+
+func TestRangeBeforeRetention(t *testing.T) {
+	at := time.Now().Add(-time.Hour)
+	ff := &fakeFetcher{entries: map[int32][]*logpb.LogEntry{}, logStart: map[int32]int64{0: 5}}
+	for o := range 10 {
+		e := entry("api", "h", lInfo, fmt.Sprintf("o%d", o))
+		e.TimeUnixNano = at.Add(time.Duration(o) * time.Second).UnixNano()
+		e.ReadTimeUnixNano = e.TimeUnixNano
+		ff.entries[0] = append(ff.entries[0], e)
+	}
+	s, u := testServer(t, Config{Fetcher: ff})
+	s.Begin(0, 10)
+	c := dial(t, u+"?from=3h&to=1m")
+	c.hello()
+	ms := c.untilType("end")
+	if ms[0].Type != "gap" || ms[0].Missed != 5 {
+		t.Fatalf("first message: got %+v, want a gap of 5", ms[0])
+	}
+	if got, want := entriesOf(ms), []string{"o5", "o6", "o7", "o8", "o9"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if end := ms[len(ms)-1]; !end.Incomplete || !strings.Contains(end.Reason, "retention") {
+		t.Errorf("end: got %+v, want incomplete because of retention", end)
+	}
+}
+
+func TestRangeBadRequests(t *testing.T) {
+	s, u := testServer(t, Config{Fetcher: &fakeFetcher{}})
+	s.Begin(0, 0)
+	for _, tt := range []struct{ query, reason string }{
+		{"from=yesterday", "RFC 3339"},
+		{"to=1h", "needs from"},
+		{"from=1h&to=2h", "must be after"},
+		{"from=1h&limit=0", "limit"},
+		{"from=1h&limit=100001", "limit"},
+		{"from=1h&newest=yes", "newest"},
+		{"from=1h&since=AQA", "since"},
+	} {
+		resp, err := http.Get("http" + strings.TrimPrefix(u, "ws") + "?" + tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body strings.Builder
+		_, _ = fmt.Fprint(&body, readBody(resp))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body.String(), tt.reason) {
+			t.Errorf("%s: got %d %q, want 400 saying %q", tt.query, resp.StatusCode, body.String(), tt.reason)
+		}
+	}
+	_, u2 := testServer(t, Config{})
+	resp, err := http.Get("http" + strings.TrimPrefix(u2, "ws") + "?from=1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotImplemented {
+		t.Errorf("without a fetcher: got %d, want 501", resp.StatusCode)
+	}
+}
+
+func readBody(resp *http.Response) string {
+	defer resp.Body.Close()
+	var sb strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := resp.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			return sb.String()
+		}
+	}
+}
+
+func gaugeValue(g prometheus.Gauge) float64 {
+	var m dto.Metric
+	_ = g.Write(&m)
+	return m.GetGauge().GetValue()
+}
