@@ -107,7 +107,8 @@ type rec struct {
 	part      int32
 	own, read time.Time
 	msg       string
-	raw       bool // a foreign record: text, no collector metadata
+	raw       bool   // a foreign record: text, no collector metadata
+	source    string // default: entry's
 }
 
 func (p *pipeline) produce(t *testing.T, recs ...rec) {
@@ -125,6 +126,9 @@ func (p *pipeline) produce(t *testing.T, recs ...rec) {
 				e.TimeUnixNano, e.ReadTimeUnixNano = r.own.UnixNano(), r.read.UnixNano()
 			} else {
 				e.Message = r.msg
+			}
+			if r.source != "" {
+				e.Source = r.source
 			}
 			b, err := proto.Marshal(e)
 			if err != nil {

@@ -15,11 +15,13 @@ const maxQueryBytes = 16 << 10
 
 // request is what the query string of /ws asks for.
 type request struct {
-	spec     filterSpec
-	backfill int
-	since    []vecEntry
-	hasSince bool
-	rng      *timeRange // from=: a time-range query (history.go)
+	spec      filterSpec
+	backfill  int
+	since     []vecEntry
+	hasSince  bool
+	rng       *timeRange    // from=: a time-range query (history.go)
+	around    *contextQuery // around=: a context query (context.go)
+	aroundRaw string
 }
 
 // parseQuery validates the /ws query. Errors are meant for an HTTP 400 body.
@@ -51,6 +53,10 @@ func parseQuery(q url.Values) (request, error) {
 	if req.rng, err = parseRange(q, time.Now()); err != nil {
 		return req, err
 	}
+	if req.around, err = parseContext(q); err != nil {
+		return req, err
+	}
+	req.aroundRaw = q.Get("around")
 	return req, nil
 }
 

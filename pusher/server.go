@@ -248,10 +248,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := remoteIP(r.RemoteAddr)
 	var releaseHist func()
-	if req.rng != nil {
+	if req.rng != nil || req.around != nil {
 		if s.cfg.Fetcher == nil {
-			s.reject(w, http.StatusNotImplemented, "time ranges need Kafka, and this server has no fetcher")
+			s.reject(w, http.StatusNotImplemented, "time ranges and context need Kafka, and this server has no fetcher")
 			return
+		}
+		if req.around != nil {
+			if err := s.resolvePart(req.around, req.aroundRaw); err != nil {
+				s.reject(w, http.StatusBadRequest, err.Error())
+				return
+			}
 		}
 		if releaseHist, err = s.acquireHistory(ip); err != nil {
 			s.reject(w, http.StatusTooManyRequests, err.Error())
@@ -302,8 +308,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		src = &prefixConn{Conn: conn, r: rw.Reader}
 	}
-	if req.rng != nil {
+	switch {
+	case req.rng != nil:
 		s.serveRange(c, src, f, req, releaseHist)
+		return
+	case req.around != nil:
+		s.serveContext(c, src, req.around, releaseHist)
 		return
 	}
 	s.serve(c, src, f, req)
