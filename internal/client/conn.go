@@ -44,6 +44,9 @@ type Options struct {
 	// Since is a cursor to resume strictly after; it wins over Backfill.
 	// Default "": start live.
 	Since string
+	// History asks for a time range or the context of an entry instead of
+	// (or, for a range without To, before) the live stream. Default: none.
+	History History
 	// Token is sent as "Authorization: Bearer <token>". Default "": none.
 	Token string
 	// Reconnect makes Follow reconnect after a dropped connection, resuming
@@ -117,7 +120,11 @@ func Dial(ctx context.Context, opts Options) (*Conn, error) {
 		return nil, err
 	}
 	target := *u
-	target.RawQuery = query(base, opts.Filter, opts.Backfill, opts.Since).Encode()
+	q := query(base, opts.Filter, opts.Backfill, opts.Since)
+	if opts.Since == "" {
+		opts.History.addTo(q)
+	}
+	target.RawQuery = q.Encode()
 	where := u.String()
 
 	var refused *StatusError

@@ -72,6 +72,11 @@ func Tail(ctx context.Context, opts TailOptions, stdout, stderr io.Writer) error
 				note("%s", noticeText(m))
 				return nil
 			}
+		case TypeProgress:
+			return nil
+		case TypeEnd:
+			note("%s", endText(m))
+			return nil
 		case TypeEntry:
 		default:
 			return nil // a newer server's message this client does not know
@@ -88,6 +93,24 @@ func Tail(ctx context.Context, opts TailOptions, stdout, stderr io.Writer) error
 		return nil
 	}
 	return err
+}
+
+// endText summarises an end message.
+func endText(m Message) string {
+	s := fmt.Sprintf("-- end: %d entries", m.Sent)
+	if m.Scanned > 0 {
+		s += fmt.Sprintf(" (%d records scanned)", m.Scanned)
+	}
+	if m.Limited {
+		s += ", stopped at the limit"
+	}
+	if m.Stopped != "" {
+		s += ", stopped by a new " + m.Stopped
+	}
+	if m.Incomplete {
+		s += "; may be incomplete: " + m.Reason
+	}
+	return s + " --"
 }
 
 func noticeText(m Message) string {
@@ -165,6 +188,9 @@ func (r *renderer) write(m Message) error {
 	case r.format == OutputRaw:
 		b = r.text(b, m.Msg, true)
 	default:
+		if m.Anchor {
+			b = append(b, "> "...) // the entry the context is around
+		}
 		b = r.pretty(b, m)
 	}
 	b = append(b, '\n')
