@@ -79,6 +79,11 @@ type msg struct {
 	Reason     string `json:"reason"`
 	Stopped    string `json:"stopped"`
 	Anchor     bool   `json:"anchor"`
+	// histogram
+	Counts   map[string][]int64 `json:"counts"`
+	StepMS   int64              `json:"step_ms"`
+	Buckets  int                `json:"buckets"`
+	Complete bool               `json:"complete"`
 }
 
 // wsClient is a protocol client over a real gobwas connection.

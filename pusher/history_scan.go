@@ -256,7 +256,15 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 			return res, err
 		}
 	}
+	histTo := tr.to
+	if !tr.hasTo {
+		histTo = time.Now().UnixNano()
+	}
+	hist := newRangeHistogram(tr.from, max(histTo, tr.from+1))
 	if err := w.add(appendProgress(nil, 0, of)); err != nil {
+		return res, err
+	}
+	if err := w.add(hist.append(nil, false)); err != nil {
 		return res, err
 	}
 	if err := w.flush(s.cfg.SlowTimeout); err != nil {
@@ -297,7 +305,9 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 			if now := time.Now(); now.Sub(lastProgress) >= progressEvery {
 				lastProgress = now
 				if err = w.add(appendProgress(nil, res.scanned, of)); err == nil {
-					err = w.flush(s.cfg.SlowTimeout)
+					if err = w.add(hist.append(nil, false)); err == nil {
+						err = w.flush(s.cfg.SlowTimeout)
+					}
 				}
 				if err != nil {
 					return false
@@ -315,6 +325,10 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 			return err == nil
 		}
 		res.matched++
+		hist.add(src.ts, src.e.Level)
+		if res.limited {
+			return true // past the limit: counted for the histogram only
+		}
 		body = appendEntryBody(body[:0], src.e)
 		if tr.newest {
 			newest.push(src.part, src.off, body)
@@ -326,14 +340,16 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 		res.sent++
 		if res.sent >= int64(tr.limit) {
 			res.limited = true
-			return false
+			// With to=, the scan goes on for the histogram and the count of
+			// matches; without, live takes over from here.
+			return tr.hasTo
 		}
 		return true
 	})
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	res.ranThrough = err == nil && !res.limited
+	res.ranThrough = err == nil && (!res.limited || tr.hasTo)
 	res.unread = unread.Load()
 	if err != nil {
 		if q := w.c.hist.Load(); q != nil && errors.Is(err, context.Canceled) && s.ctx.Err() == nil {
@@ -353,6 +369,9 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 	}
 	if err == nil {
 		err = w.add(appendProgress(nil, res.scanned, of))
+	}
+	if err == nil {
+		err = w.add(hist.append(nil, res.ranThrough))
 	}
 	return res, err
 }

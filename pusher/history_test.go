@@ -231,8 +231,9 @@ func TestRangeQueries(t *testing.T) {
 		{"newest", []string{"from", at(10), "to", at(20), "limit", "4", "newest", "1"}, names(16, 20), true},
 		{"newest, fewer than the limit", []string{"from", at(10), "to", at(13), "limit", "4", "newest", "1"}, names(10, 13), false},
 		{"with a filter", []string{"from", at(0), "to", at(40), "q", "e1"}, names(10, 20), false},
+		{"a histogram over a range, and where it is", []string{"from", at(0), "to", at(100), "limit", "1"}, names(0, 1), true},
 	}
-	for _, tt := range tests {
+	for _, tt := range tests[:len(tests)-1] {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, p.rangeURL(tt.query...))
 			c.hello()
@@ -247,13 +248,52 @@ func TestRangeQueries(t *testing.T) {
 			if ms[0].Type != "progress" || ms[0].Scanned != 0 {
 				t.Errorf("first message: got %+v, want progress from 0", ms[0])
 			}
-			if last := ms[len(ms)-2]; last.Type != "progress" || !tt.wantLimited && last.Scanned != last.Of || last.Scanned != end.Scanned {
+			var last, hist msg
+			for _, m := range ms {
+				switch m.Type {
+				case "progress":
+					last = m
+				case "histogram":
+					hist = m
+				}
+			}
+			if last.Scanned != last.Of || last.Scanned != end.Scanned {
 				t.Errorf("last progress: got %+v (end scanned %d), want all of it scanned", last, end.Scanned)
+			}
+			// The histogram counts every match of the range, also past the
+			// limit, and only matches.
+			var total int64
+			for _, cs := range hist.Counts {
+				for _, n := range cs {
+					total += n
+				}
+			}
+			if !hist.Complete || hist.Buckets != histBuckets || total != end.Matched || end.Matched < end.Sent {
+				t.Errorf("final histogram: got %+v (total %d), want complete, %d buckets, counting the %d matches", hist, total, histBuckets, end.Matched)
 			}
 			if code, err := c.closeCode(5 * time.Second); err != nil || code != ws.StatusNormalClosure {
 				t.Errorf("after end: got close %v (%v), want 1000", code, err)
 			}
 		})
+	}
+
+	// The histogram puts each match in its bucket: 100 s over 100 buckets,
+	// one entry a second, so e0..e39 fill buckets 0..39 once, at level info.
+	hc := dial(t, p.rangeURL(tests[len(tests)-1].query...))
+	hc.hello()
+	var hist msg
+	for _, m := range hc.untilType("end") {
+		if m.Type == "histogram" {
+			hist = m
+		}
+	}
+	if hist.StepMS != 1000 || len(hist.Counts) != 1 || len(hist.Counts["info"]) != histBuckets {
+		t.Fatalf("histogram: got %+v, want 1 s steps of info only", hist)
+	}
+	for i, n := range hist.Counts["info"] {
+		if want := int64(b2i(i < 40)); n != want {
+			t.Errorf("bucket %d: got %d, want %d", i, n, want)
+		}
 	}
 
 	// Every cursor resumes exactly: since= the cursor of e12 gives e13 on.
@@ -588,4 +628,11 @@ func gaugeValue(g prometheus.Gauge) float64 {
 	var m dto.Metric
 	_ = g.Write(&m)
 	return m.GetGauge().GetValue()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
