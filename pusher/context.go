@@ -145,6 +145,8 @@ func (s *Server) serveContext(c *client, src net.Conn, cq *contextQuery, release
 	case ctx.Err() != nil || errors.Is(err, errWrite):
 		s.m.hist.queries.WithLabelValues(histStopped).Inc()
 		c.hist.Store(nil)
+		w.buf, _, _ = c.takeCtrl(w.buf[:headerRoom]) // a close echo, if any
+		w.raw(time.Second)
 		s.drop(c, reasonClient)
 		<-readerDone
 		return

@@ -89,7 +89,8 @@ func (s *Server) serveRange(c *client, src net.Conn, f *filter, req request, rel
 	default:
 	}
 	switch {
-	case gone || s.ctx.Err() != nil || errors.Is(err, errWrite):
+	case gone || s.ctx.Err() != nil || errors.Is(err, errWrite) || ctx.Err() != nil && res.stopped == "":
+		// The client went away or is closing: answer its close, if any.
 		s.m.hist.queries.WithLabelValues(histStopped).Inc()
 		c.hist.Store(nil)
 		w.buf, _, _ = c.takeCtrl(w.buf[:headerRoom]) // a close echo, if any
@@ -285,7 +286,7 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 	}
 	margin := s.cfg.HistoryMargin.Nanoseconds()
 	var body []byte
-	lastProgress := time.Now()
+	lastProgress, lastPing := time.Now(), time.Now()
 	mergeTime(srcs, func(src *source) bool {
 		if src.ended {
 			if o, _ := vecGet(res.cur, src.part); o < src.to-1 {
@@ -308,6 +309,12 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 					if err = w.add(hist.append(nil, false)); err == nil {
 						err = w.flush(s.cfg.SlowTimeout)
 					}
+				}
+				if err == nil && now.Sub(lastPing) >= s.cfg.PingInterval {
+					// The client answers with a pong, so that a long scan
+					// does not look idle to its reader.
+					lastPing = now
+					err = w.ping(s.cfg.SlowTimeout)
 				}
 				if err != nil {
 					return false
@@ -467,6 +474,18 @@ func (r *newestRing) send(w *replayWriter, end []vecEntry) (int64, error) {
 		}
 	}
 	return int64(len(r.items)), nil
+}
+
+// ping writes a ping frame (the pending payload first).
+func (w *replayWriter) ping(timeout time.Duration) error {
+	if err := w.flush(timeout); err != nil {
+		return err
+	}
+	w.c.conn.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := w.c.conn.Write(pingFrame); err != nil {
+		return errors.Join(errWrite, err)
+	}
+	return nil
 }
 
 func appendProgress(b []byte, scanned, of int64) []byte {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
@@ -635,4 +636,70 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func TestRangeCloseMidScanStopsIt(t *testing.T) {
+	bf := &blockingFetcher{at: time.Now().Add(-time.Hour), n: 1_000_000, started: make(chan struct{})}
+	s, u := testServer(t, Config{Fetcher: bf})
+	s.Begin(0, 1_000_000)
+	c := dial(t, u+"?from=2h&to=1m")
+	c.hello()
+	<-bf.started
+	// A polite close: the server echoes it and stops the scan, without
+	// waiting for the peer to hang up.
+	if err := wsutil.WriteClientMessage(c.conn, ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, "bye")); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := c.closeCode(5 * time.Second); err != nil || code != ws.StatusNormalClosure {
+		t.Fatalf("got close %v (%v), want the 1000 echoed", code, err)
+	}
+	wait.For(t, 5*time.Second, "the query to stop", func() bool {
+		return counterValue(s.m.hist.queries.WithLabelValues(histStopped)) == 1 && gaugeValue(s.m.hist.running) == 0
+	})
+}
+
+func TestRangeLimitThenLive(t *testing.T) {
+	p := startPipeline(t, 1, Config{HistoryMargin: time.Second})
+	base := time.Now().Add(-time.Minute).Truncate(time.Second)
+	p.produce(t, spread(base, 10, 1)...)
+	p.start(t, 1)
+	p.published(t, 10)
+	c := dial(t, p.rangeURL("from", rfc(base), "limit", "3"))
+	c.hello()
+	ms := c.untilType("end")
+	if got := entriesOf(ms); !slices.Equal(got, names(0, 3)) {
+		t.Fatalf("range: got %v, want %v", got, names(0, 3))
+	}
+	if end := ms[len(ms)-1]; !end.Limited || end.Sent != 3 {
+		t.Fatalf("end: got %+v, want limited after 3", end)
+	}
+	// The rest of the range is skipped, and said so; then live.
+	if m := c.next(); m.Type != "gap" || m.Missed != 7 {
+		t.Fatalf("after end: got %+v, want a gap of the 7 skipped", m)
+	}
+	waitClients(t, p.s, 1)
+	now := time.Now()
+	p.produce(t, rec{part: 0, own: now, read: now, msg: "live"})
+	if got := entriesOf(c.untilMsg("live")); !slices.Equal(got, []string{"live"}) {
+		t.Errorf("live: got %v, want [live]", got)
+	}
+}
+
+func TestRangeBudgetPerIP(t *testing.T) {
+	bf := &blockingFetcher{at: time.Now().Add(-time.Hour), n: 1_000_000, started: make(chan struct{})}
+	s, u := testServer(t, Config{Fetcher: bf, HistoryQueries: 8})
+	s.Begin(0, 1_000_000)
+	c := dial(t, u+"?from=2h&to=1m")
+	c.hello()
+	<-bf.started
+	resp, err := http.Get("http" + strings.TrimPrefix(u, "ws") + "?from=2h&to=1m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readBody(resp); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "from 127.0.0.1: at most 1") {
+		t.Errorf("second query from one address: got %d %q, want 429 naming the per-address limit", resp.StatusCode, body)
+	}
+	// A live connection from the same address is not a history query.
+	l := dial(t, u)
+	l.hello()
 }
