@@ -44,7 +44,7 @@ func (c *tailCommand) bind(s *config.Set) {
 	s.Bind(&o.Filter.Level, "level", "print only entries at this level or above: trace, debug, info, warn, error or fatal")
 	s.Bind(&o.Filter.Query, "grep", "print only entries whose message contains this text (case-insensitive)")
 	s.Bind(&o.Filter.Regex, "regex", "print only entries whose message matches this RE2 regexp")
-	s.Bind(&o.Filter.Where, "where", "print only entries whose parsed field satisfies this, e.g. status>=500, user!=bob, path~^/api/ (repeatable; all must hold)")
+	s.Bind(&o.Filter.Where, "where", "print only entries whose parsed field satisfies this, e.g. status>=500, user!=bob, path~^/api/ (repeat or comma-separate for several; all must hold)")
 	s.Bind(&o.History.From, "from", "first print the entries since this time: RFC 3339 or a duration ago (15m, 2h)")
 	s.Bind(&o.History.To, "to", "with --from: end the range here (RFC 3339 or a duration ago) and exit when it is printed")
 	s.Bind(&o.History.Limit, "limit", "with --from: print at most N entries of the range (server default 5000, at most 100000)")
