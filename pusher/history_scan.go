@@ -74,6 +74,7 @@ func (s *Server) serveRange(c *client, src net.Conn, f *filter, req request, rel
 		s.readLoop(c, src)
 		cancel()
 	}()
+	s.waitAnyBegun()
 	sn, ok := s.hub.snapshot()
 	if !ok {
 		cancel()
@@ -176,6 +177,27 @@ func (s *Server) goLive(c *client, w *replayWriter, f *filter, req request, res 
 	default:
 	}
 	<-readerDone // the connection's life
+}
+
+// waitAnyBegun waits, up to BeginWait, until the consumer has begun a
+// partition: just after a restart the hub knows none, and a range would
+// find nothing to scan.
+func (s *Server) waitAnyBegun() {
+	t := time.NewTimer(s.cfg.BeginWait)
+	defer t.Stop()
+	for {
+		_, ch := s.hub.begun([]vecEntry{{part: -1}}) // never begun: the next Begin's channel
+		if s.hub.partitions() > 0 {
+			return
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return
+		case <-s.ctx.Done():
+			return
+		}
+	}
 }
 
 // closeRange sends a close frame (none when code is 0) to an unregistered

@@ -703,3 +703,19 @@ func TestRangeBudgetPerIP(t *testing.T) {
 	l := dial(t, u)
 	l.hello()
 }
+
+func TestRangeWaitsForTheConsumerToBegin(t *testing.T) {
+	at := time.Now().Add(-time.Hour)
+	ff := &fakeFetcher{entries: map[int32][]*logpb.LogEntry{}, logStart: map[int32]int64{}}
+	e := entry("api", "h", lInfo, "old")
+	e.TimeUnixNano, e.ReadTimeUnixNano = at.UnixNano(), at.UnixNano()
+	ff.entries[0] = []*logpb.LogEntry{e}
+	s, u := testServer(t, Config{Fetcher: ff})
+	c := dial(t, u+"?from=2h&to=1m")
+	c.hello()
+	// The consumer begins after the client asked (a restart).
+	s.Begin(0, 1)
+	if got := entriesOf(c.untilType("end")); !slices.Equal(got, []string{"old"}) {
+		t.Errorf("got %v, want [old]", got)
+	}
+}
