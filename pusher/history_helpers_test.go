@@ -12,12 +12,13 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tailcast/tailcast/consumer"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
 	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
-	"google.golang.org/protobuf/proto"
 )
 
 // OffsetForTime finds the first entry read at or after t, like Kafka's
