@@ -2,6 +2,7 @@ package pusher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -503,5 +504,54 @@ func TestRangeWaitsForTheConsumerToBegin(t *testing.T) {
 	s.Begin(0, 1)
 	if got := entriesOf(c.untilType("end")); !slices.Equal(got, []string{"old"}) {
 		t.Errorf("got %v, want [old]", got)
+	}
+}
+
+// brokenFetcher is Kafka unreachable.
+type brokenFetcher struct{}
+
+func (brokenFetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(int64, *logpb.LogEntry) error) (int64, error) {
+	return 0, errors.New("kafka: client has run out of available brokers")
+}
+
+func (brokenFetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
+	return 0, 0, errors.New("kafka: client has run out of available brokers")
+}
+
+func TestRangeKafkaDown(t *testing.T) {
+	s, u := testServer(t, Config{Fetcher: brokenFetcher{}})
+	s.Begin(0, 10)
+	c := dial(t, u+"?from=1h&to=1m")
+	c.hello()
+	m := c.next()
+	if m.Type != "error" || !strings.Contains(m.Error, "out of available brokers") {
+		t.Fatalf("got %+v, want an error saying why", m)
+	}
+	if code, err := c.closeCode(5 * time.Second); err != nil || code != ws.StatusInternalServerError {
+		t.Errorf("got close %v (%v), want 1011", code, err)
+	}
+	if got := counterValue(s.m.hist.queries.WithLabelValues(histError)); got != 1 {
+		t.Errorf("error queries: got %v, want 1", got)
+	}
+}
+
+// fetchFails finds offsets but cannot read them.
+type fetchFails struct{ brokenFetcher }
+
+func (fetchFails) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
+	if t.Before(time.Now().Add(-30 * time.Minute)) {
+		return 0, 0, nil // the range's start
+	}
+	return 10, 0, nil
+}
+
+func TestRangeUnreadPartitionIsIncomplete(t *testing.T) {
+	s, u := testServer(t, Config{Fetcher: fetchFails{}})
+	s.Begin(0, 10)
+	c := dial(t, u+"?from=1h&to=1m")
+	c.hello()
+	ms := c.untilType("end")
+	if end := ms[len(ms)-1]; !end.Incomplete || !strings.Contains(end.Reason, "1 partitions could not be read") {
+		t.Errorf("end: got %+v, want incomplete because a partition could not be read", end)
 	}
 }
