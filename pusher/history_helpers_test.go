@@ -110,34 +110,38 @@ type rec struct {
 
 func (p *pipeline) produce(t *testing.T, recs ...rec) {
 	t.Helper()
+	if err := p.send(recs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// send produces recs; unlike produce it may run on another goroutine.
+func (p *pipeline) send(recs ...rec) error {
 	for _, r := range recs {
 		m := &sarama.ProducerMessage{Topic: "logs", Partition: r.part, Timestamp: r.read}
 		if r.raw {
 			m.Value = sarama.StringEncoder(r.msg)
 		} else {
-			e := entry("api", "h1", lInfo, "")
-			e.TimeUnixNano, e.ReadTimeUnixNano = r.own.UnixNano(), r.read.UnixNano()
+			e := entry("api", "h1", lInfo, r.msg)
 			if strings.HasPrefix(r.msg, "{") || strings.Contains(r.msg, "=") {
-				e.Message = ""
 				e = parsed("api", r.msg)
-				e.TimeUnixNano, e.ReadTimeUnixNano = r.own.UnixNano(), r.read.UnixNano()
-			} else {
-				e.Message = r.msg
 			}
+			e.TimeUnixNano, e.ReadTimeUnixNano = r.own.UnixNano(), r.read.UnixNano()
 			if r.source != "" {
 				e.Source = r.source
 			}
 			b, err := proto.Marshal(e)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
 			m.Value = sarama.ByteEncoder(b)
 			m.Headers = []sarama.RecordHeader{{Key: []byte("content-type"), Value: []byte(consumer.ContentTypeProtobuf)}}
 		}
 		if _, _, err := p.prod.SendMessage(m); err != nil {
-			t.Fatalf("produce: %v", err)
+			return fmt.Errorf("produce: %w", err)
 		}
 	}
+	return nil
 }
 
 // published waits until the pusher has n entries in total.

@@ -244,7 +244,9 @@ func TestRangeThenLiveNoDuplicateNoGap(t *testing.T) {
 			at := time.Now()
 			more = append(more, rec{part: int32(i) % 3, own: at, read: at, msg: fmt.Sprintf("e%02d", i)})
 		}
-		p.produce(t, more...)
+		if err := p.send(more...); err != nil {
+			t.Error(err)
+		}
 	}()
 	c := dial(t, p.rangeURL("from", rfc(base.Add(5*time.Second))))
 	c.hello()
