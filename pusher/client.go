@@ -31,10 +31,11 @@ type client struct {
 	idx  int // in s.clients; -1 when not registered (s.mu)
 
 	filt       atomic.Pointer[filter]
-	refill     atomic.Int32 // 1+N: refill with N entries asked, not started yet
-	busy       atomic.Bool  // a writer owns the connection
-	busySince  atomic.Int64 // UnixNano when it last became busy
-	closed     atomic.Bool  // unregistered; the socket is closed or closing
+	hist       atomic.Pointer[histQuery] // a running history query (history.go)
+	refill     atomic.Int32              // 1+N: refill with N entries asked, not started yet
+	busy       atomic.Bool               // a writer owns the connection
+	busySince  atomic.Int64              // UnixNano when it last became busy
+	closed     atomic.Bool               // unregistered; the socket is closed or closing
 	readerDone atomic.Bool
 	lastRead   atomic.Int64 // UnixNano of the last frame read
 

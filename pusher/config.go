@@ -12,10 +12,14 @@ import (
 )
 
 // Fetcher reads past entries of a partition from Kafka (implemented by
-// *consumer.Consumer). It calls fn for the entries in [from, to) in offset
-// order and returns the oldest offset Kafka still holds.
+// *consumer.Consumer). Fetch calls fn for the entries in [from, to) in
+// offset order and returns the oldest offset Kafka still holds.
+// OffsetForTime returns the first offset whose Kafka timestamp is at or
+// after t (the high watermark when none is), never below logStart, the
+// oldest offset Kafka still holds; time-range queries start there.
 type Fetcher interface {
 	Fetch(ctx context.Context, partition int32, from, to int64, fn func(offset int64, e *logpb.LogEntry) error) (logStart int64, err error)
+	OffsetForTime(ctx context.Context, partition int32, t time.Time) (off, logStart int64, err error)
 }
 
 // Config configures a Server. Every zero value means the default stated.
@@ -77,6 +81,18 @@ type Config struct {
 	// BeginWait is how long a since= resume waits for the consumer to Begin
 	// the cursor's partitions (just after a restart). Default 5s.
 	BeginWait time.Duration
+	// HistoryQueries bounds the time-range and context queries (from=,
+	// around=) scanning Kafka at once on this server; more are refused with
+	// 429. Default 4.
+	HistoryQueries int
+	// HistoryPerIP bounds those queries at once per remote IP. Default 1.
+	HistoryPerIP int
+	// HistoryMargin is how much earlier than a range's start (by Kafka
+	// record time, i.e. when the collector read a line) a range query
+	// starts scanning, and how much later than its end it stops, so that
+	// lines read a little after their own time are still found.
+	// Default 1m.
+	HistoryMargin time.Duration
 	// Version is reported in hello as "tailcast/<Version>". Default "dev".
 	Version string
 	// Logger receives connection events. Default nil: no logging.
@@ -130,6 +146,15 @@ func (c *Config) fill() error {
 	if c.BeginWait == 0 {
 		c.BeginWait = 5 * time.Second
 	}
+	if c.HistoryQueries == 0 {
+		c.HistoryQueries = 4
+	}
+	if c.HistoryPerIP == 0 {
+		c.HistoryPerIP = 1
+	}
+	if c.HistoryMargin == 0 {
+		c.HistoryMargin = time.Minute
+	}
 	if c.Version == "" {
 		c.Version = "dev"
 	}
@@ -151,6 +176,10 @@ func (c *Config) fill() error {
 		return fmt.Errorf("ping interval %v: must be positive", c.PingInterval)
 	case c.HandshakeTimeout < 0:
 		return fmt.Errorf("handshake timeout %v: must be positive", c.HandshakeTimeout)
+	case c.HistoryQueries < 1 || c.HistoryPerIP < 1:
+		return fmt.Errorf("history queries %d, per IP %d: must be positive", c.HistoryQueries, c.HistoryPerIP)
+	case c.HistoryMargin < 0:
+		return fmt.Errorf("history margin %v: must not be negative", c.HistoryMargin)
 	case c.MaxMessageBytes < 1:
 		return fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
 	}

@@ -45,12 +45,19 @@
 // reads a frame when it becomes readable. TLS connections (and systems
 // without epoll) fall back to one blocking reader goroutine per connection.
 //
-// Where the next features plug in. Time-range history is a third kind of
-// replay plan: a Fetcher query per partition from the offset of the range's
-// start time, merged across partitions by entry time (the merge of
-// merge.go, mergeTime), followed by the held
-// entries past what Kafka returned and then live from the snapshot's tail,
-// exactly as since= does today. Pattern streams are a second consumer of
+// History (history.go, history_scan.go, context.go) answers from= and
+// around= from Kafka on the client's own handler goroutine, before the
+// client is registered: a Fetcher query per partition from the offset of
+// the range's start time (offsets-for-times), read in chunks by one
+// goroutine per partition and merged by entry time (mergeTime), then, for
+// a range without to=, a since= replay from where the scan ended and live,
+// so the switch is exact. During the scan a blocking reader goroutine
+// watches the connection, so that a disconnect or a filter message stops
+// the scan at once; such a connection stays on it afterwards rather than
+// moving to the poller. Queries run under a per-server and per-IP budget
+// (Config.HistoryQueries, HistoryPerIP). Field conditions (where.go) are
+// compiled once into the filter; without a regular expression they are
+// cheap and run in the flush loop. Pattern streams are a second consumer of
 // the hub: a subscriber of per-pattern counts is a client whose frames are
 // built from a pattern table the flush loop reads instead of the log, with
 // the same queueing, dropping and writers.

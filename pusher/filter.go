@@ -43,23 +43,34 @@ type filter struct {
 	minLevel logpb.Level // LEVEL_UNKNOWN: no minimum
 	q        string      // lowercased
 	re       *regexp.Regexp
-	reLen    int    // re looks at the first reLen bytes of a message
+	reLen    int // re looks at the first reLen bytes of a message
+	wheres   []where
 	key      string // canonical form, for interning
 }
 
 // all reports whether the filter lets every entry through.
 func (f *filter) all() bool {
-	return len(f.services) == 0 && len(f.hosts) == 0 && f.minLevel == logpb.Level_LEVEL_UNKNOWN && f.q == "" && f.re == nil
+	return len(f.services) == 0 && len(f.hosts) == 0 && f.minLevel == logpb.Level_LEVEL_UNKNOWN && f.q == "" && f.re == nil && len(f.wheres) == 0
 }
 
 // costly reports whether evaluating f may cost more than a few comparisons
 // per entry: such a filter is never evaluated by the flush loop, which
 // serves every client, but by the client's own scanner.
-func (f *filter) costly() bool { return f.re != nil }
+func (f *filter) costly() bool {
+	if f.re != nil {
+		return true
+	}
+	for i := range f.wheres {
+		if f.wheres[i].re != nil {
+			return true
+		}
+	}
+	return false
+}
 
 // match reports whether an entry passes. ltext is the lowercased message
 // and field values (record.ltext).
-func (f *filter) match(service, host string, level logpb.Level, msg, ltext string) bool {
+func (f *filter) match(service, host string, level logpb.Level, msg, ltext string, fields []*logpb.Field) bool {
 	if len(f.services) > 0 && !slices.Contains(f.services, service) {
 		return false
 	}
@@ -75,17 +86,22 @@ func (f *filter) match(service, host string, level logpb.Level, msg, ltext strin
 	if f.re != nil && !f.re.MatchString(msg[:min(len(msg), f.reLen)]) {
 		return false
 	}
+	for i := range f.wheres {
+		if !f.wheres[i].match(fields) {
+			return false
+		}
+	}
 	return true
 }
 
 func (f *filter) matchRecord(r *record) bool {
-	return f.match(r.service, r.host, r.level, r.msg, r.ltext)
+	return f.match(r.service, r.host, r.level, r.msg, r.ltext, r.fields)
 }
 
 // matchEntry matches an entry read from Kafka (replay only: it allocates).
 func (f *filter) matchEntry(e *logpb.LogEntry) bool {
 	var p partState
-	return f.match(e.Service, e.Host, e.Level, e.Message, p.lowerText(e))
+	return f.match(e.Service, e.Host, e.Level, e.Message, p.lowerText(e), e.Fields)
 }
 
 // filterSpec is the uncompiled filter, as the query or a client message
@@ -96,6 +112,7 @@ type filterSpec struct {
 	level    string
 	q        string
 	re       string
+	wheres   []string // field conditions (where.go), all of which must hold
 }
 
 // splitValues flattens repeated and comma-separated values, dropping blanks.
@@ -151,6 +168,9 @@ func (sp filterSpec) compile() (*filter, error) {
 			return nil, err
 		}
 	}
+	if f.wheres, err = compileWheres(sp.wheres); err != nil {
+		return nil, err
+	}
 	// The key is unambiguous: every part is quoted.
 	var kb []byte
 	for _, s := range f.services {
@@ -162,6 +182,9 @@ func (sp filterSpec) compile() (*filter, error) {
 	kb = strconv.AppendInt(append(kb, 'l'), int64(f.minLevel), 10)
 	kb = strconv.AppendQuote(append(kb, 'q'), f.q)
 	kb = strconv.AppendQuote(append(kb, 'r'), sp.re)
+	for i := range f.wheres {
+		kb = append(append(kb, 'w'), f.wheres[i].canon()...)
+	}
 	f.key = string(kb)
 	return f, nil
 }

@@ -69,6 +69,21 @@ type msg struct {
 	Missed    int64           `json:"missed"`
 	Count     int64           `json:"count"`
 	Error     string          `json:"error"`
+	// progress, end
+	Scanned    int64  `json:"scanned"`
+	Of         int64  `json:"of"`
+	Sent       int64  `json:"sent"`
+	Matched    int64  `json:"matched"`
+	Limited    bool   `json:"limited"`
+	Incomplete bool   `json:"incomplete"`
+	Reason     string `json:"reason"`
+	Stopped    string `json:"stopped"`
+	Anchor     bool   `json:"anchor"`
+	// histogram
+	Counts   map[string][]int64 `json:"counts"`
+	StepMS   int64              `json:"step_ms"`
+	Buckets  int                `json:"buckets"`
+	Complete bool               `json:"complete"`
 }
 
 // wsClient is a protocol client over a real gobwas connection.

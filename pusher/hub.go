@@ -118,7 +118,7 @@ func (h *hub) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	p.last = offset
 	h.vec = vecSet(h.vec, partition, offset)
 	r := p.newRecord()
-	*r = record{part: partition, off: offset, ts: entryTime(e), service: e.Service, host: e.Host, msg: e.Message, level: e.Level}
+	*r = record{part: partition, off: offset, ts: entryTime(e), service: e.Service, host: e.Host, msg: e.Message, level: e.Level, fields: e.Fields}
 	r.ltext = p.lowerText(e)
 	line := p.lines.Alloc(len(entryPrefix) + len(body) + 16 + 12*len(h.vec))
 	line = append(line, entryPrefix...)

@@ -28,6 +28,7 @@ type metrics struct {
 	resume      *prometheus.CounterVec
 	publish     prometheus.Counter
 	rejected    *prometheus.CounterVec
+	hist        historyMetrics
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -42,13 +43,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		publish:     prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_published_total", Help: "Entries published by the consumer."}),
 		rejected:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_rejected_total", Help: "Refused upgrade requests by HTTP status."}, []string{"status"}),
 	}
+	m.hist = newHistoryMetrics()
 	for _, r := range []string{reasonClient, reasonSlow, reasonProtocol, reasonIdle, reasonShutdown, reasonPolicy, reasonError, reasonCost} {
 		m.disconnects.WithLabelValues(r)
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.stalls, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected} {
+	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.stalls, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected, m.hist.queries, m.hist.refused, m.hist.scanned, m.hist.scannedBytes, m.hist.duration, m.hist.running} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

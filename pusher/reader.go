@@ -174,6 +174,9 @@ func (s *Server) readFailed(c *client, src io.Reader, err error) {
 // still sends (bounded), so that closing does not reset the connection
 // before the peer has read the close frame.
 func (s *Server) closeFor(c *client, src io.Reader, code ws.StatusCode, reason, label string) {
+	if q := c.hist.Load(); q != nil {
+		q.stop() // a history query stops now, not after the linger below
+	}
 	c.requestClose(code, reason, label)
 	s.log.Debug("closing websocket", zap.String("remote", c.conn.RemoteAddr().String()), zap.Uint16("code", uint16(code)), zap.String("reason", reason))
 	if c.polled.Load() {
@@ -198,6 +201,9 @@ const maxLingerBytes = 1 << 20
 // c (see refill.go). Both happen between two flush passes, under the
 // registry lock.
 func (s *Server) setFilter(c *client, fc filterChange) {
+	if q := c.hist.Load(); q != nil && q.filterChanged(fc) {
+		return // applied when the client goes live
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.idx < 0 {

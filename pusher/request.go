@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // maxQueryBytes caps the /ws query string (414 beyond): room for the
@@ -14,10 +15,13 @@ const maxQueryBytes = 16 << 10
 
 // request is what the query string of /ws asks for.
 type request struct {
-	spec     filterSpec
-	backfill int
-	since    []vecEntry
-	hasSince bool
+	spec      filterSpec
+	backfill  int
+	since     []vecEntry
+	hasSince  bool
+	rng       *timeRange    // from=: a time-range query (history.go)
+	around    *contextQuery // around=: a context query (context.go)
+	aroundRaw string
 }
 
 // parseQuery validates the /ws query. Errors are meant for an HTTP 400 body.
@@ -29,6 +33,7 @@ func parseQuery(q url.Values) (request, error) {
 		level:    q.Get("level"),
 		q:        q.Get("q"),
 		re:       q.Get("re"),
+		wheres:   q["where"],
 	}
 	if s := q.Get("backfill"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -44,6 +49,14 @@ func parseQuery(q url.Values) (request, error) {
 		}
 		req.since, req.hasSince = v, true
 	}
+	var err error
+	if req.rng, err = parseRange(q, time.Now()); err != nil {
+		return req, err
+	}
+	if req.around, err = parseContext(q); err != nil {
+		return req, err
+	}
+	req.aroundRaw = q.Get("around")
 	return req, nil
 }
 
@@ -59,6 +72,7 @@ type clientMessage struct {
 	Level    string     `json:"level"`
 	Q        string     `json:"q"`
 	Re       string     `json:"re"`
+	Where    stringList `json:"where"`
 	Backfill *int       `json:"backfill"`
 }
 
@@ -86,6 +100,6 @@ func parseClientMessage(b []byte) (filterChange, error) {
 		fc.backfill = *m.Backfill
 	}
 	var err error
-	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re}.compile()
+	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re, wheres: m.Where}.compile()
 	return fc, err
 }

@@ -19,7 +19,8 @@ type record struct {
 	service string
 	host    string
 	msg     string
-	ltext   string // lowercased message and field values, for q
+	ltext   string         // lowercased message and field values, for q
+	fields  []*logpb.Field // for where; the entry's own, never changed
 	level   logpb.Level
 }
 

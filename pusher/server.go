@@ -66,6 +66,10 @@ type Server struct {
 	ipMu  sync.Mutex
 	perIP map[string]int
 
+	histMu      sync.Mutex // history query slots (history.go)
+	histRunning int
+	histPerIP   map[string]int
+
 	closeOnce sync.Once
 }
 
@@ -243,6 +247,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := remoteIP(r.RemoteAddr)
+	var releaseHist func()
+	if req.rng != nil || req.around != nil {
+		if s.cfg.Fetcher == nil {
+			s.reject(w, http.StatusNotImplemented, "time ranges and context need Kafka, and this server has no fetcher")
+			return
+		}
+		if req.around != nil {
+			if err := s.resolvePart(req.around, req.aroundRaw); err != nil {
+				s.reject(w, http.StatusBadRequest, err.Error())
+				return
+			}
+		}
+		if releaseHist, err = s.acquireHistory(ip); err != nil {
+			s.reject(w, http.StatusTooManyRequests, err.Error())
+			return
+		}
+		defer releaseHist() // safe twice: the query releases it when its scan ends
+	}
 	if !s.acquireIP(ip) {
 		s.reject(w, http.StatusTooManyRequests, "too many connections from "+ip)
 		return
@@ -285,6 +307,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	src := net.Conn(conn)
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		src = &prefixConn{Conn: conn, r: rw.Reader}
+	}
+	switch {
+	case req.rng != nil:
+		s.serveRange(c, src, f, req, releaseHist)
+		return
+	case req.around != nil:
+		s.serveContext(c, src, req.around, releaseHist)
+		return
 	}
 	s.serve(c, src, f, req)
 }

@@ -54,6 +54,9 @@ func (c *serverSettings) bind(s *config.Set) {
 	s.Bind(&c.push.AllowedOrigins, "allowed-origins", "browser origins allowed to connect besides the server's own, comma-separated; * for any")
 	s.Bind(&c.push.MaxConnsPerIP, "max-conns-per-ip", "websocket connections allowed from one address (negative: unlimited)")
 	s.Bind(&c.push.FilterBudget, "filter-budget", "CPU time per second one client's regex filter may spend matching; past it the client is told, skipped, then closed (negative: no limit)")
+	s.Bind(&c.push.HistoryQueries, "history-queries", "time-range and context queries scanning Kafka at once, per server; more get 429")
+	s.Bind(&c.push.HistoryPerIP, "history-per-ip", "time-range and context queries at once from one address; more get 429")
+	s.Bind(&c.push.HistoryMargin, "history-margin", "how far before from (and after to), by read time, a time-range scan reaches for entries whose own time differs from when they were read")
 	s.Bind(&c.push.RingEntries, "ring-entries", "entries kept in memory per partition for backfill and resume")
 	s.Bind(&c.push.RingBytes, "ring-bytes", "bytes kept in memory per partition for backfill and resume")
 	s.Bind(&c.push.QueueBytes, "queue-bytes", "backlog a client may keep for a second without catching up before entries are skipped for it")
@@ -132,6 +135,10 @@ type fetcher struct{ c *consumer.Consumer }
 
 func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(int64, *logpb.LogEntry) error) (int64, error) {
 	return f.c.Fetch(ctx, p, from, to, fn)
+}
+
+func (f *fetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
+	return f.c.OffsetForTime(ctx, p, t)
 }
 
 // server is the consuming half: consumer, pusher and the HTTP endpoints.

@@ -22,6 +22,7 @@ type tailCommand struct {
 	noColor  bool
 	ca       string
 	insecure bool
+	part     int // --partition; -1: let the server find it
 }
 
 func newTailCommand() command { return &tailCommand{} }
@@ -43,6 +44,16 @@ func (c *tailCommand) bind(s *config.Set) {
 	s.Bind(&o.Filter.Level, "level", "print only entries at this level or above: trace, debug, info, warn, error or fatal")
 	s.Bind(&o.Filter.Query, "grep", "print only entries whose message contains this text (case-insensitive)")
 	s.Bind(&o.Filter.Regex, "regex", "print only entries whose message matches this RE2 regexp")
+	s.Bind(&o.Filter.Where, "where", "print only entries whose parsed field satisfies this, e.g. status>=500, user!=bob, path~^/api/ (repeat for several; all must hold)").Whole()
+	s.Bind(&o.History.From, "from", "first print the entries since this time: RFC 3339 or a duration ago (15m, 2h)")
+	s.Bind(&o.History.To, "to", "with --from: end the range here (RFC 3339 or a duration ago) and exit when it is printed")
+	s.Bind(&o.History.Limit, "limit", "with --from: print at most N entries of the range (server default 5000, at most 100000)")
+	s.Bind(&o.History.Newest, "newest", "with --from and --limit: print the newest N entries of the range instead of the oldest")
+	s.Bind(&o.History.Around, "around", "print the lines of the same file around the entry with this cursor, then exit")
+	o.History.Before, o.History.After, c.part = 50, 50, -1
+	s.Bind(&o.History.Before, "before", "with --around: lines before the entry").Alias("B")
+	s.Bind(&o.History.After, "after", "with --around: lines after the entry").Alias("A")
+	s.Bind(&c.part, "partition", "with --around: the entry's partition, when the server no longer holds it in memory (-1: ask the server)")
 	s.Bind(&o.Token, "auth-token", "access token to send to a server started with --token")
 	s.Bind(&c.ca, "ca", "PEM file of the CA that signed the server's certificate (default: the system's roots)")
 	s.Bind(&c.insecure, "insecure", "do not verify the server's certificate (prints a warning)")
@@ -73,6 +84,21 @@ func (c *tailCommand) validate() error {
 		if _, err := regexp.Compile(c.opts.Filter.Regex); err != nil {
 			bad("regex: %v", err)
 		}
+	}
+	h := c.opts.History
+	switch {
+	case h.To != "" && h.From == "":
+		bad("to: needs --from")
+	case (h.Limit != 0 || h.Newest) && h.From == "":
+		bad("limit and newest: need --from")
+	case h.From != "" && c.opts.Since != "":
+		bad("from: cannot be combined with --since")
+	case h.Around != "" && (h.From != "" || c.opts.Since != ""):
+		bad("around: cannot be combined with --from or --since")
+	case h.Limit < 0 || h.Limit > 100_000:
+		bad("limit %d: must be from 1 to 100000", h.Limit)
+	case h.Before < 0 || h.After < 0:
+		bad("before and after: must not be negative")
 	}
 	if c.opts.Backfill < 0 {
 		bad("backfill %d: must not be negative", c.opts.Backfill)
@@ -136,6 +162,9 @@ func (c *tailCommand) run(ctx context.Context, env Env) error {
 	opts := c.opts
 	opts.TLSConfig = tc
 	opts.Reconnect = true
+	if c.part >= 0 {
+		opts.History.Partition = &c.part
+	}
 	if c.noColor {
 		opts.Color = "never"
 	}

@@ -29,6 +29,7 @@ type Filter struct {
 	Level   string   // minimum level: trace, debug, info, warn, error or fatal
 	Query   string   // case-insensitive substring of the message
 	Regex   string   // RE2 matched against the message
+	Where   []string // field conditions such as status>=500, all of which must hold
 }
 
 // Options says where to connect and what to ask for.
@@ -43,6 +44,9 @@ type Options struct {
 	// Since is a cursor to resume strictly after; it wins over Backfill.
 	// Default "": start live.
 	Since string
+	// History asks for a time range or the context of an entry instead of
+	// (or, for a range without To, before) the live stream. Default: none.
+	History History
 	// Token is sent as "Authorization: Bearer <token>". Default "": none.
 	Token string
 	// Reconnect makes Follow reconnect after a dropped connection, resuming
@@ -116,7 +120,11 @@ func Dial(ctx context.Context, opts Options) (*Conn, error) {
 		return nil, err
 	}
 	target := *u
-	target.RawQuery = query(base, opts.Filter, opts.Backfill, opts.Since).Encode()
+	q := query(base, opts.Filter, opts.Backfill, opts.Since)
+	if opts.Since == "" {
+		opts.History.addTo(q)
+	}
+	target.RawQuery = q.Encode()
 	where := u.String()
 
 	var refused *StatusError
@@ -392,12 +400,13 @@ func (c *Conn) isClosed() bool {
 
 // filterMessage is the client's filter object.
 type filterMessage struct {
-	Type    string `json:"type"`
-	Service string `json:"service"`
-	Host    string `json:"host"`
-	Level   string `json:"level"`
-	Q       string `json:"q"`
-	Re      string `json:"re"`
+	Type    string   `json:"type"`
+	Service string   `json:"service"`
+	Host    string   `json:"host"`
+	Level   string   `json:"level"`
+	Q       string   `json:"q"`
+	Re      string   `json:"re"`
+	Where   []string `json:"where,omitempty"`
 }
 
 // SetFilter replaces the server-side filter without reconnecting. A filter
@@ -411,6 +420,7 @@ func (c *Conn) SetFilter(f Filter) error {
 		Level:   f.Level,
 		Q:       f.Query,
 		Re:      f.Regex,
+		Where:   f.Where,
 	})
 	if err != nil {
 		return fmt.Errorf("encode filter: %w", err)

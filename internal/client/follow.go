@@ -18,7 +18,9 @@ type callbackError struct{ err error }
 func (e callbackError) Error() string { return e.err.Error() }
 
 // Follow connects and hands every message (hello, entry, gap, dropped,
-// error) to fn, in order. With opts.Reconnect it reconnects after a dropped
+// error, progress, end) to fn, in order. A bounded History (a range with
+// To, or Around) returns nil after its "end" message, and is not resumed
+// after a dropped connection. With opts.Reconnect it reconnects after a dropped
 // connection, a server going away or an idle timeout, waiting with
 // exponential backoff and jitter, and resumes with since=<cursor of the last
 // entry fn accepted>, so fn sees no entry twice. It returns fn's error as
@@ -41,7 +43,7 @@ func Follow(ctx context.Context, opts Options, fn func(Message) error) error {
 			everConnected = true
 			start := time.Now()
 			var progressed bool
-			err = follow(ctx, c, fn, &since, &progressed)
+			err = follow(ctx, c, fn, &since, &progressed, opts.History.bounded())
 			c.Close()
 			if progressed || time.Since(start) >= opts.MaxBackoff {
 				attempt = 0
@@ -49,11 +51,14 @@ func Follow(ctx context.Context, opts Options, fn func(Message) error) error {
 		}
 		var cbErr callbackError
 		switch {
+		case errors.Is(err, errEnded):
+			return nil
 		case errors.As(err, &cbErr):
 			return cbErr.err
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case !opts.Reconnect, !everConnected, Permanent(err):
+		case !opts.Reconnect, !everConnected, Permanent(err), opts.History.bounded():
+			// A bounded reply resumed with since= would not end.
 			return err
 		}
 		wait := backoff(attempt, opts.MaxBackoff)
@@ -71,8 +76,13 @@ func Follow(ctx context.Context, opts Options, fn func(Message) error) error {
 	}
 }
 
-// follow reads c until it fails, keeping since at the last delivered entry.
-func follow(ctx context.Context, c *Conn, fn func(Message) error, since *string, progressed *bool) error {
+// errEnded ends a bounded reply (a range with an end, or context) at its
+// "end" message.
+var errEnded = errors.New("reply ended")
+
+// follow reads c until it fails, keeping since at the last delivered
+// entry; a bounded reply ends at its "end" message.
+func follow(ctx context.Context, c *Conn, fn func(Message) error, since *string, progressed *bool, bounded bool) error {
 	for {
 		m, err := c.Next(ctx)
 		if err != nil {
@@ -86,6 +96,9 @@ func follow(ctx context.Context, c *Conn, fn func(Message) error, since *string,
 		}
 		if m.Type == TypeEntry && m.Cursor != "" {
 			*since = m.Cursor
+		}
+		if bounded && m.Type == TypeEnd {
+			return errEnded
 		}
 	}
 }

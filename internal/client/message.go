@@ -14,6 +14,10 @@ const (
 	TypeGap     = "gap"
 	TypeDropped = "dropped"
 	TypeError   = "error"
+	// TypeProgress reports a range query's scan; TypeEnd ends its
+	// historic part, or a context reply.
+	TypeProgress = "progress"
+	TypeEnd      = "end"
 )
 
 // ProtocolVersion is the hello version this client speaks.
@@ -51,6 +55,12 @@ type Message struct {
 	Count int64
 	// error
 	Error string
+	// entry of a context reply: the entry asked about
+	Anchor bool
+	// progress, end
+	Scanned, Of, Sent, Matched int64
+	Limited, Incomplete        bool
+	Reason, Stopped            string
 
 	// Raw is the object as received, without its newline. It is the
 	// caller's to keep.
@@ -58,23 +68,32 @@ type Message struct {
 }
 
 type wireMessage struct {
-	Type      string          `json:"type"`
-	Version   int             `json:"version"`
-	Server    string          `json:"server"`
-	Cursor    string          `json:"cursor"`
-	TS        string          `json:"ts"`
-	Service   string          `json:"service"`
-	Host      string          `json:"host"`
-	Source    string          `json:"source"`
-	Level     string          `json:"level"`
-	Msg       string          `json:"msg"`
-	Line      *string         `json:"line"`
-	LineBytes []byte          `json:"line_bytes"`
-	Fields    json.RawMessage `json:"fields"`
-	Truncated bool            `json:"truncated"`
-	Missed    int64           `json:"missed"`
-	Count     int64           `json:"count"`
-	Error     string          `json:"error"`
+	Type       string          `json:"type"`
+	Version    int             `json:"version"`
+	Server     string          `json:"server"`
+	Cursor     string          `json:"cursor"`
+	TS         string          `json:"ts"`
+	Service    string          `json:"service"`
+	Host       string          `json:"host"`
+	Source     string          `json:"source"`
+	Level      string          `json:"level"`
+	Msg        string          `json:"msg"`
+	Line       *string         `json:"line"`
+	LineBytes  []byte          `json:"line_bytes"`
+	Fields     json.RawMessage `json:"fields"`
+	Truncated  bool            `json:"truncated"`
+	Missed     int64           `json:"missed"`
+	Count      int64           `json:"count"`
+	Error      string          `json:"error"`
+	Anchor     bool            `json:"anchor"`
+	Scanned    int64           `json:"scanned"`
+	Of         int64           `json:"of"`
+	Sent       int64           `json:"sent"`
+	Matched    int64           `json:"matched"`
+	Limited    bool            `json:"limited"`
+	Incomplete bool            `json:"incomplete"`
+	Reason     string          `json:"reason"`
+	Stopped    string          `json:"stopped"`
 }
 
 // decodeMessage parses one NDJSON object. raw is kept as Message.Raw.
@@ -100,7 +119,10 @@ func decodeMessage(raw []byte) (Message, error) {
 		Missed:    w.Missed,
 		Count:     w.Count,
 		Error:     w.Error,
-		Raw:       raw,
+		Anchor:    w.Anchor,
+		Scanned:   w.Scanned, Of: w.Of, Sent: w.Sent, Matched: w.Matched,
+		Limited: w.Limited, Incomplete: w.Incomplete, Reason: w.Reason, Stopped: w.Stopped,
+		Raw: raw,
 	}
 	switch {
 	case w.LineBytes != nil:

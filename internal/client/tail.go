@@ -73,6 +73,11 @@ func Tail(ctx context.Context, opts TailOptions, stdout, stderr io.Writer) error
 				note("%s", noticeText(m))
 				return nil
 			}
+		case TypeProgress:
+			return nil
+		case TypeEnd:
+			note("%s", endText(m))
+			return nil
 		case TypeEntry:
 		default:
 			return nil // a newer server's message this client does not know
@@ -89,6 +94,24 @@ func Tail(ctx context.Context, opts TailOptions, stdout, stderr io.Writer) error
 		return nil
 	}
 	return err
+}
+
+// endText summarises an end message.
+func endText(m Message) string {
+	s := fmt.Sprintf("-- end: %d entries", m.Sent)
+	if m.Scanned > 0 {
+		s += fmt.Sprintf(" (%d records scanned)", m.Scanned)
+	}
+	if m.Limited {
+		s += ", stopped at the limit"
+	}
+	if m.Stopped != "" {
+		s += ", stopped by a new " + m.Stopped
+	}
+	if m.Incomplete {
+		s += "; may be incomplete: " + m.Reason
+	}
+	return s + " --"
 }
 
 func noticeText(m Message) string {
@@ -171,6 +194,9 @@ func (r *renderer) write(m Message) error {
 			b = append(b, m.Line...)
 		}
 	default:
+		if m.Anchor {
+			b = append(b, "> "...) // the entry the context is around
+		}
 		b = r.pretty(b, m)
 	}
 	b = append(b, '\n')

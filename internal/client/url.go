@@ -83,6 +83,7 @@ func query(base url.Values, f Filter, backfill int, since string) url.Values {
 	set("level", f.Level)
 	set("q", f.Query)
 	set("re", f.Regex)
+	setList("where", f.Where)
 	if since != "" {
 		q.Set("since", since)
 		q.Del("backfill")

@@ -42,6 +42,16 @@ func (f *Flag) Alias(short string) *Flag {
 	return f
 }
 
+// Whole makes each value of a list flag one item, commas and all, for
+// items that may hold commas themselves (expressions such as a{1,3}):
+// repeat the flag for several.
+func (f *Flag) Whole() *Flag {
+	if l, ok := f.value.(*listValue); ok {
+		l.whole = true
+	}
+	return f
+}
+
 // DefaultText replaces the shown default with a description, for a default
 // that depends on the machine or on other settings ("this machine's host
 // name"). The bound variable is left as it is: the component or the

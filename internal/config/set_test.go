@@ -217,3 +217,34 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// A Whole list takes each value as one item, commas included; a plain list
+// splits on commas. Both add up over repeated flags.
+func TestWholeList(t *testing.T) {
+	tests := []struct {
+		name  string
+		whole bool
+		args  []string
+		want  []string
+	}{
+		{"split", false, []string{"--x", "a,b", "--x", "c"}, []string{"a", "b", "c"}},
+		{"whole", true, []string{"--x", "path~^a{1,3}$", "--x", "status>=500"}, []string{"path~^a{1,3}$", "status>=500"}},
+		{"whole trims and skips empty", true, []string{"--x", " a,b ", "--x", ""}, []string{"a,b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			s := NewSet("test", "usage")
+			f := s.Bind(&got, "x", "a list")
+			if tt.whole {
+				f.Whole()
+			}
+			if _, err := s.Parse(tt.args, func(string) string { return "" }, io.Discard, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -123,12 +123,19 @@ func (v *durationValue) String() string { return time.Duration(*v).String() }
 type listValue struct {
 	ptr   *[]string
 	fresh bool // the next Set starts a new list
+	whole bool // each Set is one item, commas included (Flag.Whole)
 }
 
 func (v *listValue) Set(s string) error {
 	if v.fresh {
 		*v.ptr = nil
 		v.fresh = false
+	}
+	if v.whole {
+		if s = strings.TrimSpace(s); s != "" {
+			*v.ptr = append(*v.ptr, s)
+		}
+		return nil
 	}
 	*v.ptr = append(*v.ptr, splitList(s)...)
 	return nil
