@@ -159,12 +159,11 @@ export function messages(page, opts) {
   return page.evaluate((o) => tailcast.entries(o).map((e) => e.msg), opts || {});
 }
 
-// Lines of the loghub samples, for realistic content.
+// Lines of the loghub samples (the repository's copy, with its LICENSE, in
+// internal/loghub/testdata), for realistic content.
 export function loghub(name, n) {
-  const root = path.resolve(here, '../../../shared/testdata/loghub');
-  const file = path.join(root, `${name}_2k.log`);
-  if (!fs.existsSync(file)) return null;
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, n);
+  const file = path.resolve(here, '../../internal/loghub/testdata', `${name}_2k.log`);
+  return fs.readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean).slice(0, n);
 }
 
 // deleteRecords sends Kafka DeleteRecords (API key 21, v0) to the broker at
