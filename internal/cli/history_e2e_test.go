@@ -19,13 +19,21 @@ func TestTailHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := start(t, true, runArgs(dir)...)
-	appendLines(t, filepath.Join(logs, "api.log"),
-		`{"level":"info","msg":"a ok","status":200,"user":"alice"}`,
-		`{"level":"error","msg":"b failed","status":503,"user":"alice"}`,
-		`level=error msg="c failed" status=500 user=bob`,
-		`{"level":"warn","msg":"d slow","status":200,"latency_ms":1500,"user":"carol"}`,
-		`level=error msg="e failed" status=502 user=alice`,
-	)
+	lines := map[string]string{ // by message; -o raw prints the lines as written
+		"a": `{"level":"info","msg":"a ok","status":200,"user":"alice"}`,
+		"b": `{"level":"error","msg":"b failed","status":503,"user":"alice"}`,
+		"c": `level=error msg="c failed" status=500 user=bob`,
+		"d": `{"level":"warn","msg":"d slow","status":200,"latency_ms":1500,"user":"carol"}`,
+		"e": `level=error msg="e failed" status=502 user=alice`,
+	}
+	appendLines(t, filepath.Join(logs, "api.log"), lines["a"], lines["b"], lines["c"], lines["d"], lines["e"])
+	want := func(keys ...string) string {
+		var b strings.Builder
+		for _, k := range keys {
+			b.WriteString(lines[k] + "\n")
+		}
+		return b.String()
+	}
 	// Once live clients have seen all five, Kafka holds them.
 	c := dial(t, srv.url, client.Options{})
 	defer c.Close()
@@ -40,11 +48,12 @@ func TestTailHistory(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"range", []string{"--from", "1h", "--to", "0s"}, "a ok\nb failed\nc failed\nd slow\ne failed\n"},
-		{"where, numeric and string", []string{"--from", "1h", "--to", "0s", "--where", "status>=500", "--where", "user!=bob"}, "b failed\ne failed\n"},
-		{"where, numbers as numbers", []string{"--from", "1h", "--to", "0s", "--where", "latency_ms>1000"}, "d slow\n"},
-		{"newest", []string{"--from", "1h", "--to", "0s", "--limit", "2", "--newest"}, "d slow\ne failed\n"},
-		{"around", []string{"--around", cursors["c failed"], "-B", "1", "-A", "1"}, "b failed\nc failed\nd slow\n"},
+		{"range", []string{"--from", "1h", "--to", "0s"}, want("a", "b", "c", "d", "e")},
+		{"where, numeric and string", []string{"--from", "1h", "--to", "0s", "--where", "status>=500", "--where", "user!=bob"}, want("b", "e")},
+		{"where, numbers as numbers", []string{"--from", "1h", "--to", "0s", "--where", "latency_ms>1000"}, want("d")},
+		{"where with a comma in a regexp", []string{"--from", "1h", "--to", "0s", "--where", "user~^(al){1,2}ice$"}, want("a", "b", "e")},
+		{"newest", []string{"--from", "1h", "--to", "0s", "--limit", "2", "--newest"}, want("d", "e")},
+		{"around", []string{"--around", cursors["c failed"], "-B", "1", "-A", "1"}, want("b", "c", "d")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
