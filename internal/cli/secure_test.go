@@ -138,3 +138,27 @@ func TestEmbeddedBrokerSASL(t *testing.T) {
 	}
 	srv.stop(t)
 }
+
+// A server open beyond loopback without a token says so; with a token, or
+// on loopback, it does not.
+func TestOpenListenWarning(t *testing.T) {
+	const warning = "with no --token: anyone who reaches this address can read every log line"
+	tests := []struct {
+		name  string
+		extra []string
+		warns bool
+	}{
+		{"every address, no token", []string{"--listen", "0.0.0.0:0"}, true},
+		{"every address, a token", []string{"--listen", "0.0.0.0:0", "--token", "s3cret"}, false},
+		{"loopback, no token", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := start(t, true, runArgs(t.TempDir(), tt.extra...)...)
+			if got := strings.Contains(srv.out.String(), warning); got != tt.warns {
+				t.Errorf("warning logged: got %v, want %v\n%s", got, tt.warns, srv.out)
+			}
+			srv.stop(t)
+		})
+	}
+}
