@@ -761,6 +761,11 @@ function showState(state, d) {
     case 'connecting': text = d.attempt ? `connecting (attempt ${d.attempt + 1})…` : 'connecting…'; break;
     case 'locked': text = 'access token required'; break;
     case 'live': text = 'live'; els.conn.title = `${d.server || 'server'}, protocol ${d.version}`; break;
+    case 'closed':
+      // A range with an end is all there is: closed is done, not broken.
+      if (view.rangeEnded && view.range.to) { els.conn.dataset.state = 'done'; text = 'range loaded'; break; }
+      text = state;
+      break;
     case 'waiting': {
       const tick = () => {
         const s = Math.max(0, Math.ceil((d.until - Date.now()) / 1000));
@@ -782,7 +787,8 @@ function showCounts() {
   if (stats.droppedCount) s += ` · ${fmtInt(stats.droppedCount)} dropped`;
   if (stats.missed) s += ` · ${fmtInt(stats.missed)} missed`;
   if (s !== lastCounts) { els.counts.textContent = s; lastCounts = s; }
-  if (!scroller.following) {
+  // A range with an end has no live to go back to ("go live from here" does).
+  if (!scroller.following && !(isRange(view.range) && view.range.to)) {
     els.live.hidden = false;
     els.newCount.textContent = fmtInt(scroller.newWhilePaused);
   }
