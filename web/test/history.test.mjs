@@ -20,21 +20,23 @@ const json = (at, level, msg, fields = {}) => JSON.stringify({ time: new Date(at
 
 before(async () => {
   logDir = tempDir('history');
-  for (const f of ['app.log', 'ctx.log']) fs.writeFileSync(path.join(logDir, f), '');
+  for (const f of ['app.log', 'ctx.log', 'deep.log']) fs.writeFileSync(path.join(logDir, f), '');
   server = await new Server({ logDir, dataDir: tempDir('historydata') }).start();
   browser = await launch();
-  // r-00 … r-29, one a second from 50 s ago; every fifth an error.
-  base = Date.now() - 50_000;
+  // r-00 … r-29, one a second from 40 s ago; every fifth an error.
+  base = Date.now() - 40_000;
   appendLines(path.join(logDir, 'app.log'), Array.from({ length: N }, (_, i) => json(base + i * 1000, i % 5 === 4 ? 'error' : 'info',
     `r-${String(i).padStart(2, '0')}`, { user: USERS[i % 3], status: i % 5 === 4 ? 500 : 200 })));
   // Another file: c-0 … c-9, for context.
   appendLines(path.join(logDir, 'ctx.log'), Array.from({ length: 10 }, (_, i) => json(base + 500 + i * 1000, 'info', `c-${i}`)));
+  // A longer file, d-000 … d-119, before the range the other tests ask for.
+  appendLines(path.join(logDir, 'deep.log'), Array.from({ length: 120 }, (_, i) => json(base - 5000 + i * 10, 'info', `d-${String(i).padStart(3, '0')}`)));
   rangeFrom = new Date(base - 2000).toISOString();
   rangeTo = new Date(base + N * 1000 + 2000).toISOString();
   // Wait until the server has published them all.
   const page = await newPage(browser);
   await page.goto(server.url);
-  await until(page, (n) => tailcast.entries().length >= n, N + 10, { what: 'all lines published' });
+  await until(page, (n) => tailcast.entries().length >= n, N + 10 + 120, { what: 'all lines published' });
   await page.context().close();
 });
 
@@ -173,20 +175,25 @@ test('show context: the lines around an entry from its file, unfiltered, the ent
 });
 
 test('show context: load more above and below', async () => {
-  // One line of context each way, then more.
-  const page = await openRange(`?from=${rangeFrom}&to=${rangeTo}&q=c-5`);
-  const got = await page.evaluate(async () => {
-    const e = tailcast.entries()[0];
-    return e.cursor;
-  });
-  assert.ok(got);
-  const row = page.locator('.row', { hasText: 'c-5' }).first();
+  // 50 lines each way first, then 50 more above and below (what is left).
+  const from = new Date(base - 10_000).toISOString();
+  const to = new Date(base - 3000).toISOString();
+  const page = await openRange(`?from=${from}&to=${to}&q=d-060`);
+  assert.deepEqual(await names(page), ['d-060']);
+  const row = page.locator('.row', { hasText: 'd-060' }).first();
   await row.hover();
   await row.locator('.show-ctx').click();
-  await until(page, () => document.querySelectorAll('#ctx-list .cline').length === 10, null, { what: 'context lines' });
+  const shown = () => page.$$eval('#ctx-list .cline', (els) => els.map((e) => JSON.parse(e.querySelector('.msg').textContent).msg));
+  const d = (a, b) => Array.from({ length: b - a }, (_, i) => `d-${String(a + i).padStart(3, '0')}`);
+  await until(page, () => document.querySelectorAll('#ctx-list .cline').length === 101, null, { what: '101 context lines' });
+  assert.deepEqual(await shown(), d(10, 111));
+  await page.click('#ctx-above');
+  await until(page, () => document.querySelectorAll('#ctx-list .cline').length === 111, null, { what: 'more above' });
   await page.click('#ctx-below');
-  await until(page, () => /Nothing more after/.test(document.querySelector('#ctx-status').textContent), null, { what: 'nothing more below' });
-  assert.equal(await page.locator('#ctx-list .cline.anchor').count(), 1);
+  await until(page, () => document.querySelectorAll('#ctx-list .cline').length === 120, null, { what: 'more below' });
+  assert.deepEqual(await shown(), d(0, 120));
+  assert.deepEqual(await page.$$eval('#ctx-list .cline.anchor .msg', (els) => els.map((e) => JSON.parse(e.textContent).msg)), ['d-060']);
+  assert.deepEqual(page.problems, []);
 });
 
 test('no entries in this range', async () => {
