@@ -179,7 +179,7 @@ const hv = new HistoryView({
   levels: LEVELS,
   fmt: (ms) => fmtTime(ms, { utc: view.utc }),
   onRange: (r) => setRange(r),
-  onJump: (ms, stepMs) => jumpTo(ms, stepMs),
+  onJump: (ms) => jumpTo(ms),
   onGoLive: () => goLive(),
 });
 
@@ -232,15 +232,20 @@ function goLive() {
   scroller.follow();
 }
 
-// jumpTo shows the first loaded entry at or after ms, or, when the range's
-// limit left that part out, queries that bucket's range.
-function jumpTo(ms, stepMs) {
+// jumpTo shows the loaded entry nearest after ms (entries come in each
+// partition's order, which is nearly, not exactly, time order), or, when
+// none is loaded (the range's limit left that part out), asks for the range
+// from there.
+function jumpTo(ms) {
   let found = -1;
+  let best = Infinity;
   ring.forEach((it, seq) => {
-    if (found < 0 && it.k === 0 && !it.hidden && Date.parse(it.ts) >= ms) found = seq;
+    if (it.k !== 0 || it.hidden) return;
+    const t = Date.parse(it.ts);
+    if (t >= ms && t < best) { best = t; found = seq; }
   });
-  if (found >= 0 && Date.parse(ring.get(found).ts) < ms + stepMs) { scroller.show(found, 0); return; }
-  setRange({ ...view.range, from: new Date(ms).toISOString(), to: new Date(ms + stepMs).toISOString() });
+  if (found >= 0) { scroller.show(found, 0); return; }
+  setRange({ ...view.range, from: new Date(ms).toISOString() });
 }
 
 // addFieldFilter adds "key = value" (or "!=") to the where filters.

@@ -103,7 +103,18 @@ test('range histogram: drawn from the scan; a drag zooms into part of the range'
   const total = Object.values(h.counts).flat().reduce((a, b) => a + b, 0);
   assert.equal(total, N + 10, 'the histogram counts every entry of the range');
   assert.ok(h.counts.error.reduce((a, b) => a + b, 0) === N / 5, 'errors counted by level');
+  const progress = await page.evaluate(() => tailcast.history.progress);
+  assert.ok(progress && progress.scanned > 0 && progress.of >= progress.scanned, `progress ${JSON.stringify(progress)}`);
   await screenshot(page, 'history-range-desktop');
+  // A click on r-02's bar shows r-02 at the top.
+  {
+    const box = await page.locator('#rhist').boundingBox();
+    const span = Date.parse(rangeTo) - Date.parse(rangeFrom);
+    const at = base + 2000 - 100 - Date.parse(rangeFrom);
+    await page.mouse.click(box.x + (box.width * at) / span, box.y + box.height / 2);
+    await until(page, () => tailcast.screen()[0] === 'r-02', null, { what: 'r-02 at the top' });
+    assert.equal(await page.evaluate(() => tailcast.history.range.from), rangeFrom, 'a click is no zoom');
+  }
   // Drag across the middle of the canvas: from 40% to 60% of its width.
   const box = await page.locator('#rhist').boundingBox();
   const y = box.y + box.height / 2;
