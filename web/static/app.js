@@ -463,7 +463,9 @@ function setFilter(f) {
   }
   applyFilter(f);
   writeInputs(f);
-  if (changed && isRange(view.range)) { setRange(view.range); return; }
+  // A range is queried again under the new filter; so is a where filter,
+  // which the filter message (filters.js) does not carry.
+  if (changed && (isRange(view.range) || view.range.where.length)) { setRange(view.range); return; }
   // Highlight-only never reaches the server: the browser's engine is the
   // judge of what it can mark.
   if (f.hl && f.re && !jsRegExp(f.re)) fieldError('re', 'Highlight only: this browser cannot use this regular expression to mark matches (the server filter can: untick "highlight only").');

@@ -161,6 +161,12 @@ test('filter for value: adds a where and the list narrows', async () => {
   await page.click('#wheres button[data-where="status!=500"]');
   await until(page, () => tailcast.history.range.where.length === 1 && tailcast.history.ended, null, { what: 'where removed' });
   assert.deepEqual(await names(page), want);
+  // A text filter on top queries again, keeping the where.
+  await page.fill('#f-q', 'r-2');
+  await page.press('#f-q', 'Enter');
+  await until(page, () => tailcast.filter.q === 'r-2' && tailcast.history.ended, null, { what: 'text filter applied' });
+  assert.deepEqual(await names(page), want.filter((m) => m.startsWith('r-2')));
+  assert.deepEqual(new URL(page.url()).searchParams.getAll('where'), ['user=alice']);
   assert.deepEqual(page.problems, []);
 });
 
