@@ -77,6 +77,9 @@ export class ContextPanel {
       this.ws = null;
       if (!end) {
         this.status(error ? `The server refused: ${error}` : `The context could not be loaded (${ev.reason || 'connection closed'}).`);
+        // A refused upgrade (400, 429: too many history queries) says why
+        // only over plain HTTP.
+        if (!error && !ev.reason) this.explain(ws.url);
         return;
       }
       const seen = new Set(this.lines.map((l) => l.cursor));
@@ -89,6 +92,13 @@ export class ContextPanel {
         : `${fmtInt(this.lines.length)} lines of this file${dir === 0 && more < before + after ? ' (the start or end of what Kafka holds)' : ''}.`);
       this.render(dir);
     };
+  }
+
+  async explain(url) {
+    try {
+      const res = await fetch(url.replace(/^ws/, 'http'), { cache: 'no-store' });
+      if (res.status >= 400 && res.status !== 426 && !this.ws) this.status(`The context could not be loaded: ${res.status} ${(await res.text()).trim().slice(0, 300)}`);
+    } catch { /* the server is down: the status says the connection closed */ }
   }
 
   status(text) { this.els.status.textContent = text; }
