@@ -32,7 +32,7 @@ const (
 // entry, from its partition by offset, of its file only, unfiltered.
 type contextQuery struct {
 	cursor        []vecEntry
-	part          int32 // -1: find it (resolvePart)
+	part          int32 // noPart: find it (resolvePart)
 	before, after int
 }
 
@@ -48,11 +48,13 @@ func parseContext(q url.Values) (*contextQuery, error) {
 		}
 		return nil, nil
 	}
-	v, err := decodeCursor(s)
+	v, own, err := decodeCursorOwn(s)
 	if err != nil {
 		return nil, fmt.Errorf("around: %w", err)
 	}
-	cq := &contextQuery{cursor: v, part: -1, before: defaultContextLines, after: defaultContextLines}
+	// An entry's cursor (version 2) names its own partition; part= is for
+	// older cursors, or to override it.
+	cq := &contextQuery{cursor: v, part: own, before: defaultContextLines, after: defaultContextLines}
 	for _, k := range []struct {
 		name string
 		dst  *int
@@ -80,10 +82,11 @@ func parseContext(q url.Values) (*contextQuery, error) {
 	return cq, nil
 }
 
-// resolvePart finds which partition's entry a cursor is the cursor of.
-// An entry's cursor names every partition, so the cursor alone says it
-// only when it names one; else the entry is looked up in the rings,
-// where its cursor is exactly that of one record.
+// resolvePart finds which partition's entry a version 1 cursor is the
+// cursor of (a version 2 cursor says it). A cursor names every partition,
+// so a version 1 cursor alone says it only when it names one; else the
+// entry is looked up in the rings, where its cursor is exactly that of one
+// record.
 func (s *Server) resolvePart(cq *contextQuery, raw string) error {
 	if cq.part >= 0 {
 		return nil
@@ -247,16 +250,16 @@ func (s *Server) writeContext(ctx context.Context, w *replayWriter, cq *contextQ
 
 	cur := slices.Clone(cq.cursor)
 	for _, l := range before {
-		if err := w.addEntry(vecSet(cur, p, l.off), l.body); err != nil {
+		if err := w.addEntry(vecSet(cur, p, l.off), p, l.body); err != nil {
 			return err
 		}
 	}
 	cur = vecSet(cur, p, anchorOff)
-	if err := w.addEntry(cur, append([]byte(`,"anchor":true`), appendEntryBody(nil, anchor)...)); err != nil {
+	if err := w.addEntry(cur, p, append([]byte(`,"anchor":true`), appendEntryBody(nil, anchor)...)); err != nil {
 		return err
 	}
 	for _, l := range after {
-		if err := w.addEntry(vecSet(cur, p, l.off), l.body); err != nil {
+		if err := w.addEntry(vecSet(cur, p, l.off), p, l.body); err != nil {
 			return err
 		}
 	}

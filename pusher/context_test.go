@@ -51,11 +51,14 @@ func TestContext(t *testing.T) {
 		wantBefore    int
 		wantAfterLine int
 	}{
-		{"middle, same file only", "a5", "&part=0&before=2&after=2", []string{"a3", "a4", "*a5", "a6", "a7"}, 2, 2},
-		{"start of the partition", "a1", "&part=0&before=5&after=1", []string{"a0", "*a1", "a2"}, 1, 1},
-		{"end of the partition", "b9", "&part=0&before=1&after=5", []string{"b8", "*b9"}, 1, 0},
-		{"another partition", "c4", "&part=1&before=1&after=1", []string{"c3", "*c4", "c5"}, 1, 1},
-		{"defaults", "a9", "&part=0", []string{"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "*a9"}, 9, 0},
+		// The entries have left the server's memory (4 per partition):
+		// the cursor alone says which partition holds them.
+		{"middle, same file only", "a5", "&before=2&after=2", []string{"a3", "a4", "*a5", "a6", "a7"}, 2, 2},
+		{"start of the partition", "a1", "&before=5&after=1", []string{"a0", "*a1", "a2"}, 1, 1},
+		{"end of the partition", "b9", "&before=1&after=5", []string{"b8", "*b9"}, 1, 0},
+		{"another partition", "c4", "&before=1&after=1", []string{"c3", "*c4", "c5"}, 1, 1},
+		{"defaults", "a9", "", []string{"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "*a9"}, 9, 0},
+		{"part= given", "c1", "&part=1&before=1&after=1", []string{"c0", "*c1", "c2"}, 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,13 +97,23 @@ func TestContext(t *testing.T) {
 	if got := entriesOf(ms); len(got) != 2 || got[1] != newest.Msg || !ms[1].Anchor {
 		t.Errorf("around a held entry: got %v, want its predecessor then it, marked", got)
 	}
-	// An entry gone from memory, with a cursor naming two partitions,
-	// needs part=.
-	resp, err := http.Get("http" + strings.TrimPrefix(p.u, "ws") + "?around=" + cursors["a0"])
+	// An entry gone from memory, with a version 1 cursor (which does not
+	// name the entry's partition) naming two partitions, needs part=.
+	v, err := decodeCursor(cursors["a0"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := cursorV1Of(v...)
+	resp, err := http.Get("http" + strings.TrimPrefix(p.u, "ws") + "?around=" + old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if body := readBody(resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "part=N") {
 		t.Errorf("ambiguous cursor: got %d %q, want 400 asking for part=N", resp.StatusCode, body)
+	}
+	c = dial(t, p.u+"?around="+old+"&part=0&before=1&after=1")
+	c.hello()
+	if got, want := entriesOf(c.untilType("end")), []string{"a0", "a1"}; !slices.Equal(got, want) {
+		t.Errorf("version 1 cursor with part=0: got %v, want %v", got, want)
 	}
 }

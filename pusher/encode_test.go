@@ -1,7 +1,9 @@
 package pusher
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,17 +130,27 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := cursorOf(tt.v...)
-			got, err := decodeCursor(s)
-			if err != nil {
-				t.Fatalf("decode %q: %v", s, err)
+			owns := []int32{noPart}
+			for _, e := range tt.v {
+				owns = append(owns, e.part)
 			}
-			if len(got) != len(tt.v) {
-				t.Fatalf("got %v, want %v", got, tt.v)
-			}
-			for i := range got {
-				if got[i] != tt.v[i] {
-					t.Fatalf("got %v, want %v", got, tt.v)
+			for _, own := range owns {
+				b, _ := appendCursor(nil, nil, tt.v, own)
+				for i, s := range []string{string(b), cursorV1Of(tt.v...)} {
+					got, gotOwn, err := decodeCursorOwn(s)
+					if err != nil {
+						t.Fatalf("decode %q: %v", s, err)
+					}
+					if !slices.Equal(got, tt.v) {
+						t.Fatalf("got %v, want %v", got, tt.v)
+					}
+					wantOwn := own
+					if i == 1 { // version 1 names no partition
+						wantOwn = noPart
+					}
+					if gotOwn != wantOwn {
+						t.Fatalf("cursor %q: got own partition %d, want %d", s, gotOwn, wantOwn)
+					}
 				}
 			}
 		})
@@ -152,6 +164,8 @@ func TestDecodeCursorRejects(t *testing.T) {
 		cursorOf(vecEntry{1, 1}) + "AA",          // trailing
 		cursorOf(vecEntry{3, 1}, vecEntry{1, 1}), // not ascending
 		"Af____________8B",                       // count too large
+		func() string { b, _ := appendCursor(nil, nil, []vecEntry{{1, 1}}, 2); return string(b) }(), // own not in the vector
+		base64.RawURLEncoding.EncodeToString([]byte{cursorVersion, 1, 1, 2}),                        // own missing
 	} {
 		if _, err := decodeCursor(s); err == nil {
 			t.Errorf("decodeCursor(%q): got nil error, want one", s)

@@ -270,7 +270,7 @@ func endFrame(fr *frame, prefix []byte, reserve int) {
 // appendFloorLine appends r's line with its cursor raised to at least floor,
 // for a client that resumed past what this server had delivered.
 func appendFloorLine(b []byte, r *record, floor []vecEntry) []byte {
-	v, err := decodeCursor(r.cursor())
+	v, own, err := decodeCursorOwn(r.cursor())
 	if err != nil {
 		return append(b, r.line...)
 	}
@@ -279,7 +279,7 @@ func appendFloorLine(b []byte, r *record, floor []vecEntry) []byte {
 		return append(b, r.line...)
 	}
 	b = append(b, entryPrefix...)
-	b, _ = appendCursor(b, nil, v)
+	b, _ = appendCursor(b, nil, v, own)
 	b = append(b, '"')
 	return append(b, r.body()...)
 }

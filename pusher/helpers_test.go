@@ -3,6 +3,8 @@ package pusher
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -236,8 +238,19 @@ func waitClients(t testing.TB, s *Server, n int) {
 	wait.For(t, 10*time.Second, fmt.Sprintf("%d clients", n), func() bool { return s.Clients() == n })
 }
 
+// cursorV1Of builds a version 1 cursor, as servers before version 2 wrote.
+func cursorV1Of(v ...vecEntry) string {
+	raw := []byte{cursorVersionV1}
+	raw = binary.AppendUvarint(raw, uint64(len(v)))
+	for _, e := range v {
+		raw = binary.AppendUvarint(raw, uint64(e.part))
+		raw = binary.AppendUvarint(raw, uint64(e.off+1))
+	}
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
 // cursorOf builds a cursor for test vectors.
 func cursorOf(v ...vecEntry) string {
-	b, _ := appendCursor(nil, nil, v)
+	b, _ := appendCursor(nil, nil, v, noPart)
 	return string(b)
 }

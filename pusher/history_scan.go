@@ -190,7 +190,7 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 			newest.push(src.part, src.off, body)
 			return true
 		}
-		if err = w.addEntry(res.cur, body); err != nil {
+		if err = w.addEntry(res.cur, src.part, body); err != nil {
 			return false
 		}
 		res.sent++
@@ -318,7 +318,7 @@ func (r *newestRing) send(w *replayWriter, end []vecEntry) (int64, error) {
 	for i := range r.items {
 		it := &r.items[(r.head+i)%len(r.items)]
 		cur = vecSet(cur, it.part, it.off)
-		if err := w.addEntry(cur, it.body); err != nil {
+		if err := w.addEntry(cur, it.part, it.body); err != nil {
 			return int64(i), err
 		}
 	}

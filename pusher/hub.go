@@ -120,10 +120,10 @@ func (h *hub) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	r := p.newRecord()
 	*r = record{part: partition, off: offset, ts: entryTime(e), service: e.Service, host: e.Host, msg: e.Message, level: e.Level, fields: e.Fields}
 	r.ltext = p.lowerText(e)
-	line := p.lines.Alloc(len(entryPrefix) + len(body) + 16 + 12*len(h.vec))
+	line := p.lines.Alloc(len(entryPrefix) + len(body) + 24 + 12*len(h.vec))
 	line = append(line, entryPrefix...)
 	cstart := len(line)
-	line, h.curTmp = appendCursor(line, h.curTmp, h.vec)
+	line, h.curTmp = appendCursor(line, h.curTmp, h.vec, partition)
 	r.curLen = len(line) - cstart
 	line = append(line, '"')
 	line = append(line, body...)

@@ -163,7 +163,7 @@ func replayNewest(w *replayWriter, f *filter, lists [][]*record, base []vecEntry
 	for i := len(picked) - 1; i >= 0; i-- {
 		r := picked[i]
 		cur = vecSet(cur, r.part, r.off)
-		if err := w.addEntry(cur, r.body()); err != nil {
+		if err := w.addEntry(cur, r.part, r.body()); err != nil {
 			return err
 		}
 	}
@@ -213,13 +213,13 @@ func (s *Server) replaySince(w *replayWriter, f *filter, plan replayPlan) error 
 		if src.r != nil {
 			ok, err = w.match(f, func() bool { return f.matchRecord(src.r) })
 			if ok && err == nil {
-				err = w.addEntry(cur, src.r.body())
+				err = w.addEntry(cur, src.part, src.r.body())
 			}
 		} else {
 			ok, err = w.match(f, func() bool { return f.matchEntry(src.e) })
 			if ok && err == nil {
 				body = appendEntryBody(body[:0], src.e)
-				err = w.addEntry(cur, body)
+				err = w.addEntry(cur, src.part, body)
 			}
 		}
 		return err == nil
@@ -336,9 +336,10 @@ func (w *replayWriter) add(line []byte) error {
 	return nil
 }
 
-func (w *replayWriter) addEntry(cursor []vecEntry, body []byte) error {
+// addEntry adds an entry of partition own with the given cursor.
+func (w *replayWriter) addEntry(cursor []vecEntry, own int32, body []byte) error {
 	w.buf = append(w.buf, entryPrefix...)
-	w.buf, w.tmp = appendCursor(w.buf, w.tmp, cursor)
+	w.buf, w.tmp = appendCursor(w.buf, w.tmp, cursor, own)
 	w.buf = append(w.buf, '"')
 	return w.add(body)
 }

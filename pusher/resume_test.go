@@ -164,6 +164,37 @@ func TestSinceOlderThanRingReadsKafka(t *testing.T) {
 	checkStream(t, readN(c2, 48+5), map[int32]int64{0: 51, 1: 94}, map[int32]int64{0: 99, 1: 99})
 }
 
+// A version 1 cursor, written before cursors named their entry's partition,
+// resumes exactly like the version 2 cursor of the same position.
+func TestSinceVersion1Cursor(t *testing.T) {
+	ff := &fakeFetcher{entries: map[int32][]*logpb.LogEntry{}, logStart: map[int32]int64{}}
+	s, u := testServer(t, Config{Fetcher: ff, RingEntries: 10})
+	s.Begin(0, 0)
+	s.Begin(1, 0)
+	for o := range int64(50) {
+		for p := range int32(2) {
+			e := seqEntry(p, o)
+			ff.entries[p] = append(ff.entries[p], e)
+			s.Publish(p, o, e)
+		}
+	}
+	tests := []struct {
+		name     string
+		from     map[int32]int64
+		wantRead int
+	}{
+		{"from the ring", map[int32]int64{0: 44, 1: 47}, 5 + 2},
+		{"from Kafka", map[int32]int64{0: 10, 1: 45}, 39 + 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, u+"?since="+cursorV1Of(vecEntry{0, tt.from[0]}, vecEntry{1, tt.from[1]}))
+			c.hello()
+			checkStream(t, readN(c, tt.wantRead), tt.from, map[int32]int64{0: 49, 1: 49})
+		})
+	}
+}
+
 func TestSinceGap(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -25,6 +25,9 @@ import { contextCursor, permalinkURL, pageURL } from './permalink.js';
 import { TokenStore, takeToken } from './token.js';
 import { fmtTime, fmtDate, fmtClock, fmtInt, asWritten } from './format.js';
 import { installHooks } from './hooks.js';
+import { HistoryView } from './history.js';
+import { ContextPanel } from './context.js';
+import { rangeFromURL, rangeParams, isRange, addWhere, whereFor, emptyRange } from './range.js';
 import { rowPainter, heightOf } from './rows.js';
 import {
   LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal, jsRegExp,
@@ -69,6 +72,8 @@ const view = {
   narrow: false,
   refillOnConnect: false, // see urlFor
   refusedByServer: false, // the message next to the filters is the server's
+  range: rangeFromURL(location.search), // time range and where filters (range.js)
+  rangeEnded: false, // the range's end came: a reconnect resumes live
 };
 
 const ring = new Ring(init.max);
@@ -96,11 +101,18 @@ const conn = new Conn({
   // next connection starts over like a fresh load (refill on its hello)
   // instead of resuming: resuming would leave holes where the old filter hid
   // lines.
-  urlFor: (lastCursor) => wsURL(location.href, view.filter, {
-    since: view.refillOnConnect ? '' : lastCursor || view.since,
-    backfill: init.backfill,
-    token: tokens.get(),
-  }),
+  urlFor: (lastCursor) => {
+    // A range query starts over until its end came; after it, a reconnect
+    // resumes after the last entry like live.
+    const scanning = isRange(view.range) && !view.rangeEnded;
+    const u = new URL(wsURL(location.href, view.filter, {
+      since: scanning || view.refillOnConnect ? '' : lastCursor || view.since,
+      backfill: scanning ? 0 : init.backfill,
+      token: tokens.get(),
+    }));
+    rangeParams(u.searchParams, scanning ? view.range : { ...emptyRange(), where: view.range.where }, { protocol: true });
+    return u.toString();
+  },
   onObject,
   onState: showState,
   onUnauthorized: askToken,
@@ -128,6 +140,10 @@ els.auth.addEventListener('submit', (ev) => {
 });
 
 function onObject(o) {
+  if (hv.handle(o)) {
+    if (o.type === 'end') rangeEnd(o);
+    return;
+  }
   switch (o.type) {
     case 'entry': addEntry(o); break;
     case 'gap':
@@ -151,6 +167,90 @@ function onObject(o) {
       if (stats.helloCount > 1) addMarker('info', `reconnected at ${fmtTime(Date.now(), { utc: view.utc, short: true })}; resumed after the last line received`);
       break;
   }
+}
+
+// ---- history: ranges, where, context (history.js, context.js) ----------
+
+const hv = new HistoryView({
+  els: {
+    picker: $('range'), from: $('range-from'), to: $('range-to'), apply: $('range-apply'), wheres: $('wheres'),
+    status: $('hstatus'), golive: $('golive'), rhist: $('rhist'),
+  },
+  levels: LEVELS,
+  fmt: (ms) => fmtTime(ms, { utc: view.utc }),
+  onRange: (r) => setRange(r),
+  onJump: (ms) => jumpTo(ms),
+  onGoLive: () => goLive(),
+});
+
+const ctx = new ContextPanel({
+  els: {
+    panel: $('ctx'), title: $('ctx-title'), list: $('ctx-list'), above: $('ctx-above'), below: $('ctx-below'),
+    close: $('ctx-close'), status: $('ctx-status'),
+  },
+  fmt: (ms) => fmtTime(ms, { utc: view.utc }),
+  urlFor: (params) => {
+    const u = new URL(wsURL(location.href, { service: '', host: '', level: '', q: '', re: '', hl: false }, { token: tokens.get() }));
+    for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+    return u.toString();
+  },
+});
+
+// setRange starts a new query for range r (a range, or live with its where
+// filters): the view starts over.
+function setRange(r) {
+  view.range = r;
+  view.rangeEnded = false;
+  view.since = '';
+  view.target = ''; view.targetPending = false; view.targetSeq = -1;
+  conn.stop();
+  conn.lastCursor = '';
+  refill();
+  hv.show(r);
+  syncURL();
+  conn.start();
+}
+
+// rangeEnd: with to, the range is all there is; without, live follows.
+function rangeEnd(o) {
+  view.rangeEnded = true;
+  if (view.range.to) conn.stop();
+  if ((o.sent | 0) === 0) addMarker('info', 'no entries in this range');
+  else addMarker('info', `end of range: ${fmtInt(o.sent | 0)} entries`);
+}
+
+// goLive continues the range live from its last entry: since= its cursor
+// resumes exactly, with no gap and no duplicate.
+function goLive() {
+  view.range = { ...emptyRange(), where: view.range.where };
+  view.rangeEnded = true;
+  hv.show(view.range);
+  syncURL();
+  addMarker('info', 'live from here');
+  conn.stop();
+  conn.start();
+  scroller.follow();
+}
+
+// jumpTo shows the loaded entry nearest after ms (entries come in each
+// partition's order, which is nearly, not exactly, time order), or, when
+// none is loaded (the range's limit left that part out), asks for the range
+// from there.
+function jumpTo(ms) {
+  let found = -1;
+  let best = Infinity;
+  ring.forEach((it, seq) => {
+    if (it.k !== 0 || it.hidden) return;
+    const t = Date.parse(it.ts);
+    if (t >= ms && t < best) { best = t; found = seq; }
+  });
+  if (found >= 0) { scroller.show(found, 0); return; }
+  setRange({ ...view.range, from: new Date(ms).toISOString() });
+}
+
+// addFieldFilter adds "key = value" (or "!=") to the where filters.
+function addFieldFilter(key, value, negate) {
+  setRange(addWhere(view.range, whereFor(key, value, negate)));
 }
 
 // refill starts the view over, as a fresh load does: the server follows
@@ -363,6 +463,9 @@ function setFilter(f) {
   }
   applyFilter(f);
   writeInputs(f);
+  // A range is queried again under the new filter; so is a where filter,
+  // which the filter message (filters.js) does not carry.
+  if (changed && (isRange(view.range) || view.range.where.length)) { setRange(view.range); return; }
   // Highlight-only never reaches the server: the browser's engine is the
   // judge of what it can mark.
   if (f.hl && f.re && !jsRegExp(f.re)) fieldError('re', 'Highlight only: this browser cannot use this regular expression to mark matches (the server filter can: untick "highlight only").');
@@ -408,10 +511,12 @@ function refilter() {
 }
 
 function syncURL() {
-  history.replaceState(null, '', pageURL({
+  const u = new URL(pageURL({
     pathname: location.pathname, filter: view.filter, backfill: init.backfill, max: init.max,
     since: view.since, target: view.target,
-  }));
+  }), location.href);
+  rangeParams(u.searchParams, view.range);
+  history.replaceState(null, '', u.pathname + u.search + u.hash);
 }
 
 let debounce = 0;
@@ -477,6 +582,9 @@ els.rows.addEventListener('click', (ev) => {
   const item = ring.get(row._seq);
   if (!item || item.k !== 0) return;
   if (ev.target.closest('.copy')) { copyText(asWritten(item)); return; }
+  if (ev.target.closest('.show-ctx')) { ctx.open(item); return; }
+  const fv = ev.target.closest('.fv');
+  if (fv && item.fields) { addFieldFilter(fv.dataset.key, item.fields[fv.dataset.key], fv.dataset.neg === '1'); return; }
   if (ev.target.closest('.link')) {
     ev.preventDefault();
     copyText(permalink(row._seq), 'Permalink copied');
@@ -643,6 +751,7 @@ function applyTheme() {
   const colors = { axis: cs.getPropertyValue('--muted').trim() };
   for (const l of LEVELS) colors[l] = cs.getPropertyValue('--lv-' + l).trim();
   hist.setColors(colors);
+  hv.setColors(colors);
   hist.draw(Date.now(), true);
   scroller.schedule(true);
 }
@@ -659,6 +768,11 @@ function showState(state, d) {
     case 'connecting': text = d.attempt ? `connecting (attempt ${d.attempt + 1})…` : 'connecting…'; break;
     case 'locked': text = 'access token required'; break;
     case 'live': text = 'live'; els.conn.title = `${d.server || 'server'}, protocol ${d.version}`; break;
+    case 'closed':
+      // A range with an end is all there is: closed is done, not broken.
+      if (view.rangeEnded && view.range.to) { els.conn.dataset.state = 'done'; text = 'range loaded'; break; }
+      text = state;
+      break;
     case 'waiting': {
       const tick = () => {
         const s = Math.max(0, Math.ceil((d.until - Date.now()) / 1000));
@@ -680,7 +794,8 @@ function showCounts() {
   if (stats.droppedCount) s += ` · ${fmtInt(stats.droppedCount)} dropped`;
   if (stats.missed) s += ` · ${fmtInt(stats.missed)} missed`;
   if (s !== lastCounts) { els.counts.textContent = s; lastCounts = s; }
-  if (!scroller.following) {
+  // A range with an end has no live to go back to ("go live from here" does).
+  if (!scroller.following && !(isRange(view.range) && view.range.to)) {
     els.live.hidden = false;
     els.newCount.textContent = fmtInt(scroller.newWhilePaused);
   }
@@ -703,6 +818,15 @@ function safeStorage(name) {
 // ---- start ----------------------------------------------------------------
 
 installHooks({ conn, stats, ring, view, scroller, els, hist, bySeq, permalink, LEVELS });
+if (window.tailcast) {
+  window.tailcast.history = {
+    get range() { return { ...view.range, where: [...view.range.where] }; },
+    get ended() { return hv.ended; },
+    get histogram() { return hv.hist; },
+    get progress() { return hv.progress; },
+  };
+}
+hv.show(view.range);
 writeInputs(view.filter);
 showTZ();
 applyTheme();

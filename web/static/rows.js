@@ -110,6 +110,15 @@ export function rowPainter({ ring, view, permalink }) {
       for (const [k, v] of Object.entries(item.fields)) {
         const dt = document.createElement('dt'); dt.textContent = k;
         const dd = document.createElement('dd'); dd.textContent = typeof v === 'string' ? v : JSON.stringify(v);
+        // "filter for value" / "filter out value": app.js adds the where.
+        if (v === null || typeof v !== 'object') {
+          for (const [neg, label, title] of [['', '+', 'Filter for this value'], ['1', '−', 'Filter out this value']]) {
+            const b = document.createElement('button');
+            b.type = 'button'; b.className = 'fv'; b.dataset.key = k; b.dataset.neg = neg;
+            b.textContent = label; b.title = title; b.setAttribute('aria-label', `${title}: ${k}`);
+            dd.append(b);
+          }
+        }
         dl.append(dt, dd);
       }
       msgEl.append(dl);
@@ -125,13 +134,14 @@ export function rowPainter({ ring, view, permalink }) {
   const acts = document.createElement('span');
   acts.className = 'acts';
   acts.innerHTML = '<button type="button" class="copy" title="Copy this line">copy</button>' +
-    '<a class="link" title="Permalink: this line with context">link</a>';
+    '<a class="link" title="Permalink: this line with context">link</a>' +
+    '<button type="button" class="show-ctx" title="Show context: the lines around this one in its file">context</button>';
 
   function showActs(row) {
     if (acts.parentNode !== row) row.append(acts);
     if (row._link === row._seq) return;
     row._link = row._seq;
-    acts.lastChild.href = permalink(row._seq);
+    acts.querySelector('.link').href = permalink(row._seq);
     const item = ring.get(row._seq);
     const [ts, lv, svc, host, , badges] = row.children;
     ts.title = item.ts;
