@@ -53,7 +53,7 @@ func (c *tailCommand) bind(s *config.Set) {
 	o.History.Before, o.History.After, c.part = 50, 50, -1
 	s.Bind(&o.History.Before, "before", "with --around: lines before the entry").Alias("B")
 	s.Bind(&o.History.After, "after", "with --around: lines after the entry").Alias("A")
-	s.Bind(&c.part, "partition", "with --around: the entry's partition, when the server no longer holds it in memory (-1: ask the server)")
+	s.Bind(&c.part, "partition", "with --around and a cursor from before cursor version 2 (which names no partition of its own): the entry's partition (-1: ask the server)")
 	s.Bind(&o.Token, "auth-token", "access token to send to a server started with --token")
 	s.Bind(&c.ca, "ca", "PEM file of the CA that signed the server's certificate (default: the system's roots)")
 	s.Bind(&c.insecure, "insecure", "do not verify the server's certificate (prints a warning)")
