@@ -1,9 +1,11 @@
 package pusher
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tailcast/tailcast/internal/patterns"
 )
@@ -16,6 +18,9 @@ const (
 	// services carry no pattern, so that a flood of service names cannot
 	// grow a miner each.
 	maxPatServices = 1000
+	// maxExample caps a pattern's example message: a pattern of huge
+	// lines keeps a prefix, not a megabyte per pattern.
+	maxExample = 1024
 )
 
 // patTable mines every published entry's message, one miner per service,
@@ -82,7 +87,7 @@ func (t *patTable) observe(service, msg string, now int64) (id string, isNew boo
 	p := sp.m.Add(msg)
 	st := sp.stats[p]
 	if st == nil {
-		st = &patStat{first: now, example: msg}
+		st = &patStat{first: now, example: exampleOf(msg)}
 		if len(sp.stats) >= 2*t.maxPatterns {
 			sp.prune(now, t.maxPatterns)
 		}
@@ -165,4 +170,17 @@ func appendPattern(body []byte, id string, isNew bool) []byte {
 		body = append(body, `,"new":true`...)
 	}
 	return append(body, "}\n"...)
+}
+
+// exampleOf is msg, or a copy of its first maxExample bytes (cut at a rune
+// boundary) so that the rest of a huge message is not kept alive.
+func exampleOf(msg string) string {
+	if len(msg) <= maxExample {
+		return msg
+	}
+	n := maxExample
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return strings.Clone(msg[:n]) + "…"
 }

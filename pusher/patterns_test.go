@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws/wsutil"
 
@@ -394,5 +395,72 @@ func TestObserveAllocs(t *testing.T) {
 	})
 	if allocs > 0.1 {
 		t.Errorf("got %.2f allocations per line, want none", allocs)
+	}
+}
+
+func TestExampleOf(t *testing.T) {
+	long := strings.Repeat("é", 1000) // 2000 bytes
+	tests := []struct {
+		in      string
+		wantLen int
+	}{
+		{"short", 5},
+		{strings.Repeat("a", maxExample), maxExample},
+		{long, maxExample + len("…")},
+	}
+	for _, tt := range tests {
+		got := exampleOf(tt.in)
+		if len(got) != tt.wantLen || !utf8.ValidString(got) {
+			t.Errorf("exampleOf(%d bytes): got %d bytes (valid UTF-8 %v), want %d", len(tt.in), len(got), utf8.ValidString(got), tt.wantLen)
+		}
+	}
+}
+
+// TestPatternHistory: pattern= and not_pattern= filter a time-range query
+// from Kafka too, and its entries carry the live miner's current ids.
+func TestPatternHistory(t *testing.T) {
+	p := startPipeline(t, 1, Config{HistoryQueries: 4, HistoryPerIP: 4})
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	conn, disk := shapes(30)
+	var recs []rec
+	for i := range conn {
+		at := base.Add(time.Duration(2*i) * time.Second)
+		recs = append(recs, rec{own: at, read: at, msg: conn[i]}, rec{own: at.Add(time.Second), read: at.Add(time.Second), msg: disk[i]})
+	}
+	p.produce(t, recs...)
+	p.start(t, 1)
+	p.published(t, 60)
+	connID := p.s.hub.pats.lookup("api", conn[0])
+	diskID := p.s.hub.pats.lookup("api", disk[0])
+	if !hexID.MatchString(connID) || !hexID.MatchString(diskID) || connID == diskID {
+		t.Fatalf("live ids: got %q and %q, want two different ids", connID, diskID)
+	}
+	from, to := rfc(base.Add(-time.Second)), rfc(base.Add(time.Minute+time.Second))
+	tests := []struct {
+		name   string
+		query  []string
+		want   []string
+		wantID string
+	}{
+		{"pattern", []string{"from", from, "to", to, "pattern", connID}, conn, connID},
+		{"not_pattern", []string{"from", from, "to", to, "not_pattern", connID}, disk, diskID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, p.rangeURL(tt.query...))
+			var got []string
+			for m := c.nextPat(); m.Type != "end"; m = c.nextPat() {
+				if m.Type != "entry" {
+					continue
+				}
+				got = append(got, m.Msg)
+				if m.Pattern != tt.wantID {
+					t.Errorf("entry %q: pattern %q, want %q", m.Msg, m.Pattern, tt.wantID)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("got %d entries %q, want %d", len(got), got, len(tt.want))
+			}
+		})
 	}
 }
