@@ -60,8 +60,13 @@ function clampInt(s, lo, hi, dflt) {
 
 // serverFilter is the part of f the server applies.
 export function serverFilter(f) {
-  const out = { service: f.service.trim(), host: f.host.trim(), level: f.level, q: '', re: '', pattern: (f.pattern || '').trim(), not_pattern: (f.not_pattern || '').trim() };
+  const out = { service: f.service.trim(), host: f.host.trim(), level: f.level, q: '', re: '' };
   if (!f.hl) { out.q = f.q; out.re = f.re; }
+  // Pattern ids (the Patterns panel, patterns.js) only when set: a filter
+  // without them is the message it always was.
+  const pattern = (f.pattern || '').trim(), notPattern = (f.not_pattern || '').trim();
+  if (pattern) out.pattern = pattern;
+  if (notPattern) out.not_pattern = notPattern;
   return out;
 }
 
