@@ -20,11 +20,12 @@ before(async () => {
   const logDir = tempDir('patterns');
   logFile = path.join(logDir, 'pat.log');
   fs.writeFileSync(logFile, '');
-  startedAt = Date.now();
   server = await new Server({
     logDir, dataDir: tempDir('patternsdata'),
     extraArgs: ['--pattern-new', `${NEW_FOR_MS}ms`, '--pattern-interval', '300ms'],
   }).start();
+  startedAt = Date.now(); // the server started before: its learning period ends earlier
+
   browser = await launch();
   const conn = [], disk = [];
   for (let i = 0; i < 30; i++) conn.push(line('warn', `Connection reset by peer 10.0.${i % 7}.${i}:${40000 + i}`));
