@@ -17,7 +17,7 @@ const (
 	// maxPatServices bounds the services mined; entries of further
 	// services carry no pattern, so that a flood of service names cannot
 	// grow a miner each.
-	maxPatServices = 1000
+	maxPatServices = 256
 	// maxExample caps a pattern's example message: a pattern of huge
 	// lines keeps a prefix, not a megabyte per pattern.
 	maxExample = 1024
@@ -51,8 +51,10 @@ type patStat struct {
 	first, last int64 // UnixNano
 	total       int64
 	example     string // the first line's message
-	slots       [patBuckets]int64
-	counts      [patBuckets]uint32
+	// counts[b%patBuckets] is bucket b's count for the patBuckets buckets
+	// up to lastB; older ones have been zeroed for reuse.
+	lastB  int64
+	counts [patBuckets]uint32
 }
 
 func newPatTable(maxPatterns int, newFor time.Duration, now time.Time) *patTable {
@@ -148,13 +150,27 @@ func bucketOf(ns int64) int64 { return ns / int64(patBucket) }
 
 func (st *patStat) add(now int64) {
 	b := bucketOf(now)
-	i := b % patBuckets
-	if st.slots[i] != b {
-		st.slots[i], st.counts[i] = b, 0
+	if b > st.lastB {
+		for k := max(st.lastB+1, b-patBuckets+1); k <= b; k++ {
+			st.counts[k%patBuckets] = 0
+		}
+		st.lastB = b
 	}
-	st.counts[i]++
+	// A line a little late (another partition's clock read) counts in its
+	// own bucket while that is still held.
+	if b > st.lastB-patBuckets {
+		st.counts[b%patBuckets]++
+	}
 	st.total++
-	st.last = now
+	st.last = max(st.last, now)
+}
+
+// at is bucket b's count.
+func (st *patStat) at(b int64) uint32 {
+	if b > st.lastB || b <= st.lastB-patBuckets {
+		return 0
+	}
+	return st.counts[b%patBuckets]
 }
 
 // appendPattern adds the pattern id (and new) to an entry body, before its

@@ -329,6 +329,8 @@ func TestPatStatBuckets(t *testing.T) {
 		{"older than the window", []int64{0, 900 * sec}, 900 * sec, 1, map[int]uint32{89: 1}},
 		{"window edge", []int64{0, 890 * sec}, 890 * sec, 2, map[int]uint32{0: 1, 89: 1}},
 		{"nothing recent", []int64{0}, 1000 * sec, 0, nil},
+		{"a late line, in its own bucket", []int64{20 * sec, 5 * sec}, 20 * sec, 2, map[int]uint32{87: 1, 89: 1}},
+		{"a line later than the window", []int64{1000 * sec, 0}, 1000 * sec, 1, map[int]uint32{89: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

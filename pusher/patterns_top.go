@@ -77,11 +77,8 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 			var spark [patBuckets]uint32
 			var c int64
 			for j := range patBuckets {
-				b := cur - patBuckets + 1 + int64(j)
-				if i := b % patBuckets; st.slots[i] == b {
-					spark[j] = st.counts[i]
-					c += int64(st.counts[i])
-				}
+				spark[j] = st.at(cur - patBuckets + 1 + int64(j))
+				c += int64(spark[j])
 			}
 			if c == 0 {
 				continue
