@@ -21,6 +21,8 @@ const (
 	// maxExample caps a pattern's example message: a pattern of huge
 	// lines keeps a prefix, not a megabyte per pattern.
 	maxExample = 1024
+	// maxWas bounds the earlier ids a pattern's row reports.
+	maxWas = 8
 )
 
 // patTable mines every published entry's message, one miner per service,
@@ -51,6 +53,11 @@ type patStat struct {
 	first, last int64 // UnixNano
 	total       int64
 	example     string // the first line's message
+	// id is the handle's id when last reported (top), was the ids it had
+	// before (at most maxWas, the latest last): a client filtering on an
+	// id that generalised learns the new one.
+	id  string
+	was []string
 	// counts[b%patBuckets] is bucket b's count for the patBuckets buckets
 	// up to lastB; older ones have been zeroed for reuse.
 	lastB  int64
@@ -89,7 +96,7 @@ func (t *patTable) observe(service, msg string, now int64) (id string, isNew boo
 	p := sp.m.Add(msg)
 	st := sp.stats[p]
 	if st == nil {
-		st = &patStat{first: now, example: exampleOf(msg)}
+		st = &patStat{first: now, example: exampleOf(msg), id: p.ID()}
 		if len(sp.stats) >= 2*t.maxPatterns {
 			sp.prune(now, t.maxPatterns)
 		}
@@ -199,4 +206,17 @@ func exampleOf(msg string) string {
 		n--
 	}
 	return strings.Clone(msg[:n]) + "…"
+}
+
+// renamed records that the handle's id is now id, when it changed since
+// it was last reported. Caller holds the service's mutex.
+func (st *patStat) renamed(id string) {
+	if st.id == id {
+		return
+	}
+	st.was = append(st.was, st.id)
+	if len(st.was) > maxWas {
+		st.was = append(st.was[:0], st.was[len(st.was)-maxWas:]...)
+	}
+	st.id = id
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/tailcast/tailcast/internal/loghub"
+	"github.com/tailcast/tailcast/internal/patterns"
 	"github.com/tailcast/tailcast/internal/wait"
 )
 
@@ -367,12 +369,17 @@ func TestPatternsMerge(t *testing.T) {
 	now := time.Now()
 	tb := newPatTable(5, time.Minute, now)
 	ns := now.UnixNano()
-	for _, u := range []string{"root", "admin", "test", "oracle", "guest"} {
+	tb.observe("ssh", "session opened for user root", ns)
+	rootID := tb.top(nil, 10, ns).Patterns[0].ID // reported: a client may filter on it
+	for _, u := range []string{"admin", "test", "oracle", "guest"} {
 		tb.observe("ssh", "session opened for user "+u, ns)
 	}
 	m := tb.top(nil, 10, ns)
 	if len(m.Patterns) != 1 || m.Patterns[0].Count != 5 || m.Patterns[0].Template != "session opened for user <*>" {
 		t.Fatalf("got %+v, want one pattern of 5 lines, \"session opened for user <*>\"", m.Patterns)
+	}
+	if rootID != patterns.ID("session opened for user root") || !slices.Contains(m.Patterns[0].Was, rootID) {
+		t.Errorf("was: got %q, want it to hold the id reported before, %s", m.Patterns[0].Was, rootID)
 	}
 	for i := range 6 {
 		tb.observe("ssh", "alpha"+strings.Repeat(" beta", i), ns)

@@ -32,6 +32,7 @@ type patternRow struct {
 	New       bool     `json:"new,omitempty"`
 	Example   string   `json:"example"`
 	Spark     []uint32 `json:"spark"`
+	Was       []string `json:"was,omitempty"`
 }
 
 // patternsMsg is the "patterns" message.
@@ -74,6 +75,7 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 			if p.Evicted() {
 				continue
 			}
+			st.renamed(p.ID())
 			var spark [patBuckets]uint32
 			var c int64
 			for j := range patBuckets {
@@ -93,6 +95,11 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 				a.first, a.row.Example = st.first, st.example
 			}
 			a.last = max(a.last, st.last)
+			for _, w := range st.was {
+				if w != key.id && !slices.Contains(a.row.Was, w) && len(a.row.Was) < maxWas {
+					a.row.Was = append(a.row.Was, w)
+				}
+			}
 			a.row.Count += c
 			a.row.Total += st.total
 			for j := range spark {

@@ -26,6 +26,7 @@ export class PatternsPanel {
     this.send = send;
     this.last = null; // the last "patterns" message
     this.known = new Map(); // id -> row, for muted patterns the top may lack
+    this.renamed = new Map(); // an earlier id -> the id its pattern has now
     this.updates = 0;
     el.innerHTML = '<div class="p-head"><strong>Patterns</strong> <span class="p-sum"></span>' +
       '<button type="button" class="p-all" hidden title="Stop filtering by pattern">show all</button></div>' +
@@ -45,11 +46,30 @@ export class PatternsPanel {
     this.last = m;
     this.updates++;
     for (const p of m.patterns || []) this.known.set(p.id, p);
+    if (this.follow(m.patterns || [])) return; // the filter changed: render() runs from setPatterns
     if (this.known.size > 10 * PATTERN_TOP) { // keep the muted ones, forget the oldest others
       const keep = new Set(csv(this.filter().not_pattern));
       for (const id of this.known.keys()) { if (this.known.size <= 5 * PATTERN_TOP) break; if (!keep.has(id)) this.known.delete(id); }
     }
     this.render();
+  }
+
+  // follow adds a pattern's new id to the pattern filter when its template
+  // generalised (the row's "was" names the ids it had), so that a filtered
+  // or muted pattern stays filtered or muted. It reports whether it did.
+  follow(rows) {
+    const renamed = this.renamed;
+    for (const p of rows) for (const w of p.was || []) renamed.set(w, p.id);
+    while (renamed.size > 10 * PATTERN_TOP) renamed.delete(renamed.keys().next().value);
+    const f = this.filter();
+    const pat = csv(f.pattern), muted = csv(f.not_pattern);
+    if (!pat.length && !muted.length) return false;
+    // The old id stays too: the rows held still carry it.
+    const move = (ids) => [...new Set(ids.flatMap((id) => (renamed.has(id) ? [id, renamed.get(id)] : [id])))];
+    const pat2 = move(pat), muted2 = move(muted);
+    if (pat2.join(',') === pat.join(',') && muted2.join(',') === muted.join(',')) return false;
+    this.setPatterns({ pattern: pat2.join(','), not_pattern: muted2.join(',') });
+    return true;
   }
 
   onClick(ev) {
@@ -63,7 +83,8 @@ export class PatternsPanel {
       const pat = csv(f.pattern).filter((x) => x !== id);
       this.setPatterns({ pattern: pat.join(','), not_pattern: [...muted, id].join(',') });
     } else if (btn.classList.contains('p-unmute')) {
-      this.setPatterns({ not_pattern: muted.filter((x) => x !== id).join(',') });
+      // Every id of the pattern goes: the one shown and those it had.
+      this.setPatterns({ not_pattern: muted.filter((x) => x !== id && this.current(x) !== id).join(',') });
     } else if (btn.classList.contains('p-tmpl')) {
       this.setPatterns({ pattern: csv(f.pattern).includes(id) ? '' : id });
     }
@@ -72,7 +93,7 @@ export class PatternsPanel {
   render() {
     const f = this.filter();
     const only = new Set(csv(f.pattern));
-    const muted = csv(f.not_pattern);
+    let muted = csv(f.not_pattern);
     const mutedSet = new Set(muted);
     const m = this.last || { patterns: [], total: 0 };
     this.all.hidden = only.size === 0;
@@ -81,8 +102,11 @@ export class PatternsPanel {
     this.list.textContent = '';
     for (const p of m.patterns || []) {
       if (mutedSet.has(p.id)) continue;
+      if (only.size && !only.has(p.id) && (p.was || []).some((w) => only.has(w))) only.add(p.id);
       this.list.append(this.row(p, only.has(p.id)));
     }
+    // A muted pattern shows once, under the id it has now.
+    muted = [...new Set(muted.map((id) => { const c = this.current(id); return mutedSet.has(c) ? c : id; }))];
     this.muted.hidden = muted.length === 0;
     this.muted.textContent = '';
     if (muted.length) {
@@ -106,6 +130,12 @@ export class PatternsPanel {
       }
       this.muted.append(h, ul);
     }
+  }
+
+  // current is the id id's pattern has now, as far as the updates said.
+  current(id) {
+    for (let i = 0; i < 16 && this.renamed.has(id); i++) id = this.renamed.get(id);
+    return id;
   }
 
   row(p, active) {

@@ -133,6 +133,31 @@ test('mute hides a pattern, shows the muted count, survives a reload, and unmute
   await page.close();
 });
 
+test('a muted pattern stays muted when its template generalises (its id changes)', async () => {
+  const page = await open();
+  appendLines(logFile, [1, 2, 3].map(() => line('info', 'session opened for user root')));
+  const rootID = await idOf(page, 'session opened for user root');
+  await patRow(page, 'session opened for user root').first().locator('.p-mute').click();
+  await until(page, (id) => new URL(location.href).searchParams.get('not_pattern') === id, rootID, { what: 'root muted' });
+  // Four different words in that place: the miner folds them into
+  // "session opened for user <*>", a new id the viewer must follow.
+  appendLines(logFile, ['admin', 'test', 'oracle'].map((u) => line('info', `session opened for user ${u}`)));
+  await until(page, (id) => {
+    const ids = (new URL(location.href).searchParams.get('not_pattern') || '').split(',');
+    return ids.includes(id) && ids.length === 2;
+  }, rootID, { what: 'the new id muted too' });
+  await page.locator('#patterns .p-muted-head', { hasText: '1 muted' }).waitFor({ timeout: 20000 });
+  const tag = Date.now();
+  appendLines(logFile, [line('info', `session opened for user zed${tag}`), line('warn', `Connection reset by peer 10.6.6.6:${tag}`)]);
+  await received(page, `10.6.6.6:${tag}`);
+  assert.equal(await page.evaluate((t) => tailcast.entries().some((e) => e.msg.includes(`zed${t}`)), tag), false, 'a line of the generalised muted pattern reached the viewer');
+  // One unmute brings every id of it back.
+  await page.locator('#patterns .p-muted li .p-unmute').first().click();
+  await until(page, () => !new URL(location.href).searchParams.has('not_pattern'), null, { what: 'all unmuted' });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('a pattern first seen after the learning period is new, in the panel and in the stream', async () => {
   const page = await open();
   await waitFor(() => Date.now() > startedAt + NEW_FOR_MS + 1000, { timeout: 30000, what: 'the learning period to end' });
