@@ -38,6 +38,7 @@ type client struct {
 	closed     atomic.Bool               // unregistered; the socket is closed or closing
 	readerDone atomic.Bool
 	lastRead   atomic.Int64 // UnixNano of the last frame read
+	patTop     atomic.Int32 // patterns subscribed to (top N); 0: none (patterns_top.go)
 
 	// netpoll mode (see poller.go)
 	polled     atomic.Bool // set before the poller sees the connection
@@ -170,6 +171,9 @@ func (s *Server) serve(c *client, src net.Conn, f *filter, req request) {
 	// Registered before hello: a client that has read hello gets every
 	// entry published after that.
 	plan, ok := s.register(c, f, req)
+	if ok && req.patTop > 0 {
+		s.wakePatterns()
+	}
 	w := &replayWriter{s: s, c: c, buf: make([]byte, headerRoom, 4096)}
 	if !ok {
 		c.requestClose(ws.StatusGoingAway, "server shutting down", reasonShutdown)

@@ -93,6 +93,17 @@ type Config struct {
 	// lines read a little after their own time are still found.
 	// Default 1m.
 	HistoryMargin time.Duration
+	// PatternNew is how long after its first sighting a pattern's entries
+	// carry "new": true; it is also the learning period after a start,
+	// during which nothing is new. Default 10m; negative: nothing is new.
+	PatternNew time.Duration
+	// PatternInterval is how often pattern subscribers get an update.
+	// Default 2s.
+	PatternInterval time.Duration
+	// PatternsPerService caps the patterns mined per service (the miner's
+	// MaxPatterns; the least recently seen are evicted and counted).
+	// Default 1000.
+	PatternsPerService int
 	// Version is reported in hello as "tailcast/<Version>". Default "dev".
 	Version string
 	// Logger receives connection events. Default nil: no logging.
@@ -145,6 +156,15 @@ func (c *Config) fill() error {
 	}
 	if c.BeginWait == 0 {
 		c.BeginWait = 5 * time.Second
+	}
+	if c.PatternNew == 0 {
+		c.PatternNew = 10 * time.Minute
+	}
+	if c.PatternInterval <= 0 {
+		c.PatternInterval = 2 * time.Second
+	}
+	if c.PatternsPerService <= 0 {
+		c.PatternsPerService = 1000
 	}
 	if c.HistoryQueries == 0 {
 		c.HistoryQueries = 4

@@ -57,10 +57,15 @@
 // moving to the poller. Queries run under a per-server and per-IP budget
 // (Config.HistoryQueries, HistoryPerIP). Field conditions (where.go) are
 // compiled once into the filter; without a regular expression they are
-// cheap and run in the flush loop. Pattern streams are a second consumer of
-// the hub: a subscriber of per-pattern counts is a client whose frames are
-// built from a pattern table the flush loop reads instead of the log, with
-// the same queueing, dropping and writers.
+// cheap and run in the flush loop.
+//
+// Patterns (patterns.go, patterns_top.go): Publish mines every entry's
+// message per service, before the hub lock, in a miner guarded by that
+// service's own mutex, and counts it in 10 s buckets; the entry carries the
+// pattern id (and "new"), and pattern=/not_pattern= are filter terms like
+// service. Subscribers get the top patterns every PatternInterval from
+// patLoop, queued like control frames, one message built per distinct
+// (service filter, top).
 //
 // Begin, Publish, ServeHTTP, Clients and Close are safe to call concurrently.
 package pusher

@@ -45,12 +45,14 @@ type filter struct {
 	re       *regexp.Regexp
 	reLen    int // re looks at the first reLen bytes of a message
 	wheres   []where
-	key      string // canonical form, for interning
+	patterns []string // pattern ids, any of which must be the entry's
+	notPats  []string // pattern ids the entry must not have
+	key      string   // canonical form, for interning
 }
 
 // all reports whether the filter lets every entry through.
 func (f *filter) all() bool {
-	return len(f.services) == 0 && len(f.hosts) == 0 && f.minLevel == logpb.Level_LEVEL_UNKNOWN && f.q == "" && f.re == nil && len(f.wheres) == 0
+	return len(f.services) == 0 && len(f.hosts) == 0 && f.minLevel == logpb.Level_LEVEL_UNKNOWN && f.q == "" && f.re == nil && len(f.wheres) == 0 && len(f.patterns) == 0 && len(f.notPats) == 0
 }
 
 // costly reports whether evaluating f may cost more than a few comparisons
@@ -70,7 +72,13 @@ func (f *filter) costly() bool {
 
 // match reports whether an entry passes. ltext is the lowercased message
 // and field values (record.ltext).
-func (f *filter) match(service, host string, level logpb.Level, msg, ltext string, fields []*logpb.Field) bool {
+func (f *filter) match(service, host string, level logpb.Level, msg, ltext string, fields []*logpb.Field, pattern string) bool {
+	if len(f.patterns) > 0 && !slices.Contains(f.patterns, pattern) {
+		return false
+	}
+	if len(f.notPats) > 0 && pattern != "" && slices.Contains(f.notPats, pattern) {
+		return false
+	}
 	if len(f.services) > 0 && !slices.Contains(f.services, service) {
 		return false
 	}
@@ -95,13 +103,14 @@ func (f *filter) match(service, host string, level logpb.Level, msg, ltext strin
 }
 
 func (f *filter) matchRecord(r *record) bool {
-	return f.match(r.service, r.host, r.level, r.msg, r.ltext, r.fields)
+	return f.match(r.service, r.host, r.level, r.msg, r.ltext, r.fields, r.pattern)
 }
 
-// matchEntry matches an entry read from Kafka (replay only: it allocates).
-func (f *filter) matchEntry(e *logpb.LogEntry) bool {
+// matchEntry matches an entry read from Kafka (replay only: it allocates),
+// whose pattern id is pattern (patTable.lookup).
+func (f *filter) matchEntry(e *logpb.LogEntry, pattern string) bool {
 	var p partState
-	return f.match(e.Service, e.Host, e.Level, e.Message, p.lowerText(e), e.Fields)
+	return f.match(e.Service, e.Host, e.Level, e.Message, p.lowerText(e), e.Fields, pattern)
 }
 
 // filterSpec is the uncompiled filter, as the query or a client message
@@ -113,6 +122,8 @@ type filterSpec struct {
 	q        string
 	re       string
 	wheres   []string // field conditions (where.go), all of which must hold
+	patterns []string // pattern ids (pattern=), any of which
+	notPats  []string // pattern ids (not_pattern=), none of which
 }
 
 // splitValues flattens repeated and comma-separated values, dropping blanks.
@@ -171,6 +182,12 @@ func (sp filterSpec) compile() (*filter, error) {
 	if f.wheres, err = compileWheres(sp.wheres); err != nil {
 		return nil, err
 	}
+	if f.patterns, err = splitValues("pattern", sp.patterns); err != nil {
+		return nil, err
+	}
+	if f.notPats, err = splitValues("not_pattern", sp.notPats); err != nil {
+		return nil, err
+	}
 	// The key is unambiguous: every part is quoted.
 	var kb []byte
 	for _, s := range f.services {
@@ -184,6 +201,12 @@ func (sp filterSpec) compile() (*filter, error) {
 	kb = strconv.AppendQuote(append(kb, 'r'), sp.re)
 	for i := range f.wheres {
 		kb = append(append(kb, 'w'), f.wheres[i].canon()...)
+	}
+	for _, s := range f.patterns {
+		kb = strconv.AppendQuote(append(kb, 'p'), s)
+	}
+	for _, s := range f.notPats {
+		kb = strconv.AppendQuote(append(kb, 'n'), s)
 	}
 	f.key = string(kb)
 	return f, nil

@@ -44,7 +44,7 @@ func TestFilterMatch(t *testing.T) {
 			if err != nil {
 				t.Fatalf("compile: %v", err)
 			}
-			if got := f.match(tt.e.svc, tt.e.host, tt.e.lvl, tt.e.msg, strings.ToLower(tt.e.msg), nil); got != tt.want {
+			if got := f.match(tt.e.svc, tt.e.host, tt.e.lvl, tt.e.msg, strings.ToLower(tt.e.msg), nil, ""); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -114,7 +114,7 @@ func FuzzFilter(f *testing.F) {
 				t.Fatalf("compiled filter without key")
 			}
 			// Matching must not panic on any entry, valid UTF-8 or not.
-			flt.match("api", "h", lInfo, string(msg), strings.ToLower(string(msg)), nil)
+			flt.match("api", "h", lInfo, string(msg), strings.ToLower(string(msg)), nil, "")
 		}
 		q, err := url.ParseQuery(query)
 		if err != nil {

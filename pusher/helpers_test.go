@@ -95,6 +95,8 @@ type wsClient struct {
 	rw      io.ReadWriter
 	pending []msg
 	closed  *wsutil.ClosedError
+
+	patPending []patMsg // nextPat (patterns_test.go)
 }
 
 func dial(t testing.TB, url string) *wsClient {

@@ -177,7 +177,8 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 			res.skewed++
 		}
 		var ok bool
-		if ok, err = w.match(f, func() bool { return f.matchEntry(src.e) }); err != nil || !ok {
+		pat := s.hub.pats.lookup(src.e.Service, src.e.Message)
+		if ok, err = w.match(f, func() bool { return f.matchEntry(src.e, pat) }); err != nil || !ok {
 			return err == nil
 		}
 		res.matched++
@@ -185,7 +186,7 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 		if res.limited {
 			return true // past the limit: counted for the histogram only
 		}
-		body = appendEntryBody(body[:0], src.e)
+		body = appendPattern(appendEntryBody(body[:0], src.e), pat, false)
 		if tr.newest {
 			newest.push(src.part, src.off, body)
 			return true

@@ -3,6 +3,7 @@ package pusher
 import (
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,7 @@ type hub struct {
 	ringBytes   int64
 	kick        chan struct{}      // signalled (never blocking) after each Publish
 	published   prometheus.Counter // may be nil
+	pats        *patTable          // nil: entries are not mined
 
 	mu      sync.RWMutex
 	closed  bool
@@ -101,6 +103,12 @@ func (h *hub) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	bp := bodies.Get().(*[]byte)
 	defer bodies.Put(bp)
 	body := appendEntryBody((*bp)[:0], e)
+	var pat string
+	if h.pats != nil {
+		var isNew bool
+		pat, isNew = h.pats.observe(e.Service, e.Message, time.Now().UnixNano())
+		body = appendPattern(body, pat, isNew)
+	}
 	*bp = body
 
 	h.mu.Lock()
@@ -118,7 +126,7 @@ func (h *hub) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	p.last = offset
 	h.vec = vecSet(h.vec, partition, offset)
 	r := p.newRecord()
-	*r = record{part: partition, off: offset, ts: entryTime(e), service: e.Service, host: e.Host, msg: e.Message, level: e.Level, fields: e.Fields}
+	*r = record{part: partition, off: offset, ts: entryTime(e), service: e.Service, host: e.Host, msg: e.Message, level: e.Level, fields: e.Fields, pattern: pat}
 	r.ltext = p.lowerText(e)
 	line := p.lines.Alloc(len(entryPrefix) + len(body) + 24 + 12*len(h.vec))
 	line = append(line, entryPrefix...)

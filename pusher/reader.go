@@ -124,6 +124,9 @@ func (s *Server) readOne(c *client, r *reader, timeout time.Duration) bool {
 			return false
 		}
 		c.queueText(appendError(nil, perr.Error()))
+	} else if fc.f == nil {
+		r.bad = 0
+		s.subscribePatterns(c, fc.patTop)
 	} else {
 		r.bad = 0
 		s.setFilter(c, fc)

@@ -216,9 +216,10 @@ func (s *Server) replaySince(w *replayWriter, f *filter, plan replayPlan) error 
 				err = w.addEntry(cur, src.part, src.r.body())
 			}
 		} else {
-			ok, err = w.match(f, func() bool { return f.matchEntry(src.e) })
+			pat := s.hub.pats.lookup(src.e.Service, src.e.Message)
+			ok, err = w.match(f, func() bool { return f.matchEntry(src.e, pat) })
 			if ok && err == nil {
-				body = appendEntryBody(body[:0], src.e)
+				body = appendPattern(appendEntryBody(body[:0], src.e), pat, false)
 				err = w.addEntry(cur, src.part, body)
 			}
 		}

@@ -22,6 +22,7 @@ type request struct {
 	rng       *timeRange    // from=: a time-range query (history.go)
 	around    *contextQuery // around=: a context query (context.go)
 	aroundRaw string
+	patTop    int // patterns=1: the top patterns to send (patterns_top.go); 0: none
 }
 
 // parseQuery validates the /ws query. Errors are meant for an HTTP 400 body.
@@ -34,6 +35,8 @@ func parseQuery(q url.Values) (request, error) {
 		q:        q.Get("q"),
 		re:       q.Get("re"),
 		wheres:   q["where"],
+		patterns: q["pattern"],
+		notPats:  q["not_pattern"],
 	}
 	if s := q.Get("backfill"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -57,6 +60,11 @@ func parseQuery(q url.Values) (request, error) {
 		return req, err
 	}
 	req.aroundRaw = q.Get("around")
+	if q.Has("patterns") || q.Has("top") {
+		if req.patTop, err = parsePatternTop(q.Get("patterns"), q.Get("top")); err != nil {
+			return req, err
+		}
+	}
 	return req, nil
 }
 
@@ -73,7 +81,10 @@ type clientMessage struct {
 	Q        string     `json:"q"`
 	Re       string     `json:"re"`
 	Where    stringList `json:"where"`
+	Pattern  stringList `json:"pattern"`
+	NotPat   stringList `json:"not_pattern"`
 	Backfill *int       `json:"backfill"`
+	Top      *int       `json:"top"` // "patterns" messages
 }
 
 // filterChange is a parsed filter message: the filter, and how many held
@@ -81,6 +92,7 @@ type clientMessage struct {
 type filterChange struct {
 	f        *filter
 	backfill int
+	patTop   int // a "patterns" message: the top N to send, 0 to stop (f is nil)
 }
 
 // parseClientMessage decodes a client text frame into a compiled filter.
@@ -88,6 +100,16 @@ func parseClientMessage(b []byte) (filterChange, error) {
 	var m clientMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return filterChange{}, fmt.Errorf("%w: invalid JSON message: %v", ErrBadFilter, err)
+	}
+	if m.Type == "patterns" {
+		top := defaultPatternTop
+		if m.Top != nil {
+			top = *m.Top
+		}
+		if top < 0 || top > maxPatternTop {
+			return filterChange{}, fmt.Errorf("%w: top must be an integer from 0 to %d, got %d", ErrBadFilter, maxPatternTop, top)
+		}
+		return filterChange{patTop: top}, nil
 	}
 	if m.Type != "filter" {
 		return filterChange{}, fmt.Errorf("%w: unknown message type %q", ErrBadFilter, m.Type)
@@ -100,6 +122,26 @@ func parseClientMessage(b []byte) (filterChange, error) {
 		fc.backfill = *m.Backfill
 	}
 	var err error
-	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re, wheres: m.Where}.compile()
+	fc.f, err = filterSpec{services: m.Service, hosts: m.Host, level: m.Level, q: m.Q, re: m.Re, wheres: m.Where, patterns: m.Pattern, notPats: m.NotPat}.compile()
 	return fc, err
+}
+
+// parsePatternTop reads patterns= (1 or true: subscribe; 0 or false: not)
+// and top= (how many patterns, default defaultPatternTop).
+func parsePatternTop(on, top string) (int, error) {
+	switch on {
+	case "1", "true", "":
+	case "0", "false":
+		return 0, nil
+	default:
+		return 0, fmt.Errorf("%w: patterns must be 1 or 0, got %q", ErrBadFilter, on)
+	}
+	if top == "" {
+		return defaultPatternTop, nil
+	}
+	n, err := strconv.Atoi(top)
+	if err != nil || n < 1 || n > maxPatternTop {
+		return 0, fmt.Errorf("%w: top must be an integer from 1 to %d, got %q", ErrBadFilter, maxPatternTop, top)
+	}
+	return n, nil
 }

@@ -22,6 +22,7 @@ type record struct {
 	ltext   string         // lowercased message and field values, for q
 	fields  []*logpb.Field // for where; the entry's own, never changed
 	level   logpb.Level
+	pattern string // the pattern id at Publish; "" when not mined
 }
 
 // cursor is the record's cursor as sent.

@@ -33,17 +33,18 @@ func writers() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // Server is the websocket push server. Create it with New.
 type Server struct {
-	cfg    Config
-	m      *metrics
-	log    *zap.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	jobs   chan *client  // blocking writes; unbuffered: a send succeeds only to an idle writer
-	fast   chan *client  // the writer pool's jobs (non-blocking writes)
-	kick   chan struct{} // Publish wakes an idle flush loop
-	reads  chan *client  // same, for read workers
-	poll   *poller       // nil: blocking reads, a goroutine per connection
+	cfg     Config
+	m       *metrics
+	log     *zap.Logger
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	jobs    chan *client  // blocking writes; unbuffered: a send succeeds only to an idle writer
+	fast    chan *client  // the writer pool's jobs (non-blocking writes)
+	kick    chan struct{} // Publish wakes an idle flush loop
+	patKick chan struct{} // a new pattern subscriber wakes patLoop
+	reads   chan *client  // same, for read workers
+	poll    *poller       // nil: blocking reads, a goroutine per connection
 
 	hub *hub // the log; its own lock, taken after mu
 
@@ -108,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		jobs:    make(chan *client),
 		fast:    make(chan *client, fastQueue),
 		kick:    make(chan struct{}, 1),
+		patKick: make(chan struct{}, 1),
 		reads:   make(chan *client),
 		filters: make(map[string]*internedFilter),
 		conns:   make(map[*client]struct{}),
@@ -115,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 		perIP:   make(map[string]int),
 	}
 	s.hub = newHub(cfg.RingEntries, cfg.RingBytes, s.kick, m.publish)
+	s.hub.pats = newPatTable(cfg.PatternsPerService, cfg.PatternNew, time.Now())
 	if p, err := newPoller(); err != nil {
 		s.log.Warn("netpoll unavailable, reading with a goroutine per connection", zap.Error(err))
 	} else {
@@ -128,6 +131,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.wg.Add(1)
 	go s.flushLoop()
+	s.wg.Add(1)
+	go s.patLoop()
 	return s, nil
 }
 
@@ -293,6 +298,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	limitSendBuffer(conn, s.cfg.SendBuffer)
 	c := newClient(s, conn, ip)
+	c.patTop.Store(int32(req.patTop))
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()

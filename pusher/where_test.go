@@ -58,7 +58,7 @@ func TestWhereMatch(t *testing.T) {
 				t.Fatalf("compile %q: %v", tt.where, err)
 			}
 			e := parsed("api", tt.line)
-			if got := f.matchEntry(e); got != tt.want {
+			if got := f.matchEntry(e, ""); got != tt.want {
 				t.Errorf("where %q on %q (fields %v): got %v, want %v", tt.where, tt.line, e.Fields, got, tt.want)
 			}
 		})
@@ -75,7 +75,7 @@ func TestWhereAllMustHold(t *testing.T) {
 		`{"status":503,"user":"bob"}`:   false,
 		`{"status":200,"user":"alice"}`: false,
 	} {
-		if got := f.matchEntry(parsed("a", line)); got != want {
+		if got := f.matchEntry(parsed("a", line), ""); got != want {
 			t.Errorf("%s: got %v, want %v", line, got, want)
 		}
 	}

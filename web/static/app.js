@@ -28,6 +28,7 @@ import { installHooks } from './hooks.js';
 import { HistoryView } from './history.js';
 import { ContextPanel } from './context.js';
 import { rangeFromURL, rangeParams, isRange, addWhere, whereFor, emptyRange } from './range.js';
+import { PatternsPanel } from './patterns.js';
 import { rowPainter, heightOf } from './rows.js';
 import {
   LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal, jsRegExp,
@@ -118,6 +119,13 @@ const conn = new Conn({
   onUnauthorized: askToken,
 });
 
+const patterns = new PatternsPanel({
+  el: $('patterns'),
+  filter: () => view.filter,
+  setPatterns: (p) => setFilter({ ...view.filter, ...p }),
+  send: (text) => conn.send(text),
+});
+
 // askToken shows the token prompt after a 401: the token was missing, or the
 // one kept for this tab was refused (it is forgotten then).
 function askToken() {
@@ -160,8 +168,10 @@ function onObject(o) {
       refused(o.error);
       break;
     case 'refill': refill(); break;
+    case 'patterns': patterns.update(o); break;
     case 'hello':
       stats.helloCount++;
+      patterns.subscribe();
       if (view.refillOnConnect) { view.refillOnConnect = false; refill(); break; }
       if (view.targetPending && stats.helloCount === 1) { target.helloAt = performance.now(); watchTarget(); }
       if (stats.helloCount > 1) addMarker('info', `reconnected at ${fmtTime(Date.now(), { utc: view.utc, short: true })}; resumed after the last line received`);
@@ -311,6 +321,7 @@ function addEntry(o) {
     line: typeof o.line === 'string' ? o.line : null,
     lineBytes: typeof o.line_bytes === 'string' ? o.line_bytes : null,
     truncated: o.truncated === true, open: false, hidden: false,
+    pattern: typeof o.pattern === 'string' ? o.pattern : '', newPat: o.new === true,
   };
   item.hidden = !visible(item);
   const seq = push(item);
@@ -423,6 +434,8 @@ function visible(item) {
   if (f.service && !csvHas(f.service, item.service)) return false;
   if (f.host && !csvHas(f.host, item.host)) return false;
   if (!f.hl && view.match && !view.match(item.msg)) return false;
+  if (f.pattern && !csvHas(f.pattern, item.pattern)) return false;
+  if (f.not_pattern && csvHas(f.not_pattern, item.pattern)) return false;
   return true;
 }
 
@@ -436,6 +449,7 @@ function readInputs() {
   return {
     q: els.q.value, re: els.re.value.trim(), level: els.level.value,
     service: els.service.value.trim(), host: els.host.value.trim(), hl: els.hl.checked,
+    pattern: view.filter.pattern || '', not_pattern: view.filter.not_pattern || '', // set by the Patterns panel
   };
 }
 
@@ -487,6 +501,7 @@ function applyFilter(f) {
   notice('');
   syncURL();
   refilter();
+  patterns.render();
 }
 
 function describeFilter(f) {
@@ -496,6 +511,8 @@ function describeFilter(f) {
   if (f.level) p.push(`level≥${f.level}`);
   if (f.q) p.push(`${f.hl ? 'highlight ' : ''}text "${f.q}"`);
   if (f.re) p.push(`${f.hl ? 'highlight ' : ''}regex /${f.re}/`);
+  if (f.pattern) p.push(`pattern ${f.pattern}`);
+  if (f.not_pattern) p.push(`muted ${f.not_pattern.split(',').length} pattern(s)`);
   return p.length ? p.join(', ') : 'everything';
 }
 

@@ -8,6 +8,8 @@
 //   level           minimum level (server side)
 //   q, re           substring / RE2 regex on the message (server side,
 //                   unless hl=1)
+//   pattern         comma-separated pattern ids: only these (server side)
+//   not_pattern     comma-separated pattern ids: muted (server side)
 //   hl=1            highlight-only: q and re are NOT sent to the server; the
 //                   viewer marks matching lines and keeps the rest
 //   backfill=N      entries of history to ask for on first connect (default 1000)
@@ -17,7 +19,7 @@
 
 export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'unknown'];
 export const LEVEL_RANK = Object.fromEntries(LEVELS.map((l, i) => [l, i]));
-export const FILTER_KEYS = ['service', 'host', 'level', 'q', 're'];
+export const FILTER_KEYS = ['service', 'host', 'level', 'q', 're', 'pattern', 'not_pattern'];
 
 export const DEFAULT_BACKFILL = 1000;
 export const DEFAULT_MAX = 100000;
@@ -25,7 +27,7 @@ export const MIN_MAX = 1000;
 export const MAX_MAX = 1000000;
 
 export function emptyFilter() {
-  return { service: '', host: '', level: '', q: '', re: '', hl: false };
+  return { service: '', host: '', level: '', q: '', re: '', hl: false, pattern: '', not_pattern: '' };
 }
 
 // fromURL reads the view state from a location's search and hash.
@@ -39,6 +41,8 @@ export function fromURL(loc) {
   f.q = p.get('q') || '';
   f.re = p.get('re') || '';
   f.hl = p.get('hl') === '1';
+  f.pattern = p.getAll('pattern').join(',');
+  f.not_pattern = p.getAll('not_pattern').join(',');
   const hash = new URLSearchParams(loc.hash.replace(/^#/, ''));
   return {
     filter: f,
@@ -58,6 +62,11 @@ function clampInt(s, lo, hi, dflt) {
 export function serverFilter(f) {
   const out = { service: f.service.trim(), host: f.host.trim(), level: f.level, q: '', re: '' };
   if (!f.hl) { out.q = f.q; out.re = f.re; }
+  // Pattern ids (the Patterns panel, patterns.js) only when set: a filter
+  // without them is the message it always was.
+  const pattern = (f.pattern || '').trim(), notPattern = (f.not_pattern || '').trim();
+  if (pattern) out.pattern = pattern;
+  if (notPattern) out.not_pattern = notPattern;
   return out;
 }
 

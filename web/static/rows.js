@@ -69,6 +69,7 @@ export function rowPainter({ ring, view, permalink }) {
     if (item.open) cls += ' open';
     else if (item.lines > 1) cls += ' multi';
     if (seq === view.targetSeq) cls += ' target';
+    if (item.newPat) cls += ' newpat';
     // Tooltips (full time, names, source) are set when the pointer comes
     // (showActs): writing them for every row of every paint is wasted work.
     const ms = Date.parse(item.ts);
@@ -81,6 +82,7 @@ export function rowPainter({ ring, view, permalink }) {
     if (item.lines > 1) b += `+${item.lines - 1}↵ `;
     if (item.fields) b += `{${fieldCount(item)}} `;
     if (item.truncated) b += '✂';
+    if (item.newPat) b = 'new ' + b;
     badges.textContent = b.trim();
     let text = item.msg;
     if (!item.open && item.lines > PREVIEW_LINES) {

@@ -79,7 +79,7 @@ class Client {
 
 const uniq = (name) => `${name}${Math.random().toString(36).slice(2, 8)}`;
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'unknown'];
-const ENTRY_KEYS = new Set(['type', 'cursor', 'ts', 'service', 'host', 'source', 'level', 'msg', 'line', 'line_bytes', 'fields', 'truncated']);
+const ENTRY_KEYS = new Set(['type', 'cursor', 'ts', 'service', 'host', 'source', 'level', 'msg', 'line', 'line_bytes', 'fields', 'truncated', 'pattern', 'new']);
 
 // barrier appends a line every filter under test lets through and waits for
 // it on c: the server sends in one order to every client, so whatever was
@@ -119,6 +119,7 @@ test('hello first, then entries with the documented keys and types', async () =>
     assert.equal(e.source, api());
     assert.ok(LEVELS.includes(e.level), `level ${e.level}`);
     assert.equal(e.truncated, undefined, 'truncated on a short line');
+    assert.match(e.pattern, /^[0-9a-f]{16}$/, 'pattern: 16 hex digits');
   }
   assert.equal(plain.ts, '2026-11-22T19:24:37.123000000Z', 'event time parsed from the line');
   assert.equal(plain.level, 'warn');

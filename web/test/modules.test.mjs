@@ -197,3 +197,18 @@ test('format: asWritten is the line as written', () => {
   ];
   for (const [item, want] of cases) assert.equal(asWritten(item), want, JSON.stringify(item));
 });
+
+test('filters: pattern and not_pattern go to the server and the URL only when set', () => {
+  const f = { ...emptyFilter(), pattern: 'aaaaaaaaaaaaaaaa', not_pattern: 'bbbbbbbbbbbbbbbb,cccccccccccccccc' };
+  const m = JSON.parse(filterMessage(f, 0));
+  assert.equal(m.pattern, 'aaaaaaaaaaaaaaaa');
+  assert.equal(m.not_pattern, 'bbbbbbbbbbbbbbbb,cccccccccccccccc');
+  const u = new URL(wsURL('http://h/', f, {}));
+  assert.equal(u.searchParams.get('pattern'), 'aaaaaaaaaaaaaaaa');
+  assert.equal(u.searchParams.get('not_pattern'), 'bbbbbbbbbbbbbbbb,cccccccccccccccc');
+  const back = fromURL(new URL('http://h/?pattern=a1&not_pattern=b1&not_pattern=b2'));
+  assert.equal(back.filter.pattern, 'a1');
+  assert.equal(back.filter.not_pattern, 'b1,b2');
+  const plain = JSON.parse(filterMessage(emptyFilter(), 0));
+  assert.ok(!('pattern' in plain) && !('not_pattern' in plain), 'no pattern keys when none is set');
+});

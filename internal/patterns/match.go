@@ -1,0 +1,20 @@
+package patterns
+
+// Match returns the pattern line would join now, without adding it: no
+// count, template or recency changes. It returns nil when the line would
+// start a pattern of its own (or a variant of one). A server uses it to
+// name entries read back from storage with the ids its live miner gives,
+// without counting them twice. Like Add, it is not safe for concurrent use.
+func (m *Miner) Match(line string) *Pattern {
+	t := &m.tok
+	t.split(line, m.cfg.MaxTokens, m.cfg.MaxLineBytes)
+	leaf := m.search()
+	if leaf == nil {
+		return nil
+	}
+	p := m.best(leaf)
+	if p == nil || m.cfg.MinWords > 1 && p.wordsDiffer(t) {
+		return nil
+	}
+	return p
+}

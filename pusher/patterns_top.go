@@ -1,0 +1,211 @@
+package pusher
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Pattern subscriptions: a client that asked for patterns (patterns=1 or
+// a {"type":"patterns"} message) is sent a "patterns" message every
+// PatternInterval, built by patLoop from the pattern table and queued like
+// a control frame, so that the flush loop writes it with the client's
+// other frames and no entry waits for it.
+
+const (
+	defaultPatternTop = 20
+	maxPatternTop     = 200
+)
+
+// patternRow is one pattern of a "patterns" message (docs/protocol.md).
+type patternRow struct {
+	ID        string   `json:"id"`
+	Service   string   `json:"service"`
+	Template  string   `json:"template"`
+	Count     int64    `json:"count"`
+	Share     float64  `json:"share"`
+	Total     int64    `json:"total"`
+	FirstSeen string   `json:"first_seen"`
+	LastSeen  string   `json:"last_seen"`
+	New       bool     `json:"new,omitempty"`
+	Example   string   `json:"example"`
+	Spark     []uint32 `json:"spark"`
+	Was       []string `json:"was,omitempty"`
+}
+
+// patternsMsg is the "patterns" message.
+type patternsMsg struct {
+	Type     string       `json:"type"`
+	BucketS  int          `json:"bucket_s"`
+	Total    int64        `json:"total"`
+	Distinct int          `json:"distinct"`
+	Evicted  int64        `json:"evicted"`
+	Learning bool         `json:"learning,omitempty"`
+	Patterns []patternRow `json:"patterns"`
+}
+
+type patKey struct{ service, id string }
+
+// top summarises the patterns of services (all when empty) over the last
+// patBuckets buckets: the top n by count, each handle merged into the
+// pattern its id names now.
+func (t *patTable) top(services []string, n int, now int64) patternsMsg {
+	cur := bucketOf(now)
+	msg := patternsMsg{Type: "patterns", BucketS: int(patBucket / time.Second), Patterns: []patternRow{}}
+	msg.Learning = t.newFor > 0 && now-t.start < t.newFor
+	type agg struct {
+		row   patternRow
+		first int64
+		last  int64
+		spark [patBuckets]uint32
+	}
+	rows := map[patKey]*agg{}
+	t.services.Range(func(k, v any) bool {
+		name := k.(string)
+		if len(services) > 0 && !slices.Contains(services, name) {
+			return true
+		}
+		sp := v.(*svcPatterns)
+		sp.mu.Lock()
+		defer sp.mu.Unlock()
+		msg.Evicted += sp.m.Stats().Evicted
+		for p, st := range sp.stats {
+			if p.Evicted() {
+				continue
+			}
+			st.renamed(p.ID())
+			var spark [patBuckets]uint32
+			var c int64
+			for j := range patBuckets {
+				spark[j] = st.at(cur - patBuckets + 1 + int64(j))
+				c += int64(spark[j])
+			}
+			if c == 0 {
+				continue
+			}
+			key := patKey{name, p.ID()}
+			a := rows[key]
+			if a == nil {
+				a = &agg{row: patternRow{ID: key.id, Service: name, Template: p.Template(), Example: st.example}, first: st.first}
+				rows[key] = a
+			}
+			if st.first < a.first {
+				a.first, a.row.Example = st.first, st.example
+			}
+			a.last = max(a.last, st.last)
+			for _, w := range st.was {
+				if w != key.id && !slices.Contains(a.row.Was, w) && len(a.row.Was) < maxWas {
+					a.row.Was = append(a.row.Was, w)
+				}
+			}
+			a.row.Count += c
+			a.row.Total += st.total
+			for j := range spark {
+				a.spark[j] += spark[j]
+			}
+			msg.Total += c
+		}
+		return true
+	})
+	all := make([]*agg, 0, len(rows))
+	for _, a := range rows {
+		all = append(all, a)
+	}
+	slices.SortFunc(all, func(a, b *agg) int {
+		if c := cmp.Compare(b.row.Count, a.row.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.row.ID, b.row.ID)
+	})
+	msg.Distinct = len(all)
+	for _, a := range all[:min(n, len(all))] {
+		a.row.Share = float64(a.row.Count) / float64(max(msg.Total, 1))
+		a.row.FirstSeen = time.Unix(0, a.first).UTC().Format(time.RFC3339Nano)
+		a.row.LastSeen = time.Unix(0, a.last).UTC().Format(time.RFC3339Nano)
+		a.row.New = t.isNew(a.first, now)
+		a.row.Spark = a.spark[:]
+		msg.Patterns = append(msg.Patterns, a.row)
+	}
+	return msg
+}
+
+// patLoop sends the pattern subscribers their update every
+// PatternInterval, and at once after a client subscribes (patKick).
+func (s *Server) patLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.PatternInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-tick.C:
+		case <-s.patKick:
+		}
+		s.sendPatterns()
+	}
+}
+
+// sendPatterns builds one message per distinct (service filter, top) and
+// queues it to each subscriber.
+func (s *Server) sendPatterns() {
+	type sub struct {
+		c   *client
+		key string
+		svc []string
+		top int
+	}
+	var subs []sub
+	s.mu.RLock()
+	for _, c := range s.clients {
+		top := int(c.patTop.Load())
+		f := c.filt.Load()
+		// A client that has not taken the last update is skipped, so that
+		// updates never pile up behind a slow reader.
+		if top <= 0 || f == nil || c.hasCtrl() {
+			continue
+		}
+		key, _ := json.Marshal(f.services)
+		subs = append(subs, sub{c, string(key) + "/" + strconv.Itoa(top), f.services, top})
+	}
+	s.mu.RUnlock()
+	if len(subs) == 0 {
+		return
+	}
+	now := time.Now().UnixNano()
+	built := map[string][]byte{}
+	for _, sb := range subs {
+		line, ok := built[sb.key]
+		if !ok {
+			b, err := json.Marshal(s.hub.pats.top(sb.svc, sb.top, now))
+			if err != nil {
+				continue
+			}
+			line = append(b, '\n')
+			built[sb.key] = line
+		}
+		sb.c.queueText(line)
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// subscribePatterns sets how many patterns c is sent (0: none) and, when
+// it subscribes, has it sent an update at once.
+func (s *Server) subscribePatterns(c *client, top int) {
+	c.patTop.Store(int32(top))
+	if top > 0 {
+		s.wakePatterns()
+	}
+}
+
+func (s *Server) wakePatterns() {
+	select {
+	case s.patKick <- struct{}{}:
+	default:
+	}
+}
