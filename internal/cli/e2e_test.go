@@ -479,13 +479,7 @@ func metric(t *testing.T, base, name string) float64 {
 // Records produced straight to the topic by an independent client (kcat)
 // show up as entries.
 func TestForeignRecordsFromKcat(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("kcat is not installed (make deps installs it)")
-		}
-		t.Skip("kcat not installed")
-	}
+	kcat := kcatPath(t)
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		t.Fatal(err)
@@ -677,4 +671,18 @@ func TestCollectRecordIsTheLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// kcatPath finds kcat, the independent Kafka client: CI installs it (make
+// deps), so there its absence fails the test; elsewhere the test is skipped.
+func kcatPath(t *testing.T) string {
+	t.Helper()
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("kcat is not installed (make deps installs it)")
+		}
+		t.Skip("kcat not installed")
+	}
+	return kcat
 }

@@ -111,13 +111,7 @@ func TestHTTPFront(t *testing.T) {
 // and kfake serves v1 alone; sarama-based clients, tested in
 // internal/broker, can.)
 func TestEmbeddedBrokerSASL(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("kcat is not installed (make deps installs it)")
-		}
-		t.Skip("kcat not installed")
-	}
+	kcat := kcatPath(t)
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		t.Fatal(err)
