@@ -12,6 +12,10 @@
 #   LINES [1000000; 10000000 with HISTORY_LINES_BIG=1]  lines in the topic
 #   RUNS [3]             runs of each measurement, interleaved; the median is shown
 #   PARTITIONS [3]       partitions of the topic
+#   LIVE [1]             0: skip the live-latency step
+#   LIVE_RATE [10000]    lines/s appended in the live step
+#   LIVE_CLIENTS [10]    live viewers, all measuring latency
+#   LIVE_WINDOW [10]     seconds counted in each live run (after 3 s of warm-up)
 #   TAILCAST_BIN [bin/tailcast]
 #   WRITE_DOC [1]        0: print only, leave docs/BENCHMARKS.md alone
 #   KEEP [0]             1: keep the work directory (logs, figures)
@@ -24,13 +28,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SET_VARS=
-for v in LINES HISTORY_LINES_BIG RUNS PARTITIONS TAILCAST_BIN; do
+for v in LINES HISTORY_LINES_BIG RUNS PARTITIONS LIVE LIVE_RATE LIVE_CLIENTS LIVE_WINDOW TAILCAST_BIN; do
 	[[ -n ${!v+x} ]] && SET_VARS+="$v=${!v@Q} "
 done
 if [[ ${HISTORY_LINES_BIG:-0} == 1 ]]; then LINES=${LINES:-10000000}; fi
 LINES=${LINES:-1000000}
 RUNS=${RUNS:-3}
 PARTITIONS=${PARTITIONS:-3}
+LIVE=${LIVE:-1}
+LIVE_RATE=${LIVE_RATE:-10000}
+LIVE_CLIENTS=${LIVE_CLIENTS:-10}
+LIVE_WINDOW=${LIVE_WINDOW:-10}
 TAILCAST_BIN=${TAILCAST_BIN:-bin/tailcast}
 WRITE_DOC=${WRITE_DOC:-1}
 KEEP=${KEEP:-0}
@@ -43,7 +51,7 @@ BENCH=bench-history
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-for v in LINES RUNS PARTITIONS; do
+for v in LINES RUNS PARTITIONS LIVE_RATE LIVE_CLIENTS LIVE_WINDOW; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v=${!v}: want a positive integer"
 done
 [[ -x $TAILCAST_BIN ]] || die "$TAILCAST_BIN missing: run 'make build' (or make bench-history)"
@@ -61,7 +69,7 @@ fi
 bench_workdir tailcast-history
 HB=$WORK/bin
 log "building helpers into $HB"
-go build -o "$HB/" ./bench/cmd/kfakebroker ./bench/cmd/topiccount ./bench/cmd/histfill ./bench/cmd/histquery
+go build -o "$HB/" ./bench/cmd/kfakebroker ./bench/cmd/topiccount ./bench/cmd/histfill ./bench/cmd/histquery ./bench/cmd/wsload ./bench/cmd/ratelines
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -138,6 +146,45 @@ for run in $(seq "$RUNS"); do
 	log "tailcast run $run: $(<"$WORK/tc.$run.count") lines in $(cut -d' ' -f1 "$WORK/tc.$run.time") s, server $(( (c1 - c0) * 1000 / HZ )) ms CPU"
 	nap 1 # the per-address history slot is released as the server notices the close
 done
+# --- live latency, without and with a history scan running ----------------------------
+# Lines appended to a file at LIVE_RATE, collected into the same topic by
+# `tailcast collect`, read by LIVE_CLIENTS viewers (wsload, every one
+# measuring append → read), as bench/pusher.sh's end-to-end step does; in
+# the "scan" runs `tailcast tail` scans the whole range over and over from
+# another address meanwhile.
+live_step() { # live_step NAME SCAN(0/1)
+	local name=$1 scan=$2 file=$WORK/$1.log scan_pid='' col_pid w rc=0
+	: >"$file"
+	spawn /dev/null "$WORK/$name.collect.log" "$TAILCAST_BIN" collect --brokers "$BROKER" --topic "$TOPIC" \
+		--positions "$WORK/$name.positions.json" --from-start --log-level warn "$file"
+	col_pid=$SPAWNED
+	if ((scan)); then
+		spawn /dev/null "$WORK/$name.scan.log" bash -c 'while :; do "$0" tail "$1" --from "$2" --to "$3" --grep "$4" --limit 100000 -o raw >/dev/null || sleep 0.2; echo scan >&2; done' \
+			"$TAILCAST_BIN" "$WS" "$FROM" "$TO" "$MARKER"
+		scan_pid=$SPAWNED
+		nap 1
+	fi
+	spawn "$WORK/$name.kv" "$WORK/$name.wsload.err" timeout -k 5 $((LIVE_WINDOW + 60)) "$HB/wsload" -url "$WS" \
+		-n "$LIVE_CLIENTS" -sources 127.0.0.2-9 -sample 1 -pid "$SERVE_PID" -warmup 3s -duration "${LIVE_WINDOW}s" \
+		-- "$HB/ratelines" -o "$file" -rate "$LIVE_RATE"
+	w=$SPAWNED
+	wait "$w" || rc=$?
+	forget "$w"
+	[[ -n $scan_pid ]] && stop "$scan_pid"
+	stop "$col_pid"
+	[[ -s $WORK/$name.kv ]] || echo "status=failed exit=$rc" >"$WORK/$name.kv"
+	if [[ -n $scan_pid ]]; then
+		echo "scans_done=$(grep -c '^scan$' "$WORK/$name.scan.log" 2>/dev/null || true)" >>"$WORK/$name.kv"
+	fi
+	log "$name: $(tr '\n' ' ' <"$WORK/$name.kv")"
+}
+if [[ $LIVE == 1 ]]; then
+	for run in $(seq "$RUNS"); do
+		live_step "live.$run" 0
+		live_step "livescan.$run" 1
+	done
+fi
+
 stop "$SERVE_PID"
 stop "$BROKER_PID"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -211,10 +258,28 @@ REPORT=$WORK/report.md
 		m=$(ctx_ms "$d")
 		echo "| context \`around=…&before=50&after=50\` at the $d: dial → \`end\` | ≤ 100 ms | $m ms ($(ctx_all "$d")), $(ctx_sent "$d") lines | $(verdict "$m" "<=" 100) |"
 	done
+	if [[ $LIVE == 1 ]]; then
+		echo
+		echo "| live, $LIVE_CLIENTS viewers, $LIVE_RATE lines/s appended | deliveries/s (runs) | p50 ms | p99 ms (runs) | max ms | dropped/disconnects | server CPU % | scans done meanwhile |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+		for mode in live livescan; do
+			label="no history query"
+			[[ $mode == livescan ]] && label="\`tailcast tail\` scanning the whole range over and over meanwhile"
+			m=$(for run in $(seq "$RUNS"); do f=$WORK/$mode.$run.kv; [[ $(kv "$f" status) == ok ]] && echo "$(kv "$f" p99_ms) $run"; done |
+				sort -g | awk '{a[NR]=$2} END {if (NR) print a[int((NR+1)/2)]}')
+			if [[ -z $m ]]; then
+				echo "| $label | failed: $(tr '\n' ' ' <"$WORK/$mode.1.kv") | | | | | | |"
+				continue
+			fi
+			f=$WORK/$mode.$m.kv
+			echo "| $label | $(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" deliveries_per_s; done | all) | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) ($(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" p99_ms; done | all)) | $(kv "$f" max_ms) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" scans_done) |"
+		done
+	fi
 	echo
 	echo "- Scan: wall time of each whole pipeline (bash \`time\`), process start included on both sides; tailcast's CPU is the server's (utime + stime from /proc over the query), not the client's. tailcast asks the server for the range \`from=$FROM&to=$TO&q=$MARKER&limit=100000\`, which covers the whole topic; the server reads the $PARTITIONS partitions in parallel and merges them by time. kcat reads them with librdkafka and prints every value for grep."
 	echo "- Range query (\`bench/cmd/histquery\`, the same range, once): $(<"$WORK/range.kv"). Its first, middle and last entries' cursors are the context anchors."
 	echo "- First result: \`/ws?from=5m&level=error\` queried right after the fill (the data's last lines are then seconds old), time from just before the dial to the first \`entry\`; 429 retries per run: $FIRST_RETRIES."
+	[[ $LIVE == 1 ]] && echo "- Live: \`ratelines\` appends $LIVE_RATE lines/s to a fresh file, \`tailcast collect\` sends them into the same topic, and $LIVE_CLIENTS \`wsload\` viewers of the same server (no filter) each measure append → read for ${LIVE_WINDOW} s after 3 s of warm-up; median run by p99. In the scan runs a loop of \`tailcast tail\` over the whole range (as above) runs from another address throughout. No target in issue 14; the end-to-end row of bench-pusher is the reference for the quiet case."
 	echo "- Context: time from just before the dial to \`end\`, and the lines sent (anchor included; 101 when 50 of the same file exist on each side). The anchors are the first, middle and last marked lines, at offsets near the start, middle and end of their partitions."
 } >"$REPORT"
 cat "$REPORT"
