@@ -224,7 +224,7 @@ ctx_all() { for run in $(seq "$RUNS"); do kv "$WORK/ctx.$1.$run.kv" end_ms; done
 ctx_sent() { for run in $(seq "$RUNS"); do kv "$WORK/ctx.$1.$run.kv" entries; done | sort -u | paste -sd, -; }
 
 CMD="${SET_VARS}./bench/history.sh"
-[[ -z $SET_VARS ]] && CMD="make bench-history"
+[[ -n ${MAKELEVEL:-} ]] && CMD="${SET_VARS}make bench-history"
 KIND="Full run"
 [[ $LINES == 1000000 || $LINES == 10000000 ]] || KIND="**Smoke run (LINES=$LINES), not the spec's 1M or 10M lines**"
 MACHINE="$(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -h | awk '/^Mem:/ {print $2}') RAM, $(uname -sr)"
