@@ -285,9 +285,11 @@ REPORT=$WORK/report.md
 cat "$REPORT"
 
 if [[ $WRITE_DOC == 1 ]]; then
-	# The 10M-line run keeps a block of its own beside the default one.
+	# The 10M-line run, and a run on other than 3 partitions, keep a block
+	# of their own beside the default one.
 	MARK=bench-history
-	[[ $LINES == 10000000 ]] && MARK=bench-history-10m
+	[[ $LINES == 10000000 ]] && MARK+=-10m
+	[[ $PARTITIONS == 3 ]] || MARK+=-p$PARTITIONS
 	[[ -f $DOC ]] || printf '# Benchmarks\n' >"$DOC"
 	if ! grep -q '<!-- bench-history:begin -->' "$DOC"; then
 		printf '\n## History\n\nTime ranges and context (issue 14), `make bench-history` (`bench/history.sh`).\n\n<!-- bench-history:begin -->\n<!-- bench-history:end -->\n' >>"$DOC"
