@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X github.com/tailcast/tailcast/internal/cli.Version=$(VERSIO
 PROTOC_GEN_GO_VERSION := v1.36.12
 GOBIN     ?= $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-go test-browser test-reliability deps bench bench-collector bench-pusher bench-patterns proto lint fuzz clean
+.PHONY: all build run test test-go test-browser test-reliability deps bench bench-collector bench-pusher bench-patterns bench-history proto lint fuzz clean
 
 all: build
 
@@ -36,13 +36,16 @@ test-browser: build
 test-reliability: deps build
 	$(GO) test -race -count=1 -timeout 20m -run 'Reliability' -tags reliability ./...
 
-bench: bench-collector bench-pusher
+bench: bench-collector bench-pusher bench-history
 
 bench-collector: build
 	./bench/collector.sh
 
 bench-pusher: build
 	./bench/pusher.sh
+
+bench-history: build
+	./bench/history.sh
 
 # The template miner: grouping accuracy on the loghub samples against the
 # issue's target (fails when it is not met, after the benchmark has run),

@@ -27,6 +27,21 @@ func New(seed uint64) *Gen {
 	}
 }
 
+// NewAt is New with the first line's time at start instead of a fixed date:
+// the history benchmark needs lines whose own times are recent. Lines are
+// MeanStep apart on average.
+func NewAt(seed uint64, start time.Time) *Gen {
+	g := New(seed)
+	g.ts = start.UTC()
+	return g
+}
+
+// MeanStep is about the mean time between two lines' timestamps.
+const MeanStep = maxStep / 2
+
+// maxStep bounds the random step between two lines' timestamps.
+const maxStep = 3000 * time.Microsecond
+
 var (
 	levels   = []string{"INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"}
 	lower    = map[string]string{"INFO": "info", "DEBUG": "debug", "WARN": "warn", "ERROR": "error"}
@@ -40,10 +55,13 @@ var (
 
 func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
 
+// Time is the timestamp of the last line Line made.
+func (g *Gen) Time() time.Time { return g.ts }
+
 // Line appends one log line with its newline to b.
 func (g *Gen) Line(b []byte) []byte {
 	r := g.r
-	g.ts = g.ts.Add(time.Duration(r.IntN(3000)) * time.Microsecond)
+	g.ts = g.ts.Add(time.Duration(r.IntN(int(maxStep/time.Microsecond))) * time.Microsecond)
 	lvl := pick(r, levels)
 	switch r.IntN(5) {
 	case 0: // log4j / logback
