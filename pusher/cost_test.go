@@ -127,8 +127,14 @@ func TestCostlyFilterCostsOnlyItsSender(t *testing.T) {
 	}
 	pa, pb := median(alone), median(beside)
 	t.Logf("good client p99 (median of 4 rounds of %d 100 KB entries): %v alone %v, %v beside %s %v", n, pa, alone, pb, hostileRe, beside)
-	if pb > 2*pa {
-		t.Errorf("good client p99: got %v beside the costly filter, want at most 2 × %v (its value alone)", pb, pa)
+	// On two cores a round's p99 of 100 entries moves by tens of
+	// milliseconds with the scheduler alone (seen: 10–47 ms in rounds
+	// without the costly client), so the bound allows that much besides
+	// twice the value alone. The defect it guards against cost every
+	// client seconds (issue 17: 6.7 s for one 100 KB line).
+	const jitter = 40 * time.Millisecond
+	if pb > 2*pa+jitter {
+		t.Errorf("good client p99: got %v beside the costly filter, want at most 2 × %v (its value alone) + %v", pb, pa, jitter)
 	}
 }
 

@@ -28,6 +28,9 @@ type TailOptions struct {
 	Color string
 	// Local prints pretty timestamps in local time. Default false: UTC.
 	Local bool
+	// zone, when set, is the local time zone (tests; the process's time.Local
+	// is shared with every other goroutine). Default nil: time.Local.
+	zone *time.Location
 }
 
 // Output formats.
@@ -160,6 +163,9 @@ func newRenderer(opts TailOptions, w io.Writer) (*renderer, error) {
 	r.sanitize = r.format == OutputPretty || (r.format == OutputRaw && tty)
 	if opts.Local {
 		r.loc = time.Local
+		if opts.zone != nil {
+			r.loc = opts.zone
+		}
 	}
 	return r, nil
 }

@@ -79,12 +79,8 @@ func TestRender(t *testing.T) {
 }
 
 func TestRenderLocalTime(t *testing.T) {
-	loc := time.FixedZone("X", 3600+1800)
-	old := time.Local
-	time.Local = loc
-	defer func() { time.Local = old }()
 	var out bytes.Buffer
-	r, err := newRenderer(TailOptions{Local: true}, &out)
+	r, err := newRenderer(TailOptions{Local: true, zone: time.FixedZone("X", 3600+1800)}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
