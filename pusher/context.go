@@ -123,23 +123,12 @@ type ctxLine struct {
 // close. A reader goroutine stops it when the client goes away.
 func (s *Server) serveContext(c *client, src net.Conn, cq *contextQuery, release func()) {
 	defer release()
-	c.busy.Store(true)
-	c.busySince.Store(time.Now().UnixNano())
-	w := &replayWriter{s: s, c: c, buf: make([]byte, headerRoom, 4096)}
-	w.buf = appendHello(w.buf, "tailcast/"+s.cfg.Version)
-	if err := w.flush(s.cfg.HandshakeTimeout); err != nil {
-		s.drop(c, reasonClient)
+	// A filter message has nothing to change in a context reply: it stops it.
+	w, ctx, cancel, _, readerDone, ok := s.beginQuery(c, src)
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	c.hist.Store(&histQuery{stop: cancel}) // a filter message has nothing to change: it stops the query
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		s.readLoop(c, src)
-		cancel()
-	}()
 	start := time.Now()
 	err := s.writeContext(ctx, w, cq)
 	release()

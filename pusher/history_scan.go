@@ -15,7 +15,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tailcast/tailcast/internal/jsonstr"
-	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 // fetchChunk is how many offsets one Fetch of a range query reads, so
@@ -249,17 +248,7 @@ func (s *Server) rangeSources(ctx context.Context, wg *sync.WaitGroup, parts []r
 		go func() {
 			defer wg.Done()
 			defer close(ch)
-			send := func(off int64, e *logpb.LogEntry) error {
-				if e == nil {
-					return nil
-				}
-				select {
-				case ch <- fetched{off, e}:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
+			send := sendTo(ctx, ch)
 			for from := rp.from; from < rp.to; from += fetchChunk {
 				logStart, err := s.cfg.Fetcher.Fetch(ctx, rp.part, from, min(from+fetchChunk, rp.to), send)
 				if err != nil {

@@ -19,24 +19,11 @@ import (
 // it a goroutine.
 func (s *Server) serveRange(c *client, src net.Conn, f *filter, req request, release func()) {
 	defer release()
-	c.busy.Store(true)
-	c.busySince.Store(time.Now().UnixNano())
-	w := &replayWriter{s: s, c: c, buf: make([]byte, headerRoom, 4096)}
-	w.buf = appendHello(w.buf, "tailcast/"+s.cfg.Version)
-	if err := w.flush(s.cfg.HandshakeTimeout); err != nil {
-		s.drop(c, reasonClient)
+	w, ctx, cancel, q, readerDone, ok := s.beginQuery(c, src)
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	q := &histQuery{stop: cancel}
-	c.hist.Store(q)
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		s.readLoop(c, src)
-		cancel()
-	}()
 	s.waitAnyBegun()
 	sn, ok := s.hub.snapshot()
 	if !ok {
@@ -191,4 +178,30 @@ func (w *replayWriter) ping(timeout time.Duration) error {
 		return errors.Join(errWrite, err)
 	}
 	return nil
+}
+
+// beginQuery starts a history reply (range or context) on c: it marks the
+// client busy, sends hello, registers the query so that a filter message
+// stops it, and starts the reader whose end (the client gone or closing)
+// cancels ctx; readerDone is closed when that reader returns. ok is false
+// when the client is already gone (it has been dropped).
+func (s *Server) beginQuery(c *client, src net.Conn) (w *replayWriter, ctx context.Context, cancel context.CancelFunc, q *histQuery, readerDone chan struct{}, ok bool) {
+	c.busy.Store(true)
+	c.busySince.Store(time.Now().UnixNano())
+	w = &replayWriter{s: s, c: c, buf: make([]byte, headerRoom, 4096)}
+	w.buf = appendHello(w.buf, "tailcast/"+s.cfg.Version)
+	if err := w.flush(s.cfg.HandshakeTimeout); err != nil {
+		s.drop(c, reasonClient)
+		return nil, nil, nil, nil, nil, false
+	}
+	ctx, cancel = context.WithCancel(s.ctx)
+	q = &histQuery{stop: cancel}
+	c.hist.Store(q)
+	readerDone = make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		s.readLoop(c, src)
+		cancel()
+	}()
+	return w, ctx, cancel, q, readerDone, true
 }

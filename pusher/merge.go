@@ -129,17 +129,7 @@ func (s *Server) sources(ctx context.Context, wg *sync.WaitGroup, plan replayPla
 		go func() {
 			defer wg.Done()
 			defer close(ch)
-			send := func(off int64, e *logpb.LogEntry) error {
-				if e == nil {
-					return nil
-				}
-				select {
-				case ch <- fetched{off, e}:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
+			send := sendTo(ctx, ch)
 			if pr.off >= 0 && send(pr.off, pr.e) != nil {
 				return
 			}
@@ -161,4 +151,20 @@ func (s *Server) sources(ctx context.Context, wg *sync.WaitGroup, plan replayPla
 	}
 	slices.SortFunc(srcs, func(a, b *source) int { return cmp.Compare(a.part, b.part) }) // ties go to the lower partition
 	return srcs
+}
+
+// sendTo is a Fetcher callback that hands each fetched entry to ch, the
+// merge's side of one partition's reader, until ctx ends.
+func sendTo(ctx context.Context, ch chan<- fetched) func(int64, *logpb.LogEntry) error {
+	return func(off int64, e *logpb.LogEntry) error {
+		if e == nil {
+			return nil
+		}
+		select {
+		case ch <- fetched{off, e}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
