@@ -104,9 +104,11 @@ func (h *hub) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	defer bodies.Put(bp)
 	body := appendEntryBody((*bp)[:0], e)
 	var pat string
+	var seen int64
 	if h.pats != nil {
 		var isNew bool
-		pat, isNew = h.pats.observe(e.Service, e.Message, time.Now().UnixNano())
+		seen = time.Now().UnixNano()
+		pat, isNew = h.pats.observe(e.Service, e.Message, seen)
 		body = appendPattern(body, pat, isNew)
 	}
 	*bp = body
@@ -126,7 +128,7 @@ func (h *hub) Publish(partition int32, offset int64, e *logpb.LogEntry) {
 	p.last = offset
 	h.vec = vecSet(h.vec, partition, offset)
 	r := p.newRecord()
-	*r = record{part: partition, off: offset, ts: entryTime(e), service: e.Service, host: e.Host, msg: e.Message, level: e.Level, fields: e.Fields, pattern: pat}
+	*r = record{part: partition, off: offset, ts: entryTime(e), service: e.Service, host: e.Host, msg: e.Message, level: e.Level, fields: e.Fields, pattern: pat, seen: seen}
 	r.ltext = p.lowerText(e)
 	line := p.lines.Alloc(len(entryPrefix) + len(body) + 24 + 12*len(h.vec))
 	line = append(line, entryPrefix...)

@@ -37,6 +37,8 @@ type patTable struct {
 	start       int64 // UnixNano
 	services    sync.Map
 	nServices   atomic.Int32
+	news        atomic.Int64 // patterns first seen after the learning period
+	filtered    atomic.Int32 // filters with counts of their own (patLoop)
 }
 
 // svcPatterns is one service's miner and counts.
@@ -101,6 +103,9 @@ func (t *patTable) observe(service, msg string, now int64) (id string, isNew boo
 			sp.prune(now, t.maxPatterns)
 		}
 		sp.stats[p] = st
+		if t.isNew(now, now) {
+			t.news.Add(1)
+		}
 	}
 	st.add(now)
 	id = p.ID()

@@ -29,6 +29,7 @@ type patMsg struct {
 	New      bool         `json:"new"`
 	Total    int64        `json:"total"`
 	Learning bool         `json:"learning"`
+	Since    string       `json:"since"`
 	Patterns []patternRow `json:"patterns"`
 	Error    string       `json:"error"`
 }

@@ -43,6 +43,7 @@ type patternsMsg struct {
 	Distinct int          `json:"distinct"`
 	Evicted  int64        `json:"evicted"`
 	Learning bool         `json:"learning,omitempty"`
+	Since    string       `json:"since,omitempty"` // counts of a filter beyond service are complete from then on
 	Patterns []patternRow `json:"patterns"`
 }
 
@@ -132,11 +133,13 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 }
 
 // patLoop sends the pattern subscribers their update every
-// PatternInterval, and at once after a client subscribes (patKick).
+// PatternInterval, and at once after a client subscribes (patKick). It
+// owns the counts of filters beyond service.
 func (s *Server) patLoop() {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.cfg.PatternInterval)
 	defer tick.Stop()
+	counts := map[string]*patCounts{}
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -144,42 +147,87 @@ func (s *Server) patLoop() {
 		case <-tick.C:
 		case <-s.patKick:
 		}
-		s.sendPatterns()
+		s.sendPatterns(counts)
 	}
 }
 
-// sendPatterns builds one message per distinct (service filter, top) and
-// queues it to each subscriber.
-func (s *Server) sendPatterns() {
+// sendPatterns builds one message per distinct (counts, top) and queues
+// it to each subscriber. counts are the filtered counts, by filter key:
+// those no subscriber uses any more are dropped.
+func (s *Server) sendPatterns(counts map[string]*patCounts) {
 	type sub struct {
-		c   *client
+		c    *client
+		key  string
+		svc  []string
+		ck   string // the filtered counts' key; "": the server's counts
+		top  int
+		skip bool
+	}
+	type scope struct {
+		f   *filter
 		key string
-		svc []string
-		top int
 	}
 	var subs []sub
+	var scopes []scope
 	s.mu.RLock()
 	for _, c := range s.clients {
 		top := int(c.patTop.Load())
 		f := c.filt.Load()
-		// A client that has not taken the last update is skipped, so that
-		// updates never pile up behind a slow reader.
-		if top <= 0 || f == nil || c.hasCtrl() {
+		if top <= 0 || f == nil {
 			continue
 		}
-		key, _ := json.Marshal(f.services)
-		subs = append(subs, sub{c, string(key) + "/" + strconv.Itoa(top), f.services, top})
+		// A client that has not taken the last update is skipped, so that
+		// updates never pile up behind a slow reader; its counts are kept.
+		sb := sub{c: c, svc: f.services, top: top, skip: c.hasCtrl()}
+		if cf, ck := countScope(f); cf != nil {
+			sb.ck, sb.key = ck, "f"+ck
+			scopes = append(scopes, scope{cf, ck})
+		} else {
+			key, _ := json.Marshal(f.services)
+			sb.key = "s" + string(key)
+		}
+		sb.key += "/" + strconv.Itoa(top)
+		subs = append(subs, sb)
 	}
 	s.mu.RUnlock()
+	now := time.Now()
+	for _, pc := range counts {
+		pc.used = false
+	}
+	for _, sc := range scopes {
+		pc := counts[sc.key]
+		if pc == nil {
+			pc = s.newPatCounts(sc.f, now)
+			counts[sc.key] = pc
+		}
+		if !pc.used {
+			pc.used = true
+			pc.advance(s, now)
+		}
+	}
+	for k, pc := range counts {
+		if !pc.used {
+			delete(counts, k)
+		}
+	}
+	s.hub.pats.filtered.Store(int32(len(counts)))
 	if len(subs) == 0 {
 		return
 	}
-	now := time.Now().UnixNano()
 	built := map[string][]byte{}
 	for _, sb := range subs {
+		if sb.skip {
+			continue
+		}
 		line, ok := built[sb.key]
 		if !ok {
-			b, err := json.Marshal(s.hub.pats.top(sb.svc, sb.top, now))
+			var m patternsMsg
+			if pc := counts[sb.ck]; sb.ck != "" && pc != nil {
+				m = s.hub.pats.topOf(pc, sb.top, now.UnixNano())
+			} else {
+				m = s.hub.pats.top(sb.svc, sb.top, now.UnixNano())
+			}
+			b, err := json.Marshal(m)
 			if err != nil {
 				continue
 			}

@@ -219,4 +219,7 @@ func (s *Server) setFilter(c *client, fc filterChange) {
 	if fc.backfill >= 0 {
 		c.refill.Store(int32(fc.backfill) + 1)
 	}
+	if c.patTop.Load() > 0 {
+		s.wakePatterns() // its counts follow the new filter at once
+	}
 }

@@ -23,6 +23,7 @@ type record struct {
 	fields  []*logpb.Field // for where; the entry's own, never changed
 	level   logpb.Level
 	pattern string // the pattern id at Publish; "" when not mined
+	seen    int64  // UnixNano when mined: the clock of pattern counts
 }
 
 // cursor is the record's cursor as sent.

@@ -118,6 +118,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(cfg.RingEntries, cfg.RingBytes, s.kick, m.publish)
 	s.hub.pats = newPatTable(cfg.PatternsPerService, cfg.PatternNew, time.Now())
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(newPatCollector(s.hub.pats)); err != nil {
+			cancel()
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
 	if p, err := newPoller(); err != nil {
 		s.log.Warn("netpoll unavailable, reading with a goroutine per connection", zap.Error(err))
 	} else {
