@@ -25,6 +25,9 @@ type tailCommand struct {
 	part     int // --partition; -1: let the server find it
 }
 
+// patternID is the form of a pattern id (docs/protocol.md, Patterns).
+var patternID = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
 func newTailCommand() command { return &tailCommand{} }
 
 func (c *tailCommand) usage() string {
@@ -45,6 +48,8 @@ func (c *tailCommand) bind(s *config.Set) {
 	s.Bind(&o.Filter.Query, "grep", "print only entries whose message contains this text (case-insensitive)")
 	s.Bind(&o.Filter.Regex, "regex", "print only entries whose message matches this RE2 regexp")
 	s.Bind(&o.Filter.Where, "where", "print only entries whose parsed field satisfies this, e.g. status>=500, user!=bob, path~^/api/ (repeat for several; all must hold)").Whole()
+	s.Bind(&o.Filter.Pattern, "pattern", "print only entries of this pattern id, as `tailcast patterns` or the viewer shows it (repeat or comma-separate for several: any of them)")
+	s.Bind(&o.Filter.NotPattern, "not-pattern", "do not print entries of this pattern id (repeat or comma-separate for several)")
 	s.Bind(&o.History.From, "from", "first print the entries since this time: RFC 3339 or a duration ago (15m, 2h)")
 	s.Bind(&o.History.To, "to", "with --from: end the range here (RFC 3339 or a duration ago) and exit when it is printed")
 	s.Bind(&o.History.Limit, "limit", "with --from: print at most N entries of the range (server default 5000, at most 100000)")
@@ -83,6 +88,16 @@ func (c *tailCommand) validate() error {
 	if c.opts.Filter.Regex != "" {
 		if _, err := regexp.Compile(c.opts.Filter.Regex); err != nil {
 			bad("regex: %v", err)
+		}
+	}
+	for _, id := range c.opts.Filter.Pattern {
+		if !patternID.MatchString(id) {
+			bad("pattern %q: want a pattern id, 16 hex digits as the viewer, -o json or `tailcast patterns` shows it", id)
+		}
+	}
+	for _, id := range c.opts.Filter.NotPattern {
+		if !patternID.MatchString(id) {
+			bad("not-pattern %q: want a pattern id, 16 hex digits as the viewer, -o json or `tailcast patterns` shows it", id)
 		}
 	}
 	h := c.opts.History

@@ -30,6 +30,10 @@ type Filter struct {
 	Query   string   // case-insensitive substring of the message
 	Regex   string   // RE2 matched against the message
 	Where   []string // field conditions such as status>=500, all of which must hold
+	// Pattern keeps entries of these pattern ids (any of them), NotPattern
+	// hides entries of these (docs/protocol.md, Patterns).
+	Pattern    []string
+	NotPattern []string
 }
 
 // Options says where to connect and what to ask for.
@@ -407,6 +411,8 @@ type filterMessage struct {
 	Q       string   `json:"q"`
 	Re      string   `json:"re"`
 	Where   []string `json:"where,omitempty"`
+	Pattern []string `json:"pattern,omitempty"`
+	NotPat  []string `json:"not_pattern,omitempty"`
 }
 
 // SetFilter replaces the server-side filter without reconnecting. A filter
@@ -421,6 +427,8 @@ func (c *Conn) SetFilter(f Filter) error {
 		Q:       f.Query,
 		Re:      f.Regex,
 		Where:   f.Where,
+		Pattern: f.Pattern,
+		NotPat:  f.NotPattern,
 	})
 	if err != nil {
 		return fmt.Errorf("encode filter: %w", err)

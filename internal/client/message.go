@@ -48,6 +48,10 @@ type Message struct {
 	Fields    map[string]json.RawMessage
 	FieldKeys []string // keys of Fields in the order the server sent them
 	Truncated bool
+	// Pattern is the id of the entry's pattern ("" when the server sent
+	// none), New whether that pattern was first seen recently.
+	Pattern string
+	New     bool
 
 	// gap
 	Missed int64
@@ -82,6 +86,8 @@ type wireMessage struct {
 	LineBytes  []byte          `json:"line_bytes"`
 	Fields     json.RawMessage `json:"fields"`
 	Truncated  bool            `json:"truncated"`
+	Pattern    string          `json:"pattern"`
+	New        bool            `json:"new"`
 	Missed     int64           `json:"missed"`
 	Count      int64           `json:"count"`
 	Error      string          `json:"error"`
@@ -116,6 +122,8 @@ func decodeMessage(raw []byte) (Message, error) {
 		Level:     w.Level,
 		Msg:       w.Msg,
 		Truncated: w.Truncated,
+		Pattern:   w.Pattern,
+		New:       w.New,
 		Missed:    w.Missed,
 		Count:     w.Count,
 		Error:     w.Error,

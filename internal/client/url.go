@@ -84,6 +84,8 @@ func query(base url.Values, f Filter, backfill int, since string) url.Values {
 	set("q", f.Query)
 	set("re", f.Regex)
 	setList("where", f.Where)
+	setList("pattern", f.Pattern)
+	setList("not_pattern", f.NotPattern)
 	if since != "" {
 		q.Set("since", since)
 		q.Del("backfill")
