@@ -28,7 +28,7 @@ import { installHooks } from './hooks.js';
 import { HistoryView } from './history.js';
 import { ContextPanel } from './context.js';
 import { rangeFromURL, rangeParams, isRange, addWhere, whereFor, emptyRange } from './range.js';
-import { PatternsPanel } from './patterns.js';
+import { PatternsPanel, panelOpen, togglePanel } from './patterns.js';
 import { rowPainter, heightOf } from './rows.js';
 import {
   LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal, jsRegExp,
@@ -75,6 +75,7 @@ const view = {
   refusedByServer: false, // the message next to the filters is the server's
   range: rangeFromURL(location.search), // time range and where filters (range.js)
   rangeEnded: false, // the range's end came: a reconnect resumes live
+  panel: init.panel, // the Patterns panel: '1' open, '0' closed, '' by width
 };
 
 const ring = new Ring(init.max);
@@ -121,6 +122,8 @@ const conn = new Conn({
 
 const patterns = new PatternsPanel({
   el: $('patterns'),
+  button: $('patterns-toggle'),
+  fmt: (ms) => fmtClock(ms, { utc: view.utc }),
   filter: () => view.filter,
   setPatterns: (p) => setFilter({ ...view.filter, ...p }),
   send: (text) => conn.send(text),
@@ -530,7 +533,7 @@ function refilter() {
 function syncURL() {
   const u = new URL(pageURL({
     pathname: location.pathname, filter: view.filter, backfill: init.backfill, max: init.max,
-    since: view.since, target: view.target,
+    since: view.since, target: view.target, panel: view.panel,
   }), location.href);
   rangeParams(u.searchParams, view.range);
   history.replaceState(null, '', u.pathname + u.search + u.hash);
@@ -578,6 +581,20 @@ function afterPaint(wasUrgent, frameTime) {
   }
   stats.maxPaintMs = scroller.maxPaintMs;
 }
+
+// The Patterns panel: beside the stream on a wide screen, a drawer over it
+// on a narrow one, opened and closed by the toolbar's toggle.
+const panelMQ = matchMedia('(max-width: 900px)');
+function showPanel() {
+  document.body.classList.toggle('patterns-hidden', !panelOpen(view.panel, panelMQ.matches));
+  scroller.schedule(true);
+}
+panelMQ.addEventListener('change', showPanel);
+$('patterns-toggle').addEventListener('click', () => {
+  view.panel = togglePanel(view.panel, panelMQ.matches);
+  showPanel();
+  syncURL();
+});
 
 const narrowMQ = matchMedia('(max-width: 700px)');
 narrowMQ.addEventListener('change', () => { view.narrow = narrowMQ.matches; view.gen++; scroller.schedule(true); });
@@ -844,6 +861,7 @@ if (window.tailcast) {
   };
 }
 hv.show(view.range);
+showPanel();
 writeInputs(view.filter);
 showTZ();
 applyTheme();

@@ -15,6 +15,8 @@
 //   backfill=N      entries of history to ask for on first connect (default 1000)
 //   max=N           scrollback kept in the browser (default 100000)
 //   since=CURSOR    start strictly after this cursor (used by permalinks)
+//   patpanel=1|0    the Patterns panel open or closed (patterns.js:
+//                   panelOpen); absent: open on a wide screen only
 //   #cursor=CURSOR  permalink target: scroll to and mark this entry
 
 export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'unknown'];
@@ -49,6 +51,7 @@ export function fromURL(loc) {
     backfill: clampInt(p.get('backfill'), 0, 10000, DEFAULT_BACKFILL),
     max: clampInt(p.get('max'), MIN_MAX, MAX_MAX, DEFAULT_MAX),
     since: p.get('since') || '',
+    panel: ['0', '1'].includes(p.get('patpanel')) ? p.get('patpanel') : '',
     target: hash.get('cursor') || '',
   };
 }

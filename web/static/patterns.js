@@ -11,6 +11,39 @@
 import { fmtInt } from './format.js';
 
 export const PATTERN_TOP = 30;
+// WINDOW_MS is the span the counts cover (the server's 90 buckets of 10 s).
+export const WINDOW_MS = 15 * 60 * 1000;
+
+// The panel's visibility lives in the URL as patpanel: '1' open, '0'
+// closed, '' the default for the width (open beside the stream on a wide
+// screen, closed on a narrow one, where it opens as a drawer over it).
+export function panelOpen(state, narrow) {
+  return state === '' ? !narrow : state === '1';
+}
+
+// togglePanel is the patpanel state after the toggle button, as an
+// explicit choice either way.
+export function togglePanel(state, narrow) {
+  return panelOpen(state, narrow) ? '0' : '1';
+}
+
+// toggleLabel is the toolbar button's text for a "patterns" message:
+// how many patterns, and how many of those shown are new.
+export function toggleLabel(m) {
+  if (!m) return 'patterns';
+  const n = m.distinct || 0;
+  const fresh = (m.patterns || []).filter((p) => p.new).length;
+  return `patterns ${fmtInt(n)}${fresh ? ` · ${fmtInt(fresh)} new` : ''}`;
+}
+
+// sinceNote says from when the counts run when they start inside the
+// window: the counts of a filter beyond service are rebuilt, on every
+// filter change, from what the server still holds (docs/protocol.md).
+export function sinceNote(m, now, fmt) {
+  const t = m && m.since ? Date.parse(m.since) : NaN;
+  if (Number.isNaN(t) || t <= now - WINDOW_MS) return '';
+  return `since ${fmt(t)}`;
+}
 const SVG = 'http://www.w3.org/2000/svg';
 
 const csv = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
@@ -19,8 +52,12 @@ export class PatternsPanel {
   // el: the panel element. filter(): the view's filter. setPatterns({pattern,
   // not_pattern}): apply a new pattern filter (comma-separated ids).
   // send(text): a client message to the server; false when disconnected.
-  constructor({ el, filter, setPatterns, send }) {
+  // button (optional): the toolbar toggle, labelled with the counts.
+  // fmt(ms): a clock time, for when the counts start.
+  constructor({ el, filter, setPatterns, send, button = null, fmt = (ms) => new Date(ms).toLocaleTimeString() }) {
     this.el = el;
+    this.button = button;
+    this.fmt = fmt;
     this.filter = filter;
     this.setPatterns = setPatterns;
     this.send = send;
@@ -97,8 +134,14 @@ export class PatternsPanel {
     const mutedSet = new Set(muted);
     const m = this.last || { patterns: [], total: 0 };
     this.all.hidden = only.size === 0;
-    this.sum.textContent = m.learning ? `${fmtInt(m.total)} lines · learning` : `${fmtInt(m.total)} lines · 15 min`;
-    this.sum.title = `${fmtInt(m.distinct || 0)} patterns in the window${m.evicted ? `, ${fmtInt(m.evicted)} evicted for the cap` : ''}`;
+    const since = sinceNote(m, Date.now(), this.fmt);
+    this.sum.textContent = `${fmtInt(m.total)} lines · ${m.learning ? 'learning' : since || '15 min'}`;
+    if (this.button) {
+      this.button.textContent = toggleLabel(this.last);
+      this.button.classList.toggle('has-new', (m.patterns || []).some((p) => p.new));
+    }
+    this.sum.title = `${fmtInt(m.distinct || 0)} patterns in the window${m.evicted ? `, ${fmtInt(m.evicted)} evicted for the cap` : ''}` +
+      (m.since ? `; counts of this filter since ${this.fmt(Date.parse(m.since))}, rebuilt when the filter changes` : '');
     this.list.textContent = '';
     for (const p of m.patterns || []) {
       if (mutedSet.has(p.id)) continue;

@@ -37,13 +37,15 @@ export function permalinkURL({ origin, pathname, filter, cursor, ctx, max = DEFA
 }
 
 // pageURL is the address bar's path, search and hash for the view: the
-// filter, non-default backfill and max, a permalink's since and target.
+// filter, non-default backfill and max, a permalink's since and target,
+// the Patterns panel's state when chosen (panel: '1', '0' or '').
 // Anything else (a ?token=, an unknown key) is left out on purpose.
-export function pageURL({ pathname, filter, backfill = DEFAULT_BACKFILL, max = DEFAULT_MAX, since = '', target = '' }) {
+export function pageURL({ pathname, filter, backfill = DEFAULT_BACKFILL, max = DEFAULT_MAX, since = '', target = '', panel = '' }) {
   const extra = {
     backfill: backfill !== DEFAULT_BACKFILL ? backfill : '',
     max: max !== DEFAULT_MAX ? max : '',
     since,
+    patpanel: panel,
   };
   const hash = target ? '#cursor=' + encodeURIComponent(target) : '';
   return pathname + pageQuery(filter, extra) + hash;

@@ -212,3 +212,28 @@ test('filters: pattern and not_pattern go to the server and the URL only when se
   const plain = JSON.parse(filterMessage(emptyFilter(), 0));
   assert.ok(!('pattern' in plain) && !('not_pattern' in plain), 'no pattern keys when none is set');
 });
+
+test('patterns: the panel toggle, its label, and when the counts start', async () => {
+  const { panelOpen, togglePanel, toggleLabel, sinceNote, WINDOW_MS } = await import('../static/patterns.js');
+  for (const [state, narrow, open, next] of [
+    ['', false, true, '0'], ['', true, false, '1'],
+    ['1', true, true, '0'], ['1', false, true, '0'],
+    ['0', false, false, '1'], ['0', true, false, '1'],
+  ]) {
+    assert.equal(panelOpen(state, narrow), open, `panelOpen(${state}, ${narrow})`);
+    assert.equal(togglePanel(state, narrow), next, `togglePanel(${state}, ${narrow})`);
+  }
+  assert.equal(toggleLabel(null), 'patterns');
+  assert.equal(toggleLabel({ distinct: 14, patterns: [{ new: true }, { new: false }, { new: true }] }), 'patterns 14 · 2 new');
+  assert.equal(toggleLabel({ distinct: 3, patterns: [{}] }), 'patterns 3');
+  const now = Date.UTC(2026, 11, 6, 8, 0, 0);
+  const fmt = (ms) => new Date(ms).toISOString().slice(11, 19);
+  assert.equal(sinceNote({ since: new Date(now - 60_000).toISOString() }, now, fmt), 'since 07:59:00');
+  assert.equal(sinceNote({ since: new Date(now - WINDOW_MS - 1).toISOString() }, now, fmt), '', 'complete over the window');
+  assert.equal(sinceNote({}, now, fmt), '', 'the server\'s counts');
+  // The panel's state in the URL.
+  assert.equal(fromURL({ search: '?patpanel=1', hash: '' }).panel, '1');
+  assert.equal(fromURL({ search: '?patpanel=x', hash: '' }).panel, '');
+  assert.equal(pageURL({ pathname: '/', filter: emptyFilter(), panel: '0' }), '/?patpanel=0');
+  assert.equal(pageURL({ pathname: '/', filter: emptyFilter() }), '/');
+});

@@ -73,6 +73,73 @@ test('the panel lists the patterns with counts, most frequent first', async () =
   await page.close();
 });
 
+test('the counts follow the whole filter: level=warn counts only the warn lines, since when it says', async () => {
+  const page = await open('?level=warn');
+  await patRow(page, 'Connection reset by peer').first().waitFor({ timeout: 20000 });
+  await until(page, () => /since \d\d:\d\d:\d\d/.test(document.querySelector('#patterns .p-sum').textContent), null, { what: 'the counts\' start in the panel' });
+  const rows = await page.$$eval('#patterns li.pat', (els) => els.map((el) => ({
+    tmpl: el.querySelector('.p-tmpl').textContent, count: el.querySelector('.p-count').textContent,
+  })));
+  assert.equal(rows.length, 1, `only the warn lines' pattern: ${JSON.stringify(rows)}`);
+  assert.match(rows[0].tmpl, /^Connection reset by peer/);
+  assert.equal(rows[0].count, '30');
+  assert.match(await page.locator('#patterns .p-sum').textContent(), /^30 lines/);
+  // A filter change rebuilds them at once: no level, both shapes.
+  await page.selectOption('#f-level', '');
+  await patRow(page, 'disk usage at').first().waitFor({ timeout: 20000 });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('on a phone the panel is a drawer the toolbar opens, with the pattern count, kept in the URL', async () => {
+  const phone = { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true };
+  let page = await newPage(browser, phone);
+  await page.goto(server.url);
+  await until(page, () => window.tailcast && tailcast.state === 'live', null, { what: 'live' });
+  const toggle = page.locator('#patterns-toggle');
+  await until(page, () => /^patterns \d+/.test(document.getElementById('patterns-toggle').textContent), null, { what: 'the count on the toggle' });
+  assert.match(await toggle.textContent(), /^patterns 2\b/, 'two patterns in the window');
+  assert.equal(await page.locator('#patterns').isHidden(), true, 'closed at first on a phone');
+  await toggle.click();
+  await page.locator('#patterns').waitFor({ state: 'visible' });
+  assert.equal(new URL(page.url()).searchParams.get('patpanel'), '1');
+  const box = await page.evaluate(() => {
+    const p = document.getElementById('patterns').getBoundingClientRect();
+    const s = document.getElementById('scroller').getBoundingClientRect();
+    return { right: p.right, width: p.width, over: p.left < s.right && p.top < s.bottom, scrollerW: s.width, overflow: document.documentElement.scrollWidth - innerWidth };
+  });
+  assert.ok(box.over && box.right <= 390 && box.width <= 390, `a drawer over the stream: ${JSON.stringify(box)}`);
+  assert.equal(box.overflow, 0, 'no sideways scrolling');
+  assert.ok(box.scrollerW >= 380, `the stream keeps the width under the drawer: ${JSON.stringify(box)}`);
+  await patRow(page, 'Connection reset by peer').first().waitFor({ timeout: 20000 });
+
+  // The URL keeps it open.
+  const url = page.url();
+  await page.close();
+  page = await newPage(browser, phone);
+  await page.goto(url);
+  await until(page, () => window.tailcast && tailcast.state === 'live', null, { what: 'live after reload' });
+  await page.locator('#patterns').waitFor({ state: 'visible' });
+  await page.locator('#patterns-toggle').click();
+  await page.locator('#patterns').waitFor({ state: 'hidden' });
+  assert.equal(new URL(page.url()).searchParams.get('patpanel'), '0');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('on a wide screen the toggle hides the panel and shows it again', async () => {
+  const page = await open();
+  await page.locator('#patterns').waitFor({ state: 'visible' });
+  await page.locator('#patterns-toggle').click();
+  await page.locator('#patterns').waitFor({ state: 'hidden' });
+  assert.equal(new URL(page.url()).searchParams.get('patpanel'), '0');
+  await page.locator('#patterns-toggle').click();
+  await page.locator('#patterns').waitFor({ state: 'visible' });
+  assert.equal(new URL(page.url()).searchParams.get('patpanel'), '1');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('a click on a template filters the stream to it, a second click undoes it', async () => {
   const page = await open();
   const id = await idOf(page, 'Connection reset by peer');
