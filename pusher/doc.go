@@ -65,7 +65,12 @@
 // pattern id (and "new"), and pattern=/not_pattern= are filter terms like
 // service. Subscribers get the top patterns every PatternInterval from
 // patLoop, queued like control frames, one message built per distinct
-// (service filter, top).
+// (counts, top). A subscriber whose filter goes beyond service (host,
+// level, q, re, where) gets counts of its filter's matches instead
+// (patterns_filtered.go): patLoop keeps them per distinct filter, reading
+// the log from where they stopped within FilterBudget, so the cost falls on
+// those subscribers' updates and never on the fan-out. patterns_metrics.go
+// reports the miners at scrape time.
 //
 // Begin, Publish, ServeHTTP, Clients and Close are safe to call concurrently.
 package pusher
