@@ -7,14 +7,19 @@
 // per animation frame and only the rows on screen, and rows.js fills them;
 // this file holds the view's state, applies filters, and wires the controls.
 //
-// Modules: filters.js (filter state <-> URL and protocol), permalink.js
-// (links and the address bar), prefs.js (time zone, theme), token.js (a
-// --token server's access token), format.js (times and counts),
-// histogram.js (the rate bars), hooks.js (state for the browser tests).
+// Modules: filters.js (filter state <-> URL and protocol, the filter in the
+// browser), form.js (the filter form), permalink.js (links and the address
+// bar), target.js (a permalink's line), prefs.js (time zone, theme),
+// token.js (a --token server's access token), format.js (times and counts),
+// status.js (connection state, counters, notice, toast), actions.js (copy,
+// download), histogram.js (the rate bars), patterns.js (the Patterns
+// panel), history.js, range.js and context.js (time ranges, where filters,
+// context), rows.js (a row's contents), hooks.js (state for the browser
+// tests).
 //
 // A permalink (see permalink.js) opens paused on its line. A line that is
 // gone (retention, or out of the server's memory) is reported in a notice,
-// and the view opens at the nearest line after it (watchTarget).
+// and the view opens at the nearest line after it (watchTarget, target.js).
 
 import { Ring } from './ring.js';
 import { Conn } from './conn.js';
@@ -24,6 +29,12 @@ import { Prefs, nextTheme, themeLabel } from './prefs.js';
 import { contextCursor, permalinkURL, pageURL } from './permalink.js';
 import { TokenStore, takeToken } from './token.js';
 import { fmtTime, fmtDate, fmtClock, fmtInt, asWritten } from './format.js';
+import { FilterForm, describeFilter } from './form.js';
+import { Status, countsText } from './status.js';
+import { copyText as copy, ndjsonLines, download, downloadName } from './actions.js';
+import { givenUp, goneText } from './target.js';
+import { marker, growDropped } from './markers.js';
+import { installKeys } from './keys.js';
 import { installHooks } from './hooks.js';
 import { HistoryView } from './history.js';
 import { ContextPanel } from './context.js';
@@ -31,7 +42,7 @@ import { rangeFromURL, rangeParams, isRange, addWhere, whereFor, emptyRange } fr
 import { PatternsPanel, panelOpen, togglePanel } from './patterns.js';
 import { rowPainter, heightOf } from './rows.js';
 import {
-  LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal, jsRegExp,
+  LEVELS, LEVEL_RANK, fromURL, wsURL, filterMessage, serverFilter, matcher, refusal, jsRegExp, visible as visibleIn,
 } from './filters.js';
 
 const UNKNOWN = LEVEL_RANK.unknown;
@@ -44,6 +55,15 @@ const els = {
   auth: $('auth'), authToken: $('auth-token'), authWhy: $('auth-why'),
   hl: $('f-hl'), tz: $('tz'), theme: $('theme'), download: $('download'), hist: $('hist'), filtersToggle: $('filters-toggle'),
 };
+
+const status = new Status({ conn: els.conn, connText: els.connText, retry: els.retry, notice: els.notice, toast: els.toast });
+const notice = (text) => status.notice(text);
+const toast = (text) => status.toast(text);
+const form = new FilterForm({
+  els: { form: els.form, fError: els.fError, q: els.q, re: els.re, level: els.level, service: els.service, host: els.host, hl: els.hl },
+  current: () => view.filter,
+  apply: (f) => setFilter(f),
+});
 
 // ---- state ----------------------------------------------------------------
 
@@ -72,7 +92,6 @@ const view = {
   gen: 0, // bumped when every row must be refilled (time zone, highlight)
   narrow: false,
   refillOnConnect: false, // see urlFor
-  refusedByServer: false, // the message next to the filters is the server's
   range: rangeFromURL(location.search), // time range and where filters (range.js)
   rangeEnded: false, // the range's end came: a reconnect resumes live
   panel: init.panel, // the Patterns panel: '1' open, '0' closed, '' by width
@@ -283,31 +302,9 @@ function refill() {
 // server keeps its previous filter, so the view (URL, rows) goes back to it,
 // while the inputs keep what the user typed, to be corrected.
 function refused(error) {
-  const r = refusal(error);
-  fieldError(r.field, r.text);
-  view.refusedByServer = true;
+  form.refused(refusal(error));
   document.body.classList.add('show-filters');
   applyFilter(view.prevFilter);
-}
-
-// fieldError shows text next to the filters, marking the input of field.
-function fieldError(field, text) {
-  const r = { field, text };
-  els.fError.textContent = r.text;
-  els.fError.hidden = false;
-  const input = { re: els.re, q: els.q, level: els.level, service: els.service, host: els.host }[r.field];
-  for (const el of [els.re, els.q, els.level, els.service, els.host]) {
-    el.setCustomValidity(el === input ? r.text : '');
-    if (el === input) el.setAttribute('aria-describedby', 'f-error'); else el.removeAttribute('aria-describedby');
-  }
-}
-
-function clearRefusal() {
-  view.refusedByServer = false;
-  if (els.fError.hidden) return;
-  els.fError.hidden = true;
-  els.fError.textContent = '';
-  for (const el of [els.re, els.q, els.level, els.service, els.host]) { el.setCustomValidity(''); el.removeAttribute('aria-describedby'); }
 }
 
 function addEntry(o) {
@@ -349,15 +346,8 @@ function addEntry(o) {
   scroller.schedule();
 }
 
-// ---- permalink target ---------------------------------------------------
+// ---- permalink target (target.js) -----------------------------------------
 
-// The server replays from the link's since, so the linked line comes among
-// the first entries. When the replay is over (nothing more for TARGET_IDLE_MS)
-// or TARGET_GIVE_UP_MS went by without it, the line is no longer held (Kafka
-// retention, or the server's memory for a link without since): say so and
-// show the nearest line after it, instead of waiting for ever.
-const TARGET_IDLE_MS = 1500;
-const TARGET_GIVE_UP_MS = 8000;
 const target = {
   firstSeq: -1, // first entry received since the page opened
   lastEntryAt: 0,
@@ -368,52 +358,27 @@ const target = {
 function watchTarget() {
   clearTimeout(target.timer);
   if (!view.targetPending) return;
-  const now = performance.now();
-  const idle = target.lastEntryAt ? now - target.lastEntryAt : now - target.helloAt;
-  if (idle < TARGET_IDLE_MS && now - target.helloAt < TARGET_GIVE_UP_MS) {
+  if (!givenUp({ now: performance.now(), lastEntryAt: target.lastEntryAt, helloAt: target.helloAt })) {
     target.timer = setTimeout(watchTarget, 250);
     return;
   }
   view.targetPending = false;
-  const why = stats.missed > 0 ? 'Kafka no longer has it' : 'the server no longer holds it';
-  if (ring.has(target.firstSeq)) {
-    notice(`The linked line is no longer available (${why}): showing from the nearest line after it.`);
-    scroller.show(target.firstSeq, 0);
-  } else {
-    scroller.follow();
-    notice(`The linked line is no longer available (${why}), nor anything after it: following live.`);
-  }
+  const nearest = ring.has(target.firstSeq);
+  notice(goneText(stats.missed > 0, nearest));
+  if (nearest) scroller.show(target.firstSeq, 0);
+  else scroller.follow();
   scroller.schedule(true);
 }
 
-function notice(text) {
-  els.notice.textContent = text;
-  els.notice.hidden = !text;
-}
-
-// addDropped adds to the dropped marker just before, when no entry came in
-// between: a viewer that stays slow gets one growing count, not a screenful
-// of markers.
+// addDropped grows the dropped marker just before, when no entry came in
+// between, or adds one (markers.js).
 function addDropped(n) {
-  const last = ring.get(ring.tail - 1);
-  if (last && last.k === 1 && last.kind === 'dropped') {
-    last.count += n;
-    last.v++;
-  } else {
-    addMarker('dropped', '', { count: n, v: 0 });
-    return;
-  }
-  last.text = droppedText(last.count);
-  scroller.schedule();
-}
-
-function droppedText(n) {
-  return `dropped: the server skipped ${fmtInt(n)} entries because this viewer read too slowly`;
+  if (growDropped(ring, n)) scroller.schedule();
+  else addMarker('dropped', '', { count: n, v: 0 });
 }
 
 function addMarker(kind, text, extra) {
-  if (kind === 'dropped') text = droppedText(extra.count);
-  const seq = push({ k: 1, kind, text, open: false, hidden: false, ...extra });
+  const seq = push(marker(kind, text, extra));
   // A gap before the linked line explains where it went: show it first.
   if (view.targetPending && kind === 'gap' && target.firstSeq < 0) target.firstSeq = seq;
   scroller.schedule();
@@ -429,37 +394,10 @@ function push(item) {
 // visible is the current filter applied in the browser, to rows that arrived
 // under an earlier filter (the server applies it to everything after).
 function visible(item) {
-  if (item.k !== 0) return true;
-  const f = view.filter;
-  if (f.level) {
-    if (item.level === UNKNOWN || item.level < LEVEL_RANK[f.level]) return false;
-  }
-  if (f.service && !csvHas(f.service, item.service)) return false;
-  if (f.host && !csvHas(f.host, item.host)) return false;
-  if (!f.hl && view.match && !view.match(item.msg)) return false;
-  if (f.pattern && !csvHas(f.pattern, item.pattern)) return false;
-  if (f.not_pattern && csvHas(f.not_pattern, item.pattern)) return false;
-  return true;
-}
-
-function csvHas(csv, v) {
-  return csv.split(',').some((s) => s.trim() === v);
+  return visibleIn(item, view.filter, view.match);
 }
 
 // ---- filters and URL ------------------------------------------------------
-
-function readInputs() {
-  return {
-    q: els.q.value, re: els.re.value.trim(), level: els.level.value,
-    service: els.service.value.trim(), host: els.host.value.trim(), hl: els.hl.checked,
-    pattern: view.filter.pattern || '', not_pattern: view.filter.not_pattern || '', // set by the Patterns panel
-  };
-}
-
-function writeInputs(f) {
-  els.q.value = f.q; els.re.value = f.re; els.level.value = f.level;
-  els.service.value = f.service; els.host.value = f.host; els.hl.checked = f.hl;
-}
 
 // setFilter applies the filter the inputs say. The server judges it (RE2,
 // not the browser's regex engine): a refusal comes back as an error reply
@@ -471,22 +409,21 @@ function setFilter(f) {
   if (!changed && JSON.stringify(f) === JSON.stringify(view.filter)) {
     // Back to the filter in force (say Escape after a refusal): nothing
     // refused is left in the inputs.
-    if (view.refusedByServer) clearRefusal();
+    if (form.refusedByServer) form.clear();
     return;
   }
   if (changed) {
-    clearRefusal();
+    form.clear();
     view.prevFilter = view.filter;
   }
   applyFilter(f);
-  writeInputs(f);
+  form.write(f);
   // A range is queried again under the new filter; so is a where filter,
   // which the filter message (filters.js) does not carry.
   if (changed && (isRange(view.range) || view.range.where.length)) { setRange(view.range); return; }
   // Highlight-only never reaches the server: the browser's engine is the
   // judge of what it can mark.
-  if (f.hl && f.re && !jsRegExp(f.re)) fieldError('re', 'Highlight only: this browser cannot use this regular expression to mark matches (the server filter can: untick "highlight only").');
-  else if (f.hl && els.fError.textContent.startsWith('Highlight only')) clearRefusal();
+  form.highlightOnly(f, !f.re || !!jsRegExp(f.re));
   if (changed) {
     if (conn.send(filterMessage(f, init.backfill))) stats.filtersSent++;
     else if (init.backfill > 0) view.refillOnConnect = true;
@@ -505,18 +442,6 @@ function applyFilter(f) {
   syncURL();
   refilter();
   patterns.render();
-}
-
-function describeFilter(f) {
-  const p = [];
-  if (f.service) p.push(`service=${f.service}`);
-  if (f.host) p.push(`host=${f.host}`);
-  if (f.level) p.push(`level≥${f.level}`);
-  if (f.q) p.push(`${f.hl ? 'highlight ' : ''}text "${f.q}"`);
-  if (f.re) p.push(`${f.hl ? 'highlight ' : ''}regex /${f.re}/`);
-  if (f.pattern) p.push(`pattern ${f.pattern}`);
-  if (f.not_pattern) p.push(`muted ${f.not_pattern.split(',').length} pattern(s)`);
-  return p.length ? p.join(', ') : 'everything';
 }
 
 // refilter re-applies the filter to the rows held: a hidden row has height 0,
@@ -539,24 +464,6 @@ function syncURL() {
   history.replaceState(null, '', u.pathname + u.search + u.hash);
 }
 
-let debounce = 0;
-els.form.addEventListener('input', (ev) => {
-  clearTimeout(debounce);
-  const immediate = ev.target === els.level || ev.target === els.hl;
-  debounce = setTimeout(() => setFilter(readInputs()), immediate ? 0 : 350);
-});
-// Enter applies at once (the form has no submit button, so no implicit submit).
-els.form.addEventListener('keydown', (ev) => {
-  if (ev.key !== 'Enter' || ev.target instanceof HTMLButtonElement) return;
-  ev.preventDefault();
-  clearTimeout(debounce);
-  setFilter(readInputs());
-});
-els.form.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  clearTimeout(debounce);
-  setFilter(readInputs());
-});
 els.filtersToggle.addEventListener('click', () => {
   document.body.classList.toggle('show-filters');
   scroller.schedule(true);
@@ -671,53 +578,24 @@ function histFormat() {
   };
 }
 
-// ---- keyboard -------------------------------------------------------------
+// ---- keyboard (keys.js) ---------------------------------------------------
 
-// Typing: where keys are text. A checkbox or a button that keeps the focus
-// after a click is not: Space there pauses, as everywhere else, instead of
-// pressing it again.
-const TEXT_INPUTS = new Set(['text', 'search', 'password', 'email', 'url', 'tel', 'number']);
-document.addEventListener('keydown', (ev) => {
-  const t = ev.target;
-  const typing = (t instanceof HTMLInputElement && TEXT_INPUTS.has(t.type)) || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
-  if (typing) {
-    if (ev.key === 'Escape') {
-      // Escape clears a filter input and applies that at once (a search
-      // input clears itself without an input event).
-      if (els.form.contains(t) && (t.type === 'search' || t.type === 'text')) {
-        ev.preventDefault();
-        t.value = '';
-        clearTimeout(debounce);
-        setFilter(readInputs());
-      }
-      t.blur();
-    }
-    return;
-  }
-  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-  if (ev.key === '/') { ev.preventDefault(); document.body.classList.add('show-filters'); els.q.focus(); els.q.select(); }
-  else if (ev.key === ' ') {
-    ev.preventDefault(); // no button press, no checkbox toggle, no page scroll
-    if (scroller.following) scroller.pause(); else scroller.follow();
-  } else if (ev.key === 'End') { ev.preventDefault(); scroller.follow(); }
-  else if (ev.key === 'Home') { ev.preventDefault(); scroller.show(ring.head, 0); }
+installKeys(document, {
+  // Escape clears a filter input and applies that at once.
+  escape: (t) => form.clearInput(t),
+  actions: {
+    search: () => { document.body.classList.add('show-filters'); els.q.focus(); els.q.select(); },
+    pause: () => { if (scroller.following) scroller.pause(); else scroller.follow(); },
+    live: () => scroller.follow(),
+    oldest: () => scroller.show(ring.head, 0),
+  },
 });
 
 // ---- actions --------------------------------------------------------------
 
 async function copyText(text, done = 'Copied') {
   stats.lastCopied = text;
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Plain http on a non-local host has no async clipboard.
-    const ta = document.createElement('textarea');
-    ta.value = text;
-    document.body.append(ta);
-    ta.select();
-    document.execCommand('copy');
-    ta.remove();
-  }
+  await copy(text);
   toast(done);
 }
 
@@ -728,29 +606,7 @@ function permalink(seq) {
   });
 }
 
-els.download.addEventListener('click', () => {
-  const parts = [];
-  ring.forEach((it) => {
-    if (it.k === 0) {
-      const o = { type: 'entry', cursor: it.cursor, ts: it.ts, service: it.service, host: it.host, source: it.source, level: LEVELS[it.level], msg: it.msg };
-      if (it.fields) o.fields = it.fields;
-      o.line = asWritten(it);
-      if (it.lineBytes) o.line_bytes = it.lineBytes;
-      if (it.truncated) o.truncated = true;
-      parts.push(JSON.stringify(o) + '\n');
-    } else if (it.kind === 'gap' || it.kind === 'dropped') {
-      parts.push(JSON.stringify(it.kind === 'gap' ? { type: 'gap', text: it.text } : { type: 'dropped', text: it.text }) + '\n');
-    }
-  });
-  const url = URL.createObjectURL(new Blob(parts, { type: 'application/x-ndjson' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `tailcast-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-});
+els.download.addEventListener('click', () => download(ndjsonLines(ring, LEVELS), downloadName(Date.now())));
 
 els.tz.addEventListener('click', () => {
   view.utc = !view.utc;
@@ -792,55 +648,20 @@ function applyTheme() {
 
 // ---- status ---------------------------------------------------------------
 
-let stateTimer = 0;
 function showState(state, d) {
-  clearInterval(stateTimer);
-  els.conn.dataset.state = state;
-  els.retry.hidden = state !== 'waiting';
-  let text;
-  switch (state) {
-    case 'connecting': text = d.attempt ? `connecting (attempt ${d.attempt + 1})…` : 'connecting…'; break;
-    case 'locked': text = 'access token required'; break;
-    case 'live': text = 'live'; els.conn.title = `${d.server || 'server'}, protocol ${d.version}`; break;
-    case 'closed':
-      // A range with an end is all there is: closed is done, not broken.
-      if (view.rangeEnded && view.range.to) { els.conn.dataset.state = 'done'; text = 'range loaded'; break; }
-      text = state;
-      break;
-    case 'waiting': {
-      const tick = () => {
-        const s = Math.max(0, Math.ceil((d.until - Date.now()) / 1000));
-        els.connText.textContent = `${d.refused ? 'refused: ' + d.refused : d.reason || 'disconnected'} · retry in ${s}s`;
-      };
-      tick();
-      stateTimer = setInterval(tick, 1000);
-      return;
-    }
-    default: text = state;
-  }
-  els.connText.textContent = text;
+  status.state(state, d, () => ({ rangeDone: view.rangeEnded && !!view.range.to }));
 }
 els.retry.addEventListener('click', () => conn.retryNow());
 
 let lastCounts = '';
 function showCounts() {
-  let s = `${fmtInt(ring.size)} / ${fmtInt(ring.cap)} lines`;
-  if (stats.droppedCount) s += ` · ${fmtInt(stats.droppedCount)} dropped`;
-  if (stats.missed) s += ` · ${fmtInt(stats.missed)} missed`;
+  const s = countsText(ring.size, ring.cap, stats);
   if (s !== lastCounts) { els.counts.textContent = s; lastCounts = s; }
   // A range with an end has no live to go back to ("go live from here" does).
   if (!scroller.following && !(isRange(view.range) && view.range.to)) {
     els.live.hidden = false;
     els.newCount.textContent = fmtInt(scroller.newWhilePaused);
   }
-}
-
-let toastTimer = 0;
-function toast(text) {
-  els.toast.textContent = text;
-  els.toast.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { els.toast.hidden = true; }, 2500);
 }
 
 // safeStorage is window[name], or null where reading it throws (storage
@@ -862,7 +683,7 @@ if (window.tailcast) {
 }
 hv.show(view.range);
 showPanel();
-writeInputs(view.filter);
+form.write(view.filter);
 showTZ();
 applyTheme();
 syncURL();

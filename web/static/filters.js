@@ -108,6 +108,27 @@ export function pageQuery(f, extra = {}) {
   return s ? '?' + s : '';
 }
 
+// visible reports whether the row item passes f in the browser (match is
+// matcher(f)): the current filter applied to rows that arrived under an
+// earlier one (the server applies it to everything after). Markers always
+// pass.
+export function visible(item, f, match) {
+  if (item.k !== 0) return true;
+  if (f.level) {
+    if (item.level === LEVEL_RANK.unknown || item.level < LEVEL_RANK[f.level]) return false;
+  }
+  if (f.service && !csvHas(f.service, item.service)) return false;
+  if (f.host && !csvHas(f.host, item.host)) return false;
+  if (!f.hl && match && !match(item.msg)) return false;
+  if (f.pattern && !csvHas(f.pattern, item.pattern)) return false;
+  if (f.not_pattern && csvHas(f.not_pattern, item.pattern)) return false;
+  return true;
+}
+
+function csvHas(csv, v) {
+  return csv.split(',').some((s) => s.trim() === v);
+}
+
 // matcher returns a function giving [start, end) of the first q or re match
 // in a message, or null; null when f has neither. q is case-insensitive like
 // the server's. re is compiled as a JS RegExp (jsRegExp): RE2 syntax is close
