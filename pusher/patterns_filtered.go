@@ -64,6 +64,50 @@ func countScope(f *filter) (*filter, string) {
 	return &cf, cf.key
 }
 
+// patCounters are the filtered counts patLoop keeps, by filter key.
+type patCounters struct {
+	m   map[string]*patCounts
+	rot int // the round's first filter, so that every filter's counts progress
+}
+
+// updateCounts brings the counts of scopes (the filters of this round's
+// subscribers, pattern terms left out) up to date, and drops the counts no
+// subscriber uses any more. A round counts for at most half of
+// PatternInterval over all filters, each within its own budget, starting
+// from a different filter each round: many costly filters delay their own
+// counts, never the updates of the other subscribers.
+func (s *Server) updateCounts(pcs *patCounters, scopes []*filter, now time.Time) {
+	for _, pc := range pcs.m {
+		pc.used = false
+	}
+	var round []*patCounts
+	for _, f := range scopes {
+		pc := pcs.m[f.key]
+		if pc == nil {
+			pc = s.newPatCounts(f, now)
+			pcs.m[f.key] = pc
+		}
+		if !pc.used {
+			pc.used = true
+			round = append(round, pc)
+		}
+	}
+	for k, pc := range pcs.m {
+		if !pc.used {
+			delete(pcs.m, k)
+		}
+	}
+	s.hub.pats.filtered.Store(int32(len(pcs.m)))
+	if len(round) == 0 {
+		return
+	}
+	deadline := now.Add(s.cfg.PatternInterval / 2)
+	pcs.rot = (pcs.rot + 1) % len(round)
+	for i := range round {
+		round[(pcs.rot+i)%len(round)].advance(s, deadline)
+	}
+}
+
 // newPatCounts starts counts for f from the oldest entry the log holds.
 func (s *Server) newPatCounts(f *filter, now time.Time) *patCounts {
 	pc := &patCounts{f: f, stats: map[patKey]*patStat{}, meter: costMeter{budget: s.cfg.FilterBudget}}
@@ -86,13 +130,17 @@ func (pc *patCounts) startAt(h *hub, now int64) int64 {
 	return now
 }
 
-// advance counts the log's entries from pc.next, as far as the budget
-// allows this round. Entries evicted before they were counted move since
-// forward: the counts are complete only from the oldest entry counted
-// without a gap.
-func (pc *patCounts) advance(s *Server, now time.Time) {
+// advance counts the log's entries from pc.next, as far as its budget
+// allows, until deadline. Entries evicted before they were counted move
+// since forward: the counts are complete only from the oldest entry
+// counted without a gap.
+func (pc *patCounts) advance(s *Server, deadline time.Time) {
 	h := s.hub
-	for pc.meter.debt(time.Now()) == 0 {
+	for {
+		now := time.Now()
+		if pc.meter.debt(now) > 0 || now.After(deadline) {
+			return
+		}
 		h.mu.RLock()
 		if pc.next < h.log.headSeq {
 			pc.next = h.log.headSeq

@@ -295,3 +295,53 @@ func TestPatternMetrics(t *testing.T) {
 	c.conn.Close()
 	wait.For(t, 5*time.Second, "its counts to be dropped", func() bool { return metric("tailcast_pusher_pattern_filtered_counts") == 0 })
 }
+
+// TestUpdateCountsRound: a round counts only until its deadline, the next
+// one continues, and counts no subscriber uses are dropped.
+func TestUpdateCountsRound(t *testing.T) {
+	s, _ := testServer(t, Config{PatternInterval: time.Hour})
+	s.Begin(0, 0)
+	_, es := mixed(s, 0, 1000)
+	var scopes []*filter
+	for _, sp := range []filterSpec{{level: "warn"}, {q: "disk"}} {
+		f, err := sp.compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, _ := countScope(f)
+		scopes = append(scopes, cf)
+	}
+	pcs := &patCounters{m: map[string]*patCounts{}}
+	counted := func(pc *patCounts) (n int64) {
+		for _, st := range pc.stats {
+			n += st.total
+		}
+		return n
+	}
+	// A round already past its deadline counts nothing.
+	s.updateCounts(pcs, scopes, time.Now().Add(-time.Hour))
+	for _, f := range scopes {
+		if pc := pcs.m[f.key]; pc == nil || pc.next != 0 || counted(pc) != 0 {
+			t.Fatalf("%s: past the deadline: got %+v, want counts created at the log's start with nothing counted", f.key, pc)
+		}
+	}
+	s.updateCounts(pcs, scopes, time.Now())
+	var wantWarn, wantDisk int64
+	for _, e := range es {
+		if e.Level >= lWarn {
+			wantWarn++
+		}
+		if strings.HasPrefix(e.Message, "disk") {
+			wantDisk++
+		}
+	}
+	for i, want := range []int64{wantWarn, wantDisk} {
+		if got := counted(pcs.m[scopes[i].key]); got != want {
+			t.Errorf("%s: got %d lines counted, want %d", scopes[i].key, got, want)
+		}
+	}
+	s.updateCounts(pcs, scopes[:1], time.Now())
+	if len(pcs.m) != 1 || pcs.m[scopes[0].key] == nil || s.hub.pats.filtered.Load() != 1 {
+		t.Errorf("got %d counts (gauge %d), want only the one still subscribed", len(pcs.m), s.hub.pats.filtered.Load())
+	}
+}

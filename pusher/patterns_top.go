@@ -139,7 +139,7 @@ func (s *Server) patLoop() {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.cfg.PatternInterval)
 	defer tick.Stop()
-	counts := map[string]*patCounts{}
+	counts := &patCounters{m: map[string]*patCounts{}}
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -152,9 +152,9 @@ func (s *Server) patLoop() {
 }
 
 // sendPatterns builds one message per distinct (counts, top) and queues
-// it to each subscriber. counts are the filtered counts, by filter key:
-// those no subscriber uses any more are dropped.
-func (s *Server) sendPatterns(counts map[string]*patCounts) {
+// it to each subscriber, after bringing the filtered counts up to date
+// (updateCounts).
+func (s *Server) sendPatterns(counts *patCounters) {
 	type sub struct {
 		c    *client
 		key  string
@@ -163,12 +163,8 @@ func (s *Server) sendPatterns(counts map[string]*patCounts) {
 		top  int
 		skip bool
 	}
-	type scope struct {
-		f   *filter
-		key string
-	}
 	var subs []sub
-	var scopes []scope
+	var scopes []*filter
 	s.mu.RLock()
 	for _, c := range s.clients {
 		top := int(c.patTop.Load())
@@ -181,7 +177,7 @@ func (s *Server) sendPatterns(counts map[string]*patCounts) {
 		sb := sub{c: c, svc: f.services, top: top, skip: c.hasCtrl()}
 		if cf, ck := countScope(f); cf != nil {
 			sb.ck, sb.key = ck, "f"+ck
-			scopes = append(scopes, scope{cf, ck})
+			scopes = append(scopes, cf)
 		} else {
 			key, _ := json.Marshal(f.services)
 			sb.key = "s" + string(key)
@@ -191,26 +187,7 @@ func (s *Server) sendPatterns(counts map[string]*patCounts) {
 	}
 	s.mu.RUnlock()
 	now := time.Now()
-	for _, pc := range counts {
-		pc.used = false
-	}
-	for _, sc := range scopes {
-		pc := counts[sc.key]
-		if pc == nil {
-			pc = s.newPatCounts(sc.f, now)
-			counts[sc.key] = pc
-		}
-		if !pc.used {
-			pc.used = true
-			pc.advance(s, now)
-		}
-	}
-	for k, pc := range counts {
-		if !pc.used {
-			delete(counts, k)
-		}
-	}
-	s.hub.pats.filtered.Store(int32(len(counts)))
+	s.updateCounts(counts, scopes, now)
 	if len(subs) == 0 {
 		return
 	}
@@ -222,7 +199,7 @@ func (s *Server) sendPatterns(counts map[string]*patCounts) {
 		line, ok := built[sb.key]
 		if !ok {
 			var m patternsMsg
-			if pc := counts[sb.ck]; sb.ck != "" && pc != nil {
+			if pc := counts.m[sb.ck]; sb.ck != "" && pc != nil {
 				m = s.hub.pats.topOf(pc, sb.top, now.UnixNano())
 			} else {
 				m = s.hub.pats.top(sb.svc, sb.top, now.UnixNano())
