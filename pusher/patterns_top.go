@@ -165,6 +165,7 @@ func (s *Server) sendPatterns(counts *patCounters) {
 	}
 	var subs []sub
 	var scopes []*filter
+	scoped := map[*filter]*filter{} // countScope once per interned filter
 	s.mu.RLock()
 	for _, c := range s.clients {
 		top := int(c.patTop.Load())
@@ -175,9 +176,16 @@ func (s *Server) sendPatterns(counts *patCounters) {
 		// A client that has not taken the last update is skipped, so that
 		// updates never pile up behind a slow reader; its counts are kept.
 		sb := sub{c: c, svc: f.services, top: top, skip: c.hasCtrl()}
-		if cf, ck := countScope(f); cf != nil {
-			sb.ck, sb.key = ck, "f"+ck
-			scopes = append(scopes, cf)
+		cf, seen := scoped[f]
+		if !seen {
+			cf, _ = countScope(f)
+			scoped[f] = cf
+			if cf != nil {
+				scopes = append(scopes, cf)
+			}
+		}
+		if cf != nil {
+			sb.ck, sb.key = cf.key, "f"+cf.key
 		} else {
 			key, _ := json.Marshal(f.services)
 			sb.key = "s" + string(key)
