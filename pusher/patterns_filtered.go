@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/tailcast/tailcast/proto/logpb"
 )
 
 // Pattern counts for a filter beyond service. The server's own counts
@@ -40,9 +42,11 @@ type patCounts struct {
 // that a viewer still sees what it mutes) and its key, or nil when the
 // server's per-service counts serve f.
 func countScope(f *filter) (*filter, string) {
-	if len(f.hosts) == 0 && f.minLevel == 0 && f.q == "" && f.re == nil && len(f.wheres) == 0 {
+	if len(f.hosts) == 0 && f.minLevel == logpb.Level_LEVEL_UNKNOWN && f.q == "" && f.re == nil && len(f.wheres) == 0 {
 		return nil, ""
 	}
+	// A copy: the compiled terms are immutable and shared. Whatever is
+	// derived from the pattern terms must be cleared here too.
 	cf := *f
 	cf.patterns, cf.notPats = nil, nil
 	var kb []byte
