@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -103,6 +104,7 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 	var msg sarama.ConsumerMessage // reused: Decode keeps none of it but the slices
 	msg.Topic, msg.Partition = topic, partition
 	var labels [][]byte
+	done := ctx.Done()
 	next := from
 	var timer *time.Timer
 	if !whole {
@@ -140,6 +142,11 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 			if off < next || off >= to {
 				return nil
 			}
+			select {
+			case <-done:
+				return errStopped
+			default:
+			}
 			next = off + 1
 			var h headers
 			h.read(rec.Headers)
@@ -157,16 +164,19 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 			c.m.fetched.Inc()
 			return fn(off, e, len(rec.Value))
 		})
+		if errors.Is(err, errStopped) {
+			return logStart, fail(context.Cause(ctx))
+		}
 		if err != nil {
 			return logStart, err
-		}
-		if ctx.Err() != nil {
-			return logStart, fail(context.Cause(ctx))
 		}
 		next = max(next, r.next)
 	}
 	return logStart, nil
 }
+
+// errStopped stops eachRecord when the read's context ends.
+var errStopped = errors.New("stopped")
 
 // labelValues appends the values of the n label headers of hs to dst.
 func labelValues(dst [][]byte, hs []*sarama.RecordHeader, n int) [][]byte {

@@ -15,6 +15,10 @@ import (
 // read, one queued, one in flight), so this bounds its memory.
 const scanFetchBytes = 2 << 20
 
+// testScanBytes, when set by a test, replaces scanFetchBytes, so that a
+// scan of a few records takes several requests.
+var testScanBytes int32
+
 // scanRetryWait is the first wait before a failed request is retried; it
 // doubles up to scanRetryMax.
 const (
@@ -109,6 +113,10 @@ func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition 
 // fetchOnce sends one fetch request for off to the partition's leader.
 func (c *Consumer) fetchOnce(client sarama.Client, partition int32, off int64) (*sarama.FetchResponseBlock, error) {
 	topic := c.cfg.Topic
+	maxBytes := int32(scanFetchBytes)
+	if testScanBytes > 0 {
+		maxBytes = testScanBytes
+	}
 	leader, err := client.Leader(topic, partition)
 	if err != nil {
 		return nil, fmt.Errorf("leader: %w", err)
@@ -123,13 +131,13 @@ func (c *Consumer) fetchOnce(client sarama.Client, partition int32, off int64) (
 		// has the records and need not wait for more.
 		MaxWaitTime: 0,
 		MinBytes:    1,
-		MaxBytes:    scanFetchBytes,
+		MaxBytes:    maxBytes,
 		Isolation:   c.sc.Consumer.IsolationLevel,
 	}
 	if req.Version >= 7 {
 		req.SessionID, req.SessionEpoch = 0, -1 // no fetch session
 	}
-	req.AddBlock(topic, partition, off, scanFetchBytes, -1)
+	req.AddBlock(topic, partition, off, maxBytes, -1)
 	resp, err := conn.Fetch(req)
 	if err != nil {
 		c.scanConns.drop(leader.ID(), conn)
