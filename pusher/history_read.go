@@ -45,9 +45,8 @@ type scanItem struct {
 
 // scanStats are a range scan's counts, kept by its readers.
 type scanStats struct {
-	scanned atomic.Int64
-	skewed  atomic.Int64
-	unread  atomic.Int64
+	skewed atomic.Int64
+	unread atomic.Int64
 }
 
 // rangeReader is one partition's reader of a range scan.
@@ -55,6 +54,16 @@ type rangeReader struct {
 	part     int32
 	from, to int64
 	ch       chan scanItem
+	scanned  atomic.Int64 // records read; one counter per reader, not shared
+}
+
+// scannedBy sums the records rs have read.
+func scannedBy(rs []*rangeReader) int64 {
+	var n int64
+	for _, r := range rs {
+		n += r.scanned.Load()
+	}
+	return n
 }
 
 // readRanges starts a reader per partition of the range; each closes its
@@ -102,7 +111,7 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 		}
 	}
 	fn := func(off int64, e *logpb.LogEntry, size int) error {
-		st.scanned.Add(1)
+		r.scanned.Add(1)
 		counted++
 		bytes += int64(size)
 		if counted >= metricsEvery {

@@ -132,7 +132,7 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 			return nil
 		}
 		lastProgress = now
-		err := w.add(appendProgress(nil, st.scanned.Load(), of))
+		err := w.add(appendProgress(nil, scannedBy(readers), of))
 		if err == nil {
 			err = w.add(hist.append(nil, false))
 		}
@@ -192,7 +192,7 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 	// The counts are final once the readers are done.
 	cancel()
 	wg.Wait()
-	res.scanned, res.skewed = st.scanned.Load(), st.skewed.Load()
+	res.scanned, res.skewed = scannedBy(readers), st.skewed.Load()
 	res.ranThrough = err == nil && (!res.limited || tr.hasTo)
 	res.unread = st.unread.Load()
 	if err != nil {
