@@ -9,14 +9,20 @@ import (
 	"github.com/IBM/sarama"
 )
 
-// scanFetchBytes is the most one fetch request of a scan asks for (the
-// wire size, compressed): a few tens of thousands of typical lines per
-// round trip. A scan holds at most three responses at once (one being
-// read, one queued, one in flight), so this bounds its memory.
-const scanFetchBytes = 2 << 20
+// A read's first request asks for scanFirstBytes (the wire size,
+// compressed), each next one for 4 times more, up to scanFetchBytes: a
+// small read (a context, a resume) or a scan's first results cost the
+// decoding of a few records, not of megabytes, and a long scan gets a few
+// tens of thousands of typical lines per round trip. A read holds at most
+// three responses at once (one being read, one queued, one in flight), so
+// this bounds its memory.
+const (
+	scanFirstBytes = 64 << 10
+	scanFetchBytes = 2 << 20
+)
 
-// testScanBytes, when set by a test, replaces scanFetchBytes, so that a
-// scan of a few records takes several requests.
+// testScanBytes, when set by a test, replaces both, so that a read of a
+// few records takes several requests.
 var testScanBytes int32
 
 // scanRetryWait is the first wait before a failed request is retried; it
@@ -46,28 +52,33 @@ func (c *Consumer) prefetch(ctx context.Context, client sarama.Client, partition
 			return false
 		}
 	}
+	size := int32(scanFirstBytes)
 	for off := from; off < to; {
-		r := c.fetchAt(ctx, client, partition, off, to)
+		r := c.fetchAt(ctx, client, partition, off, to, size)
 		if !send(r) || r.err != nil || r.done {
 			return
 		}
-		off = r.next
+		off, size = r.next, min(4*size, scanFetchBytes)
 	}
 }
 
 // fetchAt fetches what follows off, retrying what a retry may cure (a
 // leader change, a lost connection, a broker error) until ctx ends.
-func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition int32, off, to int64) scanResponse {
+func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition int32, off, to int64, size int32) scanResponse {
 	topic := c.cfg.Topic
 	wait := scanRetryWait
 	var last error
 	for {
-		block, err := c.fetchOnce(client, partition, off)
+		block, err := c.fetchOnce(client, partition, off, size)
 		switch {
 		case err == nil:
 			next, n := batchesEnd(block)
 			if next > off {
 				return scanResponse{block: block, next: next}
+			}
+			if n == 0 && block.Partial && size < scanFetchBytes && testScanBytes == 0 {
+				size = scanFetchBytes // a batch larger than a small request
+				continue
 			}
 			if n == 0 && block.Partial {
 				return scanResponse{err: fmt.Errorf("offset %d: a record batch is larger than the %d bytes a fetch may return", off, scanFetchBytes)}
@@ -111,9 +122,8 @@ func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition 
 }
 
 // fetchOnce sends one fetch request for off to the partition's leader.
-func (c *Consumer) fetchOnce(client sarama.Client, partition int32, off int64) (*sarama.FetchResponseBlock, error) {
+func (c *Consumer) fetchOnce(client sarama.Client, partition int32, off int64, maxBytes int32) (*sarama.FetchResponseBlock, error) {
 	topic := c.cfg.Topic
-	maxBytes := int32(scanFetchBytes)
 	if testScanBytes > 0 {
 		maxBytes = testScanBytes
 	}

@@ -173,6 +173,13 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 			return false, err
 		}
 		res.sent++
+		if res.sent == 1 {
+			// The first result is what the user waits for: it goes at
+			// once, the rest in frames.
+			if err := w.flush(s.cfg.SlowTimeout); err != nil {
+				return false, err
+			}
+		}
 		if res.sent >= int64(tr.limit) {
 			res.limited = true
 			// With to=, the scan goes on for the histogram and the count of
