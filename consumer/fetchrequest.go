@@ -142,7 +142,9 @@ func (c *Consumer) fetchOnce(client sarama.Client, partition int32, off int64, m
 		MaxWaitTime: 0,
 		MinBytes:    1,
 		MaxBytes:    maxBytes,
-		Isolation:   c.sc.Consumer.IsolationLevel,
+		// As the group reads (sarama's default): every record, aborted
+		// transactions' too, so no aborted list to apply.
+		Isolation: sarama.ReadUncommitted,
 	}
 	if req.Version >= 7 {
 		req.SessionID, req.SessionEpoch = 0, -1 // no fetch session

@@ -188,7 +188,8 @@ func TestScan(t *testing.T) {
 }
 
 // TestScanBounded: FetchTimeout bounds each request of a Scan, not the
-// Scan; a broker that never answers fails it; Close ends it.
+// Scan; a leader change is retried; a broker that keeps failing fails
+// it; Close ends it.
 func TestScanBounded(t *testing.T) {
 	b := kafkatest.Start(t, "logs", 1)
 	var msgs []*sarama.ProducerMessage
@@ -215,6 +216,19 @@ func TestScanBounded(t *testing.T) {
 		return nil
 	}); err != nil || n != 4 {
 		t.Errorf("slow caller: got %d records, %v; want 4, nil", n, err)
+	}
+
+	// A leader change, as the partition's error says it: the scan asks for
+	// the metadata again and goes on. Only the scan's requests (MinBytes
+	// 1, no wait) are faulted, not the group's.
+	scanOnly := func(r kmsg.Request) bool { f, ok := r.(*kmsg.FetchRequest); return ok && f.MaxWaitMillis == 0 }
+	b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.NotLeaderForPartition, Count: 2, When: scanOnly})
+	var offs []int64
+	if _, err := c.Scan(context.Background(), 0, 0, 4, nil, func(off int64, _ *logpb.LogEntry, _ int) error {
+		offs = append(offs, off)
+		return nil
+	}); err != nil || !slices.Equal(offs, seq(0, 4)) {
+		t.Errorf("after a leader change: got %v, %v; want 0..3, nil", offs, err)
 	}
 
 	b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.UnknownServerError, TopLevel: true, Count: -1})
