@@ -52,7 +52,7 @@ var testHookFetching func()
 
 // read is Fetch (whole: FetchTimeout bounds the call) and Scan (each
 // request is bounded instead).
-func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, whole bool, keep func([]byte, [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (logStart int64, err error) {
+func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, whole bool, keep func([]byte, [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
 	c.mu.Lock()
 	switch c.state {
 	case stateNew:
@@ -81,14 +81,21 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 	stop := context.AfterFunc(life, func() { closed(ErrClosed) }) // Close ends a read in flight
 	defer stop()
 
-	logStart, hwm, err := bounds(client, topic, partition)
-	if err != nil {
-		return 0, err
-	}
-	from = max(from, logStart)
-	to = min(to, hwm)
-	if from >= to {
-		return logStart, nil
+	// The fetch responses say where the log starts and ends: asking
+	// first would cost two round trips more, which a small read (a
+	// context, a resume's probe) notices.
+	var logStart int64
+	if from >= to || fetchVersion(c.sc.Version) < 5 {
+		var hwm int64
+		var err error
+		logStart, hwm, err = bounds(client, topic, partition)
+		if err != nil {
+			return 0, err
+		}
+		from, to = max(from, logStart), min(to, hwm)
+		if from >= to {
+			return logStart, nil
+		}
 	}
 	fail := func(err error) error {
 		return fmt.Errorf("fetch %s/%d [%d,%d): %w", topic, partition, from, to, err)
@@ -111,7 +118,7 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 		timer = time.NewTimer(c.cfg.FetchTimeout)
 		defer timer.Stop()
 	}
-	for next < to {
+	for {
 		var timeout <-chan time.Time
 		if timer != nil {
 			timer.Reset(c.cfg.FetchTimeout)
@@ -128,51 +135,46 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 		if r.err != nil {
 			return logStart, fail(r.err)
 		}
-		if r.logStart > logStart {
-			logStart = r.logStart // retention moved on while we read
+		logStart = max(logStart, r.logStart) // retention may move it on while we read
+		if r.block != nil {
+			err := eachRecord(r.block, func(off int64, rec *sarama.Record, ts time.Time) error {
+				if off < next || off >= to {
+					return nil
+				}
+				select {
+				case <-done:
+					return errStopped
+				default:
+				}
+				next = off + 1
+				var h headers
+				h.read(rec.Headers)
+				if keep != nil && !h.protobuf {
+					labels = labelValues(labels[:0], rec.Headers, h.labels)
+					if !keep(rec.Value, labels) {
+						return fn(off, nil, len(rec.Value))
+					}
+				}
+				msg.Offset, msg.Key, msg.Value, msg.Headers, msg.Timestamp = off, rec.Key, rec.Value, rec.Headers, ts
+				e, derr := Decode(&msg)
+				if derr != nil {
+					c.decodeError(derr)
+				}
+				c.m.fetched.Inc()
+				return fn(off, e, len(rec.Value))
+			})
+			if errors.Is(err, errStopped) {
+				return logStart, fail(context.Cause(ctx))
+			}
+			if err != nil {
+				return logStart, err
+			}
 		}
+		next = max(next, r.next)
 		if r.done {
 			return logStart, nil
 		}
-		if r.block == nil {
-			next = max(next, r.next)
-			continue
-		}
-		err := eachRecord(r.block, func(off int64, rec *sarama.Record, ts time.Time) error {
-			if off < next || off >= to {
-				return nil
-			}
-			select {
-			case <-done:
-				return errStopped
-			default:
-			}
-			next = off + 1
-			var h headers
-			h.read(rec.Headers)
-			if keep != nil && !h.protobuf {
-				labels = labelValues(labels[:0], rec.Headers, h.labels)
-				if !keep(rec.Value, labels) {
-					return fn(off, nil, len(rec.Value))
-				}
-			}
-			msg.Offset, msg.Key, msg.Value, msg.Headers, msg.Timestamp = off, rec.Key, rec.Value, rec.Headers, ts
-			e, derr := Decode(&msg)
-			if derr != nil {
-				c.decodeError(derr)
-			}
-			c.m.fetched.Inc()
-			return fn(off, e, len(rec.Value))
-		})
-		if errors.Is(err, errStopped) {
-			return logStart, fail(context.Cause(ctx))
-		}
-		if err != nil {
-			return logStart, err
-		}
-		next = max(next, r.next)
 	}
-	return logStart, nil
 }
 
 // errStopped stops eachRecord when the read's context ends.

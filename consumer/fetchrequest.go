@@ -34,10 +34,10 @@ const (
 
 // scanResponse is one fetch response of a scan, or where it ends.
 type scanResponse struct {
-	block    *sarama.FetchResponseBlock
-	next     int64 // the offset after the block's last batch
-	logStart int64 // when retention moved the log start past the read
-	done     bool  // nothing is left to read
+	block    *sarama.FetchResponseBlock // nil: none to read
+	next     int64                      // where the read goes on: after the block's last batch, or the log start
+	logStart int64                      // where the log starts (0: not known)
+	done     bool                       // nothing is left to read after this
 	err      error
 }
 
@@ -53,8 +53,9 @@ func (c *Consumer) prefetch(ctx context.Context, client sarama.Client, partition
 		}
 	}
 	size := int32(scanFirstBytes)
-	for off := from; off < to; {
+	for off := from; ; {
 		r := c.fetchAt(ctx, client, partition, off, to, size)
+		r.done = r.done || r.next >= to
 		if !send(r) || r.err != nil || r.done {
 			return
 		}
@@ -72,9 +73,15 @@ func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition 
 		block, err := c.fetchOnce(client, partition, off, size)
 		switch {
 		case err == nil:
+			// The block says where the log ends (and, from version 5,
+			// where it starts): nothing is read past its end.
+			logStart := max(block.LogStartOffset, 0)
 			next, n := batchesEnd(block)
 			if next > off {
-				return scanResponse{block: block, next: next}
+				return scanResponse{block: block, next: next, logStart: logStart, done: next >= block.HighWaterMarkOffset}
+			}
+			if block.HighWaterMarkOffset <= off {
+				return scanResponse{next: off, logStart: logStart, done: true}
 			}
 			if n == 0 && block.Partial && size < scanFetchBytes && testScanBytes == 0 {
 				size = scanFetchBytes // a batch larger than a small request
@@ -83,22 +90,16 @@ func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition 
 			if n == 0 && block.Partial {
 				return scanResponse{err: fmt.Errorf("offset %d: a record batch is larger than the %d bytes a fetch may return", off, scanFetchBytes)}
 			}
-			// Nothing at off (for example the end of the log moved back):
-			// ask where the log ends now.
-			_, hwm, berr := bounds(client, topic, partition)
-			if berr == nil && hwm <= off {
-				return scanResponse{done: true}
-			}
-			last = fmt.Errorf("no records at offset %d, below the high watermark %d", off, hwm)
+			last = fmt.Errorf("no records at offset %d, below the high watermark %d", off, block.HighWaterMarkOffset)
 		case errors.Is(err, sarama.ErrOffsetOutOfRange):
 			logStart, hwm, berr := bounds(client, topic, partition)
 			switch {
 			case berr != nil:
 				last = berr
 			case off >= hwm:
-				return scanResponse{done: true}
+				return scanResponse{next: off, logStart: logStart, done: true}
 			case off < logStart && logStart >= to:
-				return scanResponse{logStart: logStart, done: true}
+				return scanResponse{next: logStart, logStart: logStart, done: true}
 			case off < logStart:
 				return scanResponse{logStart: logStart, next: logStart}
 			default:

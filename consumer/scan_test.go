@@ -218,20 +218,8 @@ func TestScanBounded(t *testing.T) {
 		t.Errorf("slow caller: got %d records, %v; want 4, nil", n, err)
 	}
 
-	// A leader change, as the partition's error says it: the scan asks for
-	// the metadata again and goes on. Only the scan's requests (MinBytes
-	// 1, no wait) are faulted, not the group's.
-	scanOnly := func(r kmsg.Request) bool { f, ok := r.(*kmsg.FetchRequest); return ok && f.MaxWaitMillis == 0 }
-	b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.NotLeaderForPartition, Count: 2, When: scanOnly})
-	var offs []int64
-	if _, err := c.Scan(context.Background(), 0, 0, 4, nil, func(off int64, _ *logpb.LogEntry, _ int) error {
-		offs = append(offs, off)
-		return nil
-	}); err != nil || !slices.Equal(offs, seq(0, 4)) {
-		t.Errorf("after a leader change: got %v, %v; want 0..3, nil", offs, err)
-	}
-
-	b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.UnknownServerError, TopLevel: true, Count: -1})
+	failing := kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.UnknownServerError, TopLevel: true, Count: -1}
+	h := b.Cluster().Fault(failing)
 	start := time.Now()
 	_, err = c.Scan(context.Background(), 0, 0, 4, nil, func(int64, *logpb.LogEntry, int) error { return nil })
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -240,6 +228,7 @@ func TestScanBounded(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("failing broker: the scan took %v, want about the 300ms FetchTimeout", d)
 	}
+	h.Remove()
 
 	c2, err := New(Config{Kafka: kafkaconf.Config{Brokers: []string{b.Addr()}}, FetchTimeout: time.Minute, Sink: newRecSink()})
 	if err != nil {
@@ -248,6 +237,21 @@ func TestScanBounded(t *testing.T) {
 	if err := c2.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// A leader change, as the partition's error says it: the scan asks for
+	// the metadata again and goes on. Only the scan's requests (MinBytes
+	// 1, no wait) are faulted, not the group's.
+	scanOnly := func(r kmsg.Request) bool { f, ok := r.(*kmsg.FetchRequest); return ok && f.MaxWaitMillis == 0 }
+	b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.NotLeaderForPartition, Count: 2, When: scanOnly})
+	var offs []int64
+	if _, err := c2.Scan(context.Background(), 0, 0, 4, nil, func(off int64, _ *logpb.LogEntry, _ int) error {
+		offs = append(offs, off)
+		return nil
+	}); err != nil || !slices.Equal(offs, seq(0, 4)) {
+		t.Errorf("after a leader change: got %v, %v; want 0..3, nil", offs, err)
+	}
+
+	// Every request fails: the Scan is in flight until Close.
+	b.Cluster().Fault(failing)
 	inFlight := make(chan struct{})
 	testHookFetching = func() { close(inFlight) }
 	defer func() { testHookFetching = nil }()
