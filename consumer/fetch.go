@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -21,7 +22,9 @@ import (
 //
 // keep, when not nil, sees each text record before it is decoded: its
 // value and the values of its label headers (what Decode turns into the
-// entry's message and fields). A record keep rejects is passed to fn with
+// entry's message and fields), and the values of its service and host
+// headers, which Decode makes the entry's when not empty (nil when a
+// record has none, or several, in any case). A record keep rejects is passed to fn with
 // a nil entry, undecoded, so that the caller still counts it. Records of
 // the protobuf format are always decoded. size is the record value's
 // length.
@@ -29,7 +32,7 @@ import (
 // Unlike Fetch, a Scan has no deadline as a whole: each request (with its
 // retries) must be answered within Config.FetchTimeout. ctx and Close end
 // it at once.
-func (c *Consumer) Scan(ctx context.Context, partition int32, from, to int64, keep func(value []byte, labels [][]byte) bool, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error) {
+func (c *Consumer) Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error) {
 	return c.read(ctx, partition, from, to, false, keep, fn)
 }
 
@@ -52,7 +55,7 @@ var testHookFetching func()
 
 // read is Fetch (whole: FetchTimeout bounds the call) and Scan (each
 // request is bounded instead).
-func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, whole bool, keep func([]byte, [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, whole bool, keep func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
 	c.mu.Lock()
 	switch c.state {
 	case stateNew:
@@ -151,7 +154,7 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 				h.read(rec.Headers)
 				if keep != nil && !h.protobuf {
 					labels = labelValues(labels[:0], rec.Headers, h.labels)
-					if !keep(rec.Value, labels) {
+					if !keep(rec.Value, soleHeader(rec.Headers, logpb.HeaderService), soleHeader(rec.Headers, logpb.HeaderHost), labels) {
 						return fn(off, nil, len(rec.Value))
 					}
 				}
@@ -179,6 +182,23 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 
 // errStopped stops eachRecord when the read's context ends.
 var errStopped = errors.New("stopped")
+
+// soleHeader is the value of the one header named key (in any case) of
+// hs: nil when there is none or more than one, whose value Decode's
+// paths may pick differently.
+func soleHeader(hs []*sarama.RecordHeader, key string) []byte {
+	var v []byte
+	n := 0
+	for _, x := range hs {
+		if x != nil && len(x.Key) == len(key) && strings.EqualFold(string(x.Key), key) {
+			v, n = x.Value, n+1
+		}
+	}
+	if n != 1 {
+		return nil
+	}
+	return v
+}
 
 // labelValues appends the values of the n label headers of hs to dst.
 func labelValues(dst [][]byte, hs []*sarama.RecordHeader, n int) [][]byte {

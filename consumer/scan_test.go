@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -24,19 +25,19 @@ type scanned struct {
 	decoded []int64 // offsets that reached fn with an entry
 	msgs    []string
 	sizes   []int
-	kept    []string // keep's arguments: value|label,label
+	kept    []string // keep's arguments: value|label,label|"service"/"host"
 }
 
 func scanAll(c *Consumer, ctx context.Context, part int32, from, to int64, keep func(string) bool) (scanned, int64, error) {
 	var s scanned
-	var k func([]byte, [][]byte) bool
+	var k func(value, service, host []byte, labels [][]byte) bool
 	if keep != nil {
-		k = func(v []byte, labels [][]byte) bool {
+		k = func(v, service, host []byte, labels [][]byte) bool {
 			var ls []string
 			for _, l := range labels {
 				ls = append(ls, string(l))
 			}
-			arg := string(v) + "|" + strings.Join(ls, ",")
+			arg := string(v) + "|" + strings.Join(ls, ",") + "|" + fmt.Sprintf("%q/%q", service, host)
 			s.kept = append(s.kept, arg)
 			return keep(arg)
 		}
@@ -122,12 +123,12 @@ func TestScan(t *testing.T) {
 			}
 		})
 	}
-	t.Run("keep sees the value and the label values", func(t *testing.T) {
+	t.Run("keep sees the value, the label values and the service and host", func(t *testing.T) {
 		s, _, err := scanAll(c, context.Background(), 0, 4, 5, noSkip)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"line e|eu"}; !slices.Equal(s.kept, want) || !slices.Equal(s.msgs, []string{"line e"}) {
+		if want := []string{`line e|eu|"api"/""`}; !slices.Equal(s.kept, want) || !slices.Equal(s.msgs, []string{"line e"}) {
 			t.Errorf("got keep args %q, messages %q; want %q, [line e]", s.kept, s.msgs, want)
 		}
 	})

@@ -90,7 +90,7 @@ func (s *Server) readRanges(ctx context.Context, wg *sync.WaitGroup, parts []ran
 func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *timeRange, st *scanStats) {
 	margin := s.cfg.HistoryMargin.Nanoseconds()
 	costly, needPat := f.costly(), len(f.patterns) > 0 || len(f.notPats) > 0
-	var keep func([]byte, [][]byte) bool
+	var keep func(value, service, host []byte, labels [][]byte) bool
 	if pf := newPrefilter(f); pf != nil {
 		keep = pf.keep
 	}

@@ -3,10 +3,17 @@ package pusher
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 )
 
 // prefilter rules out, on a record's raw bytes and before it is parsed,
-// the lines a filter's q cannot match: a range scan parses only the rest.
+// the lines a filter cannot match: a range scan parses only the rest.
+//
+// Service and host: a record's non-empty service (host) header is its
+// entry's service (host), as Decode reads it; the line fills them only
+// when the header is absent or empty. So a filter's services (hosts)
+// rule out a record whose header (the only one of its name), valid UTF-8
+// and not empty, names none of them.
 //
 // q matches when it is in the entry's lowercased text: its message and
 // field values (partState.lowerText), joined with NUL. Parsing takes the
@@ -27,35 +34,61 @@ import (
 // entry's text. In those cases the record is parsed, as without a
 // prefilter. A prefilter holds scratch space: one per goroutine.
 type prefilter struct {
-	q      []byte // the filter's q, lowercased ASCII
-	qJSON  bool   // q holds a character compact JSON may have lost blanks beside
-	buf    []byte
-	labels [][]byte
+	services, hosts []string // the filter's, sorted
+	q               []byte   // the filter's q, lowercased ASCII; nil: none to decide on
+	qJSON           bool     // q holds a character compact JSON may have lost blanks beside
+	buf             []byte
 }
 
-// newPrefilter returns f's prefilter, or nil when f has no q it can
+// newPrefilter returns f's prefilter, or nil when it has nothing to
 // decide on.
 func newPrefilter(f *filter) *prefilter {
-	q := f.q
-	if q == "" {
+	p := &prefilter{services: f.services, hosts: f.hosts}
+	if q := f.q; q != "" && printableASCII(q) {
+		p.q, p.qJSON = []byte(q), strings.ContainsAny(q, `",:[]{}`)
+	}
+	if p.q == nil && len(p.services) == 0 && len(p.hosts) == 0 {
 		return nil
 	}
-	for i := 0; i < len(q); i++ {
-		if c := q[i]; c < 0x20 || c >= 0x7f {
-			return nil
-		}
-	}
-	return &prefilter{q: []byte(q), qJSON: strings.ContainsAny(q, `",:[]{}`)}
+	return p
 }
 
-// keep reports whether a record with this value and these label header
-// values may match: false only when it provably cannot.
-func (p *prefilter) keep(value []byte, labels [][]byte) bool {
-	if p.maybe(value) {
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// keep reports whether a record may match: false only when it provably
+// cannot. value and labels are its value and label header values; service
+// and host its headers' (nil when absent).
+func (p *prefilter) keep(value, service, host []byte, labels [][]byte) bool {
+	if !named(p.services, service) || !named(p.hosts, host) {
+		return false
+	}
+	if p.q == nil || p.maybe(value) {
 		return true
 	}
 	for _, l := range labels {
 		if p.maybe(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// named reports whether a header value h may be one of names (all names
+// when there are none): false only when h, not empty and valid UTF-8, is
+// none of them.
+func named(names []string, h []byte) bool {
+	if len(names) == 0 || len(h) == 0 || !utf8.Valid(h) {
+		return true
+	}
+	for _, n := range names {
+		if n == string(h) {
 			return true
 		}
 	}

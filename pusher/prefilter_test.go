@@ -17,30 +17,67 @@ import (
 
 // fullMatch is what a scan without the prefilter decides: the record
 // decoded as the consumer does, then the filter.
-func fullMatch(t testing.TB, f *filter, value string, labels []string) bool {
-	hs := make([]*sarama.RecordHeader, len(labels))
-	for i, l := range labels {
-		hs[i] = &sarama.RecordHeader{Key: []byte("label.l" + string(rune('a'+i))), Value: []byte(l)}
-	}
+func fullMatch(f *filter, value string, hs []*sarama.RecordHeader) bool {
 	e, _ := consumer.Decode(&sarama.ConsumerMessage{Topic: "logs", Value: []byte(value), Headers: hs, Timestamp: time.Unix(1700000000, 0)})
 	return f.matchEntry(e, "")
 }
 
-func prefilterKeeps(t testing.TB, q, value string, labels []string) (keep, full bool, ok bool) {
-	t.Helper()
-	f, err := filterSpec{q: q}.compile()
+// keepArgs are the prefilter's arguments for a record, as consumer.Scan
+// gives them: the value, the only service and host headers (in any case),
+// the label values.
+func keepArgs(hs []*sarama.RecordHeader) (service, host []byte, labels [][]byte) {
+	sole := func(key string) []byte {
+		var v []byte
+		n := 0
+		for _, h := range hs {
+			if strings.EqualFold(string(h.Key), key) {
+				v, n = h.Value, n+1
+			}
+		}
+		if n != 1 {
+			return nil
+		}
+		return v
+	}
+	for _, h := range hs {
+		if strings.HasPrefix(string(h.Key), "label.") {
+			labels = append(labels, h.Value)
+		}
+	}
+	return sole("service"), sole("host"), labels
+}
+
+// prefilterKeeps reports what the prefilter of sp and the full filter say
+// of a record; ok is false when sp does not compile.
+func prefilterKeeps(sp filterSpec, value string, hs []*sarama.RecordHeader) (keep, full, ok bool) {
+	f, err := sp.compile()
 	if err != nil {
 		return false, false, false
 	}
+	full = fullMatch(f, value, hs)
 	pf := newPrefilter(f)
 	if pf == nil {
-		return true, fullMatch(t, f, value, labels), true
+		return true, full, true
 	}
-	ls := make([][]byte, len(labels))
+	service, host, labels := keepArgs(hs)
+	return pf.keep([]byte(value), service, host, labels), full, true
+}
+
+// headers builds record headers from key, value pairs.
+func headers(kv ...string) []*sarama.RecordHeader {
+	var hs []*sarama.RecordHeader
+	for i := 0; i+1 < len(kv); i += 2 {
+		hs = append(hs, &sarama.RecordHeader{Key: []byte(kv[i]), Value: []byte(kv[i+1])})
+	}
+	return hs
+}
+
+func labelHeaders(labels []string) []*sarama.RecordHeader {
+	var kv []string
 	for i, l := range labels {
-		ls[i] = []byte(l)
+		kv = append(kv, "label.l"+string(rune('a'+i)), l)
 	}
-	return pf.keep([]byte(value), ls), fullMatch(t, f, value, labels), true
+	return headers(kv...)
 }
 
 func TestPrefilter(t *testing.T) {
@@ -68,7 +105,7 @@ func TestPrefilter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			keep, full, ok := prefilterKeeps(t, tt.q, tt.value, tt.labels)
+			keep, full, ok := prefilterKeeps(filterSpec{q: tt.q}, tt.value, labelHeaders(tt.labels))
 			if !ok {
 				t.Fatalf("q %q does not compile", tt.q)
 			}
@@ -130,7 +167,7 @@ func TestPrefilterNeverHidesAMatch(t *testing.T) {
 			labels = append(labels, "zone-EU")
 		}
 		for _, q := range qs {
-			keep, full, ok := prefilterKeeps(t, q, line, labels)
+			keep, full, ok := prefilterKeeps(filterSpec{q: q}, line, labelHeaders(labels))
 			if !ok {
 				continue
 			}
@@ -159,7 +196,11 @@ func FuzzPrefilter(f *testing.F) {
 		if label != "" {
 			labels = []string{label}
 		}
-		keep, full, ok := prefilterKeeps(t, q, line, labels)
+		hs := labelHeaders(labels)
+		if len(line) > 0 && line[0]%2 == 0 {
+			hs = append(hs, headers("service", label)...)
+		}
+		keep, full, ok := prefilterKeeps(filterSpec{q: q, services: []string{"api"}}, line, hs)
 		if ok && !keep && full {
 			t.Errorf("q %q on %q (label %q): prefilter ruled it out, the filter matches", q, line, label)
 		}
@@ -194,6 +235,9 @@ func TestRangeQWithPrefilter(t *testing.T) {
 		if l.label != "" {
 			m.Headers = []sarama.RecordHeader{{Key: []byte("label.team"), Value: []byte(l.label)}}
 		}
+		if i%4 == 0 {
+			m.Headers = append(m.Headers, sarama.RecordHeader{Key: []byte("service"), Value: []byte("billing")})
+		}
 		if _, _, err := p.prod.SendMessage(m); err != nil {
 			t.Fatal(err)
 		}
@@ -224,5 +268,52 @@ func TestRangeQWithPrefilter(t *testing.T) {
 	}
 	if end := ms[len(ms)-1]; end.Scanned != 40 || end.Matched != int64(len(want)) {
 		t.Errorf("end: got %+v, want 40 scanned, %d matched", end, len(want))
+	}
+
+	// By service: one record in 4 says billing in its header.
+	c = dial(t, p.rangeURL("from", rfc(base.Add(-time.Minute)), "to", rfc(base.Add(time.Minute)), "service", "billing"))
+	c.hello()
+	ms = c.untilType("end")
+	if n := len(entriesOf(ms)); n != 10 {
+		t.Errorf("service=billing: got %d entries, want 10", n)
+	}
+	if end := ms[len(ms)-1]; end.Scanned != 40 {
+		t.Errorf("service=billing: end %+v, want 40 scanned", end)
+	}
+}
+
+func TestPrefilterServiceHost(t *testing.T) {
+	billing := filterSpec{services: []string{"billing", "shop"}}
+	tests := []struct {
+		name     string
+		spec     filterSpec
+		value    string
+		hs       []*sarama.RecordHeader
+		wantKeep bool
+		wantFull bool
+	}{
+		{"its service", billing, "INFO paid", headers("service", "billing"), true, true},
+		{"another service", billing, "INFO paid", headers("service", "api"), false, false},
+		{"another service, header in another case", billing, "INFO paid", headers("Service", "api"), false, false},
+		{"empty header: the line says", billing, `{"service":"billing","msg":"paid"}`, headers("service", ""), true, true},
+		{"no header: the line says", billing, `{"service":"billing","msg":"paid"}`, nil, true, true},
+		{"no header, another service in the line", billing, `{"service":"api","msg":"paid"}`, nil, true, false},
+		{"two service headers", billing, "INFO paid", headers("service", "api", "Service", "billing"), true, false},
+		{"binary value", billing, "a\x00b", headers("service", "api"), false, false},
+		{"invalid UTF-8 header", billing, "INFO paid", headers("service", "bill\xffing"), true, false},
+		{"host", filterSpec{hosts: []string{"web-2"}}, "INFO x", headers("host", "web-1"), false, false},
+		{"its host", filterSpec{hosts: []string{"web-2"}}, "INFO x", headers("host", "web-2"), true, true},
+		{"service and q: q rules it out", filterSpec{services: []string{"api"}, q: "zzz"}, "INFO x", headers("service", "api"), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keep, full, ok := prefilterKeeps(tt.spec, tt.value, tt.hs)
+			if !ok {
+				t.Fatal("spec does not compile")
+			}
+			if keep != tt.wantKeep || full != tt.wantFull {
+				t.Errorf("got keep %v, full match %v; want keep %v, full match %v", keep, full, tt.wantKeep, tt.wantFull)
+			}
+		})
 	}
 }

@@ -143,7 +143,7 @@ func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(in
 }
 
 // Scan is range queries' read (pusher.Scanner).
-func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, keep func([]byte, [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
 	return f.c.Scan(ctx, p, from, to, keep, fn)
 }
 
