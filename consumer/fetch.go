@@ -24,10 +24,10 @@ import (
 // value and the values of its label headers (what Decode turns into the
 // entry's message and fields), and the values of its service and host
 // headers, which Decode makes the entry's when not empty (nil when a
-// record has none, or several, in any case). A record keep rejects is passed to fn with
-// a nil entry, undecoded, so that the caller still counts it. Records of
-// the protobuf format are always decoded. size is the record value's
-// length.
+// record has none, or several, in any case). A record keep rejects is
+// passed to fn with a nil entry, undecoded, so that the caller still
+// counts it. Records of the protobuf format are always decoded. size is
+// the record value's length.
 //
 // Unlike Fetch, a Scan has no deadline as a whole: each request (with its
 // retries) must be answered within Config.FetchTimeout. ctx and Close end
