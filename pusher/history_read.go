@@ -119,6 +119,8 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 		}
 		if e != nil {
 			if ts := entryTime(e); tr.contains(ts) {
+				// Skew is counted among the entries parsed: a record the
+				// prefilter ruled out has no known time.
 				if rt := e.ReadTimeUnixNano; rt != 0 && (rt-ts > margin || ts-rt > margin) {
 					st.skewed.Add(1)
 				}
