@@ -286,15 +286,22 @@ func fetchVersion(v sarama.KafkaVersion) int16 {
 	return 0
 }
 
-// bounds returns the oldest offset and the high watermark of a partition.
+// bounds returns the oldest offset and the high watermark of a partition,
+// asking for both at once.
 func bounds(client sarama.Client, topic string, partition int32) (oldest, hwm int64, err error) {
+	var herr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hwm, herr = client.GetOffset(topic, partition, sarama.OffsetNewest)
+	}()
 	oldest, err = client.GetOffset(topic, partition, sarama.OffsetOldest)
+	<-done
 	if err != nil {
 		return 0, 0, fmt.Errorf("oldest offset of %s/%d: %w", topic, partition, err)
 	}
-	hwm, err = client.GetOffset(topic, partition, sarama.OffsetNewest)
-	if err != nil {
-		return 0, 0, fmt.Errorf("newest offset of %s/%d: %w", topic, partition, err)
+	if herr != nil {
+		return 0, 0, fmt.Errorf("newest offset of %s/%d: %w", topic, partition, herr)
 	}
 	return oldest, hwm, nil
 }

@@ -48,19 +48,21 @@ func (s *Server) planRange(ctx context.Context, tr *timeRange, sn *snapshot) ([]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rp := rangePart{part: pv.part}
+			rp := rangePart{part: pv.part, to: pv.last + 1}
+			var toErr error
+			done := make(chan struct{})
+			go func() { // both ends at once
+				defer close(done)
+				if tr.hasTo {
+					rp.to, _, toErr = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.to+margin))
+				}
+			}()
 			var err error
-			if rp.from, rp.logStart, err = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.from-margin)); err != nil {
+			rp.from, rp.logStart, err = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.from-margin))
+			<-done
+			if err = errors.Join(err, toErr); err != nil {
 				errs[i] = err
 				return
-			}
-			if tr.hasTo {
-				if rp.to, _, err = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.to+margin)); err != nil {
-					errs[i] = err
-					return
-				}
-			} else {
-				rp.to = pv.last + 1
 			}
 			rp.to = max(rp.to, rp.from)
 			parts[i] = rp
