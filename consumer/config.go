@@ -47,7 +47,9 @@ type Config struct {
 	// FetchWait is the longest the broker may hold a fetch waiting for new
 	// records. Default 10ms: it bounds the latency an idle partition adds.
 	FetchWait time.Duration
-	// FetchTimeout bounds one Fetch call. Default 10s.
+	// FetchTimeout bounds one Fetch call, and each request of a Scan
+	// (with its retries), so that a long scan goes on while Kafka answers.
+	// Default 10s.
 	FetchTimeout time.Duration
 	// CommitInterval is how often marked offsets are committed; Close commits
 	// the rest. Default 1s.

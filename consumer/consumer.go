@@ -23,16 +23,17 @@ type Consumer struct {
 	log *zap.Logger
 	m   *metrics
 
-	mu      sync.Mutex
-	state   int // stateNew, stateStarted, stateClosed
-	client  sarama.Client
-	group   sarama.ConsumerGroup
-	ctx     context.Context // ends at Close; bounds Fetch too
-	cancel  context.CancelFunc
-	fetchWG sync.WaitGroup // Fetch calls in flight; Close waits for them
-	loopWG  sync.WaitGroup // the Consume loop
-	drainWG sync.WaitGroup // the group errors drain; ends when the group closes
-	closeMu sync.Mutex     // serialises Close so a second call waits for the first
+	mu        sync.Mutex
+	state     int // stateNew, stateStarted, stateClosed
+	client    sarama.Client
+	group     sarama.ConsumerGroup
+	ctx       context.Context // ends at Close; bounds Fetch too
+	cancel    context.CancelFunc
+	fetchWG   sync.WaitGroup // Fetch and Scan calls in flight; Close waits for them
+	scanConns scanConns      // the connections Fetch and Scan read on
+	loopWG    sync.WaitGroup // the Consume loop
+	drainWG   sync.WaitGroup // the group errors drain; ends when the group closes
+	closeMu   sync.Mutex     // serialises Close so a second call waits for the first
 
 	// Readiness of the current session: claims expected and started.
 	claimMu  sync.Mutex
@@ -95,7 +96,7 @@ func New(cfg Config) (*Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Consumer{cfg: cfg, sc: sc, log: cfg.Logger, m: m, delivered: map[int32]int64{}}, nil
+	return &Consumer{cfg: cfg, sc: sc, log: cfg.Logger, m: m, delivered: map[int32]int64{}, scanConns: scanConns{conf: sc}}, nil
 }
 
 // Start connects to Kafka and starts consuming in the background. It fails
@@ -247,6 +248,7 @@ func (c *Consumer) Close() error {
 	c.cancel()
 	c.loopWG.Wait()
 	c.fetchWG.Wait()
+	c.scanConns.close()
 	var errs []error
 	if err := c.group.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close consumer group: %w", err))

@@ -22,6 +22,10 @@
 // exists: a deleted topic makes it not ready, with Readiness naming the
 // topic, and it comes back by itself when the topic is created again.
 //
+// Fetch and Scan read past records of a partition by offset, outside the
+// group, with plain fetch requests on connections of their own, so that
+// history reads never delay live consumption on a shared connection.
+//
 // A Consumer's methods are safe to call concurrently. Sink methods are called
 // from one goroutine per partition, in offset order. Decode is a pure
 // function, safe for concurrent use.

@@ -4,21 +4,58 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/IBM/sarama"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-// Fetch reads offsets [from, to) of partition with a plain partition consumer
-// (not the group, whose positions it leaves alone) and calls fn for each
-// record in offset order. It returns logStart, the oldest offset Kafka still
-// holds: when from < logStart the read starts at logStart, and the caller
-// counts the gap. to is capped at the high watermark, so Fetch never waits for
+// Scan reads offsets [from, to) of partition straight from the
+// partition's leader with plain fetch requests, on a connection of its
+// own per broker (so that a scan's large responses never queue ahead of
+// the group's live fetches), the next request in flight while fn handles
+// the records of the previous one. Like Fetch it returns logStart, starts
+// at logStart when from is older, stops at the high watermark and leaves
+// the group's positions alone.
+//
+// keep, when not nil, sees each text record before it is decoded: its
+// value and the values of its label headers (what Decode turns into the
+// entry's message and fields), and the values of its service and host
+// headers, which Decode makes the entry's when not empty (nil when a
+// record has none, or several, in any case). A record keep rejects is
+// passed to fn with a nil entry, undecoded, so that the caller still
+// counts it. Records of the protobuf format are always decoded. size is
+// the record value's length.
+//
+// Unlike Fetch, a Scan has no deadline as a whole: each request (with its
+// retries) must be answered within Config.FetchTimeout. ctx and Close end
+// it at once.
+func (c *Consumer) Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error) {
+	return c.read(ctx, partition, from, to, false, keep, fn)
+}
+
+// Fetch reads offsets [from, to) of partition (not through the group,
+// whose positions it leaves alone) and calls fn for each record in offset
+// order. It returns logStart, the oldest offset Kafka still holds: when
+// from < logStart the read starts at logStart, and the caller counts the
+// gap. to is capped at the high watermark, so Fetch never waits for
 // records that do not exist yet. An error from fn stops the read and is
-// returned. Fetch is bounded by Config.FetchTimeout and by ctx. Undecodable
-// records are passed to fn as raw text and counted, like in the group.
+// returned. Fetch is bounded by Config.FetchTimeout as a whole and by ctx;
+// Close ends it. Undecodable records are passed to fn as raw text and
+// counted, like in the group.
 func (c *Consumer) Fetch(ctx context.Context, partition int32, from, to int64, fn func(offset int64, e *logpb.LogEntry) error) (logStart int64, err error) {
+	return c.read(ctx, partition, from, to, true, nil, func(off int64, e *logpb.LogEntry, _ int) error { return fn(off, e) })
+}
+
+// testHookFetching, when set by a test, runs once a Fetch or Scan is in
+// flight.
+var testHookFetching func()
+
+// read is Fetch (whole: FetchTimeout bounds the call) and Scan (each
+// request is bounded instead).
+func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, whole bool, keep func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
 	c.mu.Lock()
 	switch c.state {
 	case stateNew:
@@ -37,92 +74,141 @@ func (c *Consumer) Fetch(ctx context.Context, partition int32, from, to int64, f
 	}
 
 	topic := c.cfg.Topic
-	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.FetchTimeout, fmt.Errorf("fetch took longer than %v: %w", c.cfg.FetchTimeout, context.DeadlineExceeded))
-	defer cancel()
+	if whole {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.FetchTimeout, fmt.Errorf("fetch took longer than %v: %w", c.cfg.FetchTimeout, context.DeadlineExceeded))
+		defer cancel()
+	}
 	ctx, closed := context.WithCancelCause(ctx)
 	defer closed(nil)
-	stop := context.AfterFunc(life, func() { closed(ErrClosed) }) // Close ends a Fetch in flight
+	stop := context.AfterFunc(life, func() { closed(ErrClosed) }) // Close ends a read in flight
 	defer stop()
 
-	logStart, hwm, err := bounds(client, topic, partition)
-	if err != nil {
-		return 0, err
-	}
-	from = max(from, logStart)
-	to = min(to, hwm)
-	if from >= to {
-		return logStart, nil
-	}
-
-	cons, err := sarama.NewConsumerFromClient(client)
-	if err != nil {
-		return logStart, fmt.Errorf("fetch %s/%d: %w", topic, partition, err)
-	}
-	defer cons.Close()
-	pc, err := cons.ConsumePartition(topic, partition, from)
-	if errors.Is(err, sarama.ErrOffsetOutOfRange) {
-		// Retention moved the log start since we asked.
-		if logStart, _, err = bounds(client, topic, partition); err != nil {
+	// The fetch responses say where the log starts and ends: asking
+	// first would cost two round trips more, which a small read (a
+	// context, a resume's probe) notices.
+	var logStart int64
+	if from >= to || fetchVersion(c.sc.Version) < 5 {
+		var hwm int64
+		var err error
+		logStart, hwm, err = bounds(client, topic, partition)
+		if err != nil {
 			return 0, err
 		}
-		if from = max(from, logStart); from >= to {
+		from, to = max(from, logStart), min(to, hwm)
+		if from >= to {
 			return logStart, nil
 		}
-		pc, err = cons.ConsumePartition(topic, partition, from)
 	}
-	if err != nil {
-		return logStart, fmt.Errorf("fetch %s/%d from %d: %w", topic, partition, from, err)
+	fail := func(err error) error {
+		return fmt.Errorf("fetch %s/%d [%d,%d): %w", topic, partition, from, to, err)
 	}
-	defer func() { _ = pc.Close() }() // waits for the child's goroutines
 
-	perrs := pc.Errors()
+	resps := make(chan scanResponse, 1)
+	c.fetchWG.Add(1)
+	go func() {
+		defer c.fetchWG.Done()
+		c.prefetch(ctx, client, partition, from, to, resps)
+	}()
+
+	var msg sarama.ConsumerMessage // reused: Decode keeps none of it but the slices
+	msg.Topic, msg.Partition = topic, partition
+	var labels [][]byte
+	done := ctx.Done()
+	next := from
+	var timer *time.Timer
+	if !whole {
+		timer = time.NewTimer(c.cfg.FetchTimeout)
+		defer timer.Stop()
+	}
 	for {
+		var timeout <-chan time.Time
+		if timer != nil {
+			timer.Reset(c.cfg.FetchTimeout)
+			timeout = timer.C
+		}
+		var r scanResponse
 		select {
+		case r = <-resps:
 		case <-ctx.Done():
-			return logStart, fmt.Errorf("fetch %s/%d [%d,%d): %w", topic, partition, from, to, context.Cause(ctx))
-		case cerr, ok := <-perrs:
-			if !ok {
-				perrs = nil // Messages closes too; report it there
-				continue
+			return logStart, fail(context.Cause(ctx))
+		case <-timeout:
+			return logStart, fail(fmt.Errorf("kafka did not answer within %v: %w", c.cfg.FetchTimeout, context.DeadlineExceeded))
+		}
+		if r.err != nil {
+			return logStart, fail(r.err)
+		}
+		logStart = max(logStart, r.logStart) // retention may move it on while we read
+		if r.block != nil {
+			err := eachRecord(r.block, func(off int64, rec *sarama.Record, ts time.Time) error {
+				if off < next || off >= to {
+					return nil
+				}
+				select {
+				case <-done:
+					return errStopped
+				default:
+				}
+				next = off + 1
+				var h headers
+				h.read(rec.Headers)
+				if keep != nil && !h.protobuf {
+					labels = labelValues(labels[:0], rec.Headers, h.labels)
+					if !keep(rec.Value, soleHeader(rec.Headers, logpb.HeaderService), soleHeader(rec.Headers, logpb.HeaderHost), labels) {
+						return fn(off, nil, len(rec.Value))
+					}
+				}
+				msg.Offset, msg.Key, msg.Value, msg.Headers, msg.Timestamp = off, rec.Key, rec.Value, rec.Headers, ts
+				e, derr := Decode(&msg)
+				if derr != nil {
+					c.decodeError(derr)
+				}
+				c.m.fetched.Inc()
+				return fn(off, e, len(rec.Value))
+			})
+			if errors.Is(err, errStopped) {
+				return logStart, fail(context.Cause(ctx))
 			}
-			return logStart, fmt.Errorf("fetch %s/%d [%d,%d): %w", topic, partition, from, to, cerr)
-		case msg, ok := <-pc.Messages():
-			if !ok {
-				return logStart, fmt.Errorf("fetch %s/%d [%d,%d): partition consumer closed", topic, partition, from, to)
-			}
-			if msg.Offset >= to {
-				return logStart, nil
-			}
-			e, derr := Decode(msg)
-			if derr != nil {
-				c.decodeError(derr)
-			}
-			c.m.fetched.Inc()
-			if err := fn(msg.Offset, e); err != nil {
+			if err != nil {
 				return logStart, err
 			}
-			if ctx.Err() != nil { // select picks at random among ready cases
-				return logStart, fmt.Errorf("fetch %s/%d [%d,%d): %w", topic, partition, from, to, context.Cause(ctx))
-			}
-			if msg.Offset+1 >= to {
-				return logStart, nil
-			}
+		}
+		next = max(next, r.next)
+		if r.done {
+			return logStart, nil
 		}
 	}
 }
 
-// testHookFetching, when set by a test, runs once a Fetch is in flight.
-var testHookFetching func()
+// errStopped stops eachRecord when the read's context ends.
+var errStopped = errors.New("stopped")
 
-// bounds returns the oldest offset and the high watermark of a partition.
-func bounds(client sarama.Client, topic string, partition int32) (oldest, hwm int64, err error) {
-	oldest, err = client.GetOffset(topic, partition, sarama.OffsetOldest)
-	if err != nil {
-		return 0, 0, fmt.Errorf("oldest offset of %s/%d: %w", topic, partition, err)
+// soleHeader is the value of the one header named key (in any case) of
+// hs: nil when there is none or more than one, whose value Decode's
+// paths may pick differently.
+func soleHeader(hs []*sarama.RecordHeader, key string) []byte {
+	var v []byte
+	n := 0
+	for _, x := range hs {
+		if x != nil && len(x.Key) == len(key) && strings.EqualFold(string(x.Key), key) {
+			v, n = x.Value, n+1
+		}
 	}
-	hwm, err = client.GetOffset(topic, partition, sarama.OffsetNewest)
-	if err != nil {
-		return 0, 0, fmt.Errorf("newest offset of %s/%d: %w", topic, partition, err)
+	if n != 1 {
+		return nil
 	}
-	return oldest, hwm, nil
+	return v
+}
+
+// labelValues appends the values of the n label headers of hs to dst.
+func labelValues(dst [][]byte, hs []*sarama.RecordHeader, n int) [][]byte {
+	if n == 0 {
+		return dst
+	}
+	for _, x := range hs {
+		if x != nil && len(x.Key) > len(logpb.HeaderLabelPrefix) && string(x.Key[:len(logpb.HeaderLabelPrefix)]) == logpb.HeaderLabelPrefix {
+			dst = append(dst, x.Value)
+		}
+	}
+	return dst
 }

@@ -31,11 +31,20 @@ func (c *Consumer) OffsetForTime(ctx context.Context, partition int32, t time.Ti
 		return 0, 0, err
 	}
 	topic := c.cfg.Topic
-	logStart, hwm, err := bounds(client, topic, partition)
-	if err != nil {
-		return 0, 0, err
-	}
+	// The three requests at once: each may wait on the connection behind
+	// a live fetch, and a range query waits for all of them.
+	var hwm int64
+	var berr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		logStart, hwm, berr = bounds(client, topic, partition)
+	}()
 	off, err = client.GetOffset(topic, partition, t.UnixMilli())
+	<-done
+	if berr != nil {
+		return 0, 0, berr
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("offset for time %s of %s/%d: %w", t.UTC().Format(time.RFC3339Nano), topic, partition, err)
 	}

@@ -205,3 +205,14 @@ func (c *Config) fill() error {
 	}
 	return nil
 }
+
+// Scanner is what a Fetcher may also do (*consumer.Consumer does): read a
+// partition's records for a range query, with a chance to rule out each
+// text record before it is decoded. keep, when not nil, gets the record's
+// value, its service and host header values (nil when it has none, or
+// several) and its label headers' values; a record it rejects reaches fn
+// with a nil entry. size is the record value's length. Without it, a range
+// query reads through Fetch.
+type Scanner interface {
+	Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error)
+}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gobwas/ws"
 	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
@@ -124,15 +123,22 @@ type ctxLine struct {
 func (s *Server) serveContext(c *client, src net.Conn, cq *contextQuery, release func()) {
 	defer release()
 	// A filter message has nothing to change in a context reply: it stops it.
-	w, ctx, cancel, _, readerDone, ok := s.beginQuery(c, src)
+	w, ctx, cancel, _, readerDone, ok := s.beginQuery(c, src, release)
 	if !ok {
 		return
 	}
 	defer cancel()
 	start := time.Now()
-	err := s.writeContext(ctx, w, cq)
+	end, err := s.writeContext(ctx, w, cq)
+	// The slot is free before the client sees end: it may ask for more
+	// context at once.
 	release()
 	s.m.hist.duration.Observe(time.Since(start).Seconds())
+	if err == nil {
+		if err = w.add(end); err == nil {
+			err = w.flush(s.cfg.SlowTimeout)
+		}
+	}
 	switch {
 	case ctx.Err() != nil || errors.Is(err, errWrite):
 		s.m.hist.queries.WithLabelValues(histStopped).Inc()
@@ -153,37 +159,69 @@ func (s *Server) serveContext(c *client, src net.Conn, cq *contextQuery, release
 	s.closeRange(c, w, readerDone, ws.StatusNormalClosure, "end of context", reasonClient)
 }
 
-// writeContext reads and writes the context of cq's entry.
-func (s *Server) writeContext(ctx context.Context, w *replayWriter, cq *contextQuery) error {
+// writeContext reads the context of cq's entry and writes it, all but
+// the end line, which it returns.
+//
+// One read around the anchor usually holds all of it: the anchor and up
+// to 4 times the lines asked for on each side (the anchor's file may
+// share the partition with others). Only when that is not enough do
+// further reads go back, or on, in windows of growing size.
+func (s *Server) writeContext(ctx context.Context, w *replayWriter, cq *contextQuery) ([]byte, error) {
 	p := cq.part
 	anchorOff, _ := vecGet(cq.cursor, p)
-	var anchor *logpb.LogEntry
-	logStart, err := s.cfg.Fetcher.Fetch(ctx, p, anchorOff, anchorOff+1, func(off int64, e *logpb.LogEntry) error {
-		anchor = e
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("context: read the entry: %w", err)
-	}
-	if anchor == nil {
-		if anchorOff < logStart {
-			return fmt.Errorf("context: the entry (partition %d, offset %d) is gone from Kafka (retention)", p, anchorOff)
-		}
-		return fmt.Errorf("context: no entry at partition %d, offset %d", p, anchorOff)
-	}
-	sameFile := func(e *logpb.LogEntry) bool { return e.Host == anchor.Host && e.Source == anchor.Source }
 	var scanned int64
 	count := func(e *logpb.LogEntry) {
 		scanned++
 		s.m.hist.scanned.Inc()
-		s.m.hist.scannedBytes.Add(float64(proto.Size(e)))
+		s.m.hist.scannedBytes.Add(float64(len(e.Raw)))
 	}
+	type rec struct {
+		off int64
+		e   *logpb.LogEntry
+	}
+	back, ahead := int64(max(4*cq.before, 256)), int64(max(4*cq.after, 256))
+	lo, hi := max(0, anchorOff-back), anchorOff+1+ahead
+	var win []rec
+	last := lo - 1
+	logStart, err := s.cfg.Fetcher.Fetch(ctx, p, lo, hi, func(off int64, e *logpb.LogEntry) error {
+		last = off
+		if e != nil {
+			count(e)
+			win = append(win, rec{off, e})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("context: read around the entry: %w", err)
+	}
+	i, found := slices.BinarySearchFunc(win, anchorOff, func(r rec, o int64) int { return cmp.Compare(r.off, o) })
+	if !found {
+		if anchorOff < logStart {
+			return nil, fmt.Errorf("context: the entry (partition %d, offset %d) is gone from Kafka (retention)", p, anchorOff)
+		}
+		return nil, fmt.Errorf("context: no entry at partition %d, offset %d", p, anchorOff)
+	}
+	anchor := win[i].e
+	sameFile := func(e *logpb.LogEntry) bool { return e.Host == anchor.Host && e.Source == anchor.Source }
+	var before, after []ctxLine
+	for j := i - 1; j >= 0 && len(before) < cq.before; j-- {
+		if sameFile(win[j].e) {
+			before = append(before, ctxLine{win[j].off, appendEntryBody(nil, win[j].e)})
+		}
+	}
+	slices.Reverse(before)
+	for j := i + 1; j < len(win) && len(after) < cq.after; j++ {
+		if sameFile(win[j].e) {
+			after = append(after, ctxLine{win[j].off, appendEntryBody(nil, win[j].e)})
+		}
+	}
+	atEnd := last < hi-1 // the read stopped at the partition's end
+	win = nil
 
-	// Before: windows of growing size backwards from the anchor, keeping
-	// only the newest lines needed.
-	var before []ctxLine
-	end, step := anchorOff, int64(max(4*cq.before, 256))
-	for len(before) < cq.before && end > 0 && scanned < maxContextScan {
+	// Before: windows of growing size backwards, keeping only the newest
+	// lines needed.
+	end, step := lo, 2*back
+	for len(before) < cq.before && end > max(logStart, 0) && scanned < maxContextScan {
 		start := max(0, end-step)
 		var got []ctxLine
 		need := cq.before - len(before)
@@ -201,7 +239,7 @@ func (s *Server) writeContext(ctx context.Context, w *replayWriter, cq *contextQ
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("context: read before the entry: %w", err)
+			return nil, fmt.Errorf("context: read before the entry: %w", err)
 		}
 		before = append(got, before...)
 		if start <= ls {
@@ -211,9 +249,8 @@ func (s *Server) writeContext(ctx context.Context, w *replayWriter, cq *contextQ
 	}
 
 	// After: forward windows until enough lines or the partition's end.
-	var after []ctxLine
 	errEnough := errors.New("enough")
-	for from, step := anchorOff+1, int64(max(4*cq.after, 256)); len(after) < cq.after && scanned < 2*maxContextScan; from, step = from+step, step*2 {
+	for from, step := hi, 2*ahead; !atEnd && len(after) < cq.after && scanned < 2*maxContextScan; from, step = from+step, step*2 {
 		last := from - 1
 		_, err := s.cfg.Fetcher.Fetch(ctx, p, from, from+step, func(off int64, e *logpb.LogEntry) error {
 			last = off
@@ -230,33 +267,27 @@ func (s *Server) writeContext(ctx context.Context, w *replayWriter, cq *contextQ
 			return nil
 		})
 		if err != nil && !errors.Is(err, errEnough) {
-			return fmt.Errorf("context: read after the entry: %w", err)
+			return nil, fmt.Errorf("context: read after the entry: %w", err)
 		}
-		if err == nil && last < from+step-1 {
-			break // the end of the partition
-		}
+		atEnd = err == nil && last < from+step-1
 	}
 
 	cur := slices.Clone(cq.cursor)
 	for _, l := range before {
 		if err := w.addEntry(vecSet(cur, p, l.off), p, l.body); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	cur = vecSet(cur, p, anchorOff)
 	if err := w.addEntry(cur, p, append([]byte(`,"anchor":true`), appendEntryBody(nil, anchor)...)); err != nil {
-		return err
+		return nil, err
 	}
 	for _, l := range after {
 		if err := w.addEntry(vecSet(cur, p, l.off), p, l.body); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	line := fmt.Appendf(nil, `{"type":"end","sent":%d,"scanned":%d,"before":%d,"after":%d,"partition":%d,"offset":%d}`+"\n",
-		len(before)+1+len(after), scanned, len(before), len(after), p, anchorOff)
-	if err := w.add(line); err != nil {
-		return err
-	}
 	s.log.Debug("context served", zap.Int32("partition", p), zap.Int64("offset", anchorOff), zap.Int64("scanned", scanned))
-	return w.flush(s.cfg.SlowTimeout)
+	return fmt.Appendf(nil, `{"type":"end","sent":%d,"scanned":%d,"before":%d,"after":%d,"partition":%d,"offset":%d}`+"\n",
+		len(before)+1+len(after), scanned, len(before), len(after), p, anchorOff), nil
 }

@@ -45,13 +45,16 @@
 // reads a frame when it becomes readable. TLS connections (and systems
 // without epoll) fall back to one blocking reader goroutine per connection.
 //
-// History (history.go, history_scan.go, context.go) answers from= and
-// around= from Kafka on the client's own handler goroutine, before the
-// client is registered: a Fetcher query per partition from the offset of
-// the range's start time (offsets-for-times), read in chunks by one
-// goroutine per partition and merged by entry time (mergeTime), then, for
-// a range without to=, a since= replay from where the scan ended and live,
-// so the switch is exact. During the scan a blocking reader goroutine
+// History (history.go, history_scan.go, history_read.go, context.go)
+// answers from= and around= from Kafka on the client's own handler
+// goroutine, before the client is registered: per partition, from the
+// offset of the range's start time (offsets-for-times), one reader
+// goroutine reads the range (Scanner.Scan, else Fetch in chunks), rules
+// out on the raw bytes what q cannot match (prefilter.go), parses and
+// filters the rest, and hands only the matches to the handler goroutine,
+// which merges them by entry time (mergeRange); then, for a range without
+// to=, a since= replay from where the scan ended and live, so the switch
+// is exact. During the scan a blocking reader goroutine
 // watches the connection, so that a disconnect or a filter message stops
 // the scan at once; such a connection stays on it afterwards rather than
 // moving to the poller. Queries run under a per-server and per-IP budget

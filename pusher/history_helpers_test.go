@@ -54,6 +54,10 @@ func (f *consumerFetcher) Fetch(ctx context.Context, p int32, from, to int64, fn
 	return f.c.Fetch(ctx, p, from, to, fn)
 }
 
+func (f *consumerFetcher) Scan(ctx context.Context, p int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+	return f.c.Scan(ctx, p, from, to, keep, fn)
+}
+
 func (f *consumerFetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
 	return f.c.OffsetForTime(ctx, p, t)
 }

@@ -1,25 +1,16 @@
 package pusher
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tailcast/tailcast/internal/jsonstr"
 )
-
-// fetchChunk is how many offsets one Fetch of a range query reads, so
-// that each stays well within the consumer's FetchTimeout.
-const fetchChunk = 20_000
 
 // progressEvery is how often a scan reports its progress.
 const progressEvery = 250 * time.Millisecond
@@ -57,19 +48,21 @@ func (s *Server) planRange(ctx context.Context, tr *timeRange, sn *snapshot) ([]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rp := rangePart{part: pv.part}
+			rp := rangePart{part: pv.part, to: pv.last + 1}
+			var toErr error
+			done := make(chan struct{})
+			go func() { // both ends at once
+				defer close(done)
+				if tr.hasTo {
+					rp.to, _, toErr = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.to+margin))
+				}
+			}()
 			var err error
-			if rp.from, rp.logStart, err = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.from-margin)); err != nil {
+			rp.from, rp.logStart, err = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.from-margin))
+			<-done
+			if err = errors.Join(err, toErr); err != nil {
 				errs[i] = err
 				return
-			}
-			if tr.hasTo {
-				if rp.to, _, err = s.cfg.Fetcher.OffsetForTime(ctx, pv.part, time.Unix(0, tr.to+margin)); err != nil {
-					errs[i] = err
-					return
-				}
-			} else {
-				rp.to = pv.last + 1
 			}
 			rp.to = max(rp.to, rp.from)
 			parts[i] = rp
@@ -126,87 +119,91 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 		cancel()
 		wg.Wait()
 	}()
-	var unread atomic.Int64
-	srcs := s.rangeSources(ctx, &wg, parts, &unread)
+	var st scanStats
+	readers := s.readRanges(ctx, &wg, parts, f, tr, &st)
 	var newest newestRing
 	if tr.newest {
 		newest.n = tr.limit
 	}
-	margin := s.cfg.HistoryMargin.Nanoseconds()
 	var body []byte
 	lastProgress, lastPing := time.Now(), time.Now()
-	mergeTime(srcs, func(src *source) bool {
-		if src.ended {
-			if o, _ := vecGet(res.cur, src.part); o < src.to-1 {
-				res.cur = vecSet(res.cur, src.part, src.to-1)
+	// progress reports the scan's progress, at most every progressEvery.
+	progress := func() error {
+		now := time.Now()
+		if now.Sub(lastProgress) < progressEvery {
+			return nil
+		}
+		lastProgress = now
+		err := w.add(appendProgress(nil, scannedBy(readers), of))
+		if err == nil {
+			err = w.add(hist.append(nil, false))
+		}
+		if err == nil {
+			err = w.flush(s.cfg.SlowTimeout)
+		}
+		if err == nil && now.Sub(lastPing) >= s.cfg.PingInterval {
+			// The client answers with a pong, so that a long scan does
+			// not look idle to its reader.
+			lastPing = now
+			err = w.ping(s.cfg.SlowTimeout)
+		}
+		return err
+	}
+	all, err := mergeRange(ctx, readers, progress, func(r *rangeReader, it *scanItem) (bool, error) {
+		res.cur = vecSet(res.cur, r.part, it.off)
+		if err := progress(); err != nil {
+			return false, err
+		}
+		if !it.want {
+			it.pat = s.hub.pats.lookup(it.e.Service, it.e.Message)
+			ok, err := w.match(f, func() bool { return f.matchEntry(it.e, it.pat) })
+			if err != nil || !ok {
+				return err == nil, err
 			}
-			return true
-		}
-		res.cur = vecSet(res.cur, src.part, src.off)
-		res.scanned++
-		s.m.hist.scanned.Inc()
-		s.m.hist.scannedBytes.Add(float64(proto.Size(src.e)))
-		if res.scanned%1024 == 0 {
-			if ctx.Err() != nil {
-				err = ctx.Err()
-				return false
-			}
-			if now := time.Now(); now.Sub(lastProgress) >= progressEvery {
-				lastProgress = now
-				if err = w.add(appendProgress(nil, res.scanned, of)); err == nil {
-					if err = w.add(hist.append(nil, false)); err == nil {
-						err = w.flush(s.cfg.SlowTimeout)
-					}
-				}
-				if err == nil && now.Sub(lastPing) >= s.cfg.PingInterval {
-					// The client answers with a pong, so that a long scan
-					// does not look idle to its reader.
-					lastPing = now
-					err = w.ping(s.cfg.SlowTimeout)
-				}
-				if err != nil {
-					return false
-				}
-			}
-		}
-		if !tr.contains(src.ts) {
-			return true
-		}
-		if rt := src.e.ReadTimeUnixNano; rt != 0 && (rt-src.ts > margin || src.ts-rt > margin) {
-			res.skewed++
-		}
-		var ok bool
-		pat := s.hub.pats.lookup(src.e.Service, src.e.Message)
-		if ok, err = w.match(f, func() bool { return f.matchEntry(src.e, pat) }); err != nil || !ok {
-			return err == nil
 		}
 		res.matched++
-		hist.add(src.ts, src.e.Level)
+		hist.add(it.ts, it.e.Level)
 		if res.limited {
-			return true // past the limit: counted for the histogram only
+			return true, nil // past the limit: counted for the histogram only
 		}
-		body = appendPattern(appendEntryBody(body[:0], src.e), pat, false)
+		body = appendPattern(appendEntryBody(body[:0], it.e), it.pat, false)
 		if tr.newest {
-			newest.push(src.part, src.off, body)
-			return true
+			newest.push(r.part, it.off, body)
+			return true, nil
 		}
-		if err = w.addEntry(res.cur, src.part, body); err != nil {
-			return false
+		if err := w.addEntry(res.cur, r.part, body); err != nil {
+			return false, err
 		}
 		res.sent++
+		if res.sent == 1 {
+			// The first result is what the user waits for: it goes at
+			// once, the rest in frames.
+			if err := w.flush(s.cfg.SlowTimeout); err != nil {
+				return false, err
+			}
+		}
 		if res.sent >= int64(tr.limit) {
 			res.limited = true
 			// With to=, the scan goes on for the histogram and the count of
 			// matches; without, live takes over from here.
-			return tr.hasTo
+			return tr.hasTo, nil
 		}
-		return true
+		return true, nil
 	})
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
+	if all {
+		for _, r := range readers {
+			res.cur = vecSet(res.cur, r.part, r.to-1)
+		}
+	}
+	// The counts are final once the readers are done.
+	cancel()
+	wg.Wait()
+	res.scanned, res.skewed = scannedBy(readers), st.skewed.Load()
 	res.ranThrough = err == nil && (!res.limited || tr.hasTo)
-	res.unread = unread.Load()
+	res.unread = st.unread.Load()
 	if err != nil {
 		if q := w.c.hist.Load(); q != nil && errors.Is(err, context.Canceled) && s.ctx.Err() == nil {
 			q.mu.Lock()
@@ -230,40 +227,6 @@ func (s *Server) scanRange(ctx context.Context, w *replayWriter, f *filter, tr *
 		err = w.add(hist.append(nil, res.ranThrough))
 	}
 	return res, err
-}
-
-// rangeSources starts one reader per partition of the range, each
-// fetching its offsets in chunks ahead of the merge (at most fetchBuffer
-// entries), and returns their sources. The readers stop when ctx ends;
-// wg tracks them.
-func (s *Server) rangeSources(ctx context.Context, wg *sync.WaitGroup, parts []rangePart, unread *atomic.Int64) []*source {
-	srcs := make([]*source, 0, len(parts))
-	for _, rp := range parts {
-		if rp.from >= rp.to {
-			continue
-		}
-		ch := make(chan fetched, fetchBuffer)
-		srcs = append(srcs, &source{part: rp.part, to: rp.to, fetch: ch})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(ch)
-			send := sendTo(ctx, ch)
-			for from := rp.from; from < rp.to; from += fetchChunk {
-				logStart, err := s.cfg.Fetcher.Fetch(ctx, rp.part, from, min(from+fetchChunk, rp.to), send)
-				if err != nil {
-					if !errors.Is(err, context.Canceled) {
-						unread.Add(1)
-						s.log.Warn("range fetch failed", zap.Int32("partition", rp.part), zap.Error(err))
-					}
-					return
-				}
-				_ = logStart // a gap at the range's start is reported from the plan
-			}
-		}()
-	}
-	slices.SortFunc(srcs, func(a, b *source) int { return cmp.Compare(a.part, b.part) })
-	return srcs
 }
 
 // newestRing keeps the newest n matches of a scan: what newest=1 sends.

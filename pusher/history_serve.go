@@ -19,7 +19,7 @@ import (
 // it a goroutine.
 func (s *Server) serveRange(c *client, src net.Conn, f *filter, req request, release func()) {
 	defer release()
-	w, ctx, cancel, q, readerDone, ok := s.beginQuery(c, src)
+	w, ctx, cancel, q, readerDone, ok := s.beginQuery(c, src, release)
 	if !ok {
 		return
 	}
@@ -183,9 +183,11 @@ func (w *replayWriter) ping(timeout time.Duration) error {
 // beginQuery starts a history reply (range or context) on c: it marks the
 // client busy, sends hello, registers the query so that a filter message
 // stops it, and starts the reader whose end (the client gone or closing)
-// cancels ctx; readerDone is closed when that reader returns. ok is false
-// when the client is already gone (it has been dropped).
-func (s *Server) beginQuery(c *client, src net.Conn) (w *replayWriter, ctx context.Context, cancel context.CancelFunc, q *histQuery, readerDone chan struct{}, ok bool) {
+// cancels ctx and frees the query's slot (release): a client that closed
+// may start its next query at once, while this one winds down.
+// readerDone is closed when that reader returns. ok is false when the
+// client is already gone (it has been dropped).
+func (s *Server) beginQuery(c *client, src net.Conn, release func()) (w *replayWriter, ctx context.Context, cancel context.CancelFunc, q *histQuery, readerDone chan struct{}, ok bool) {
 	c.busy.Store(true)
 	c.busySince.Store(time.Now().UnixNano())
 	w = &replayWriter{s: s, c: c, buf: make([]byte, headerRoom, 4096)}
@@ -202,6 +204,7 @@ func (s *Server) beginQuery(c *client, src net.Conn) (w *replayWriter, ctx conte
 		defer close(readerDone)
 		s.readLoop(c, src)
 		cancel()
+		release()
 	}()
 	return w, ctx, cancel, q, readerDone, true
 }

@@ -136,8 +136,15 @@ func newRegistry() *prometheus.Registry {
 // resume and the consumer needs the pusher as its sink.
 type fetcher struct{ c *consumer.Consumer }
 
+var _ pusher.Scanner = (*fetcher)(nil)
+
 func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(int64, *logpb.LogEntry) error) (int64, error) {
 	return f.c.Fetch(ctx, p, from, to, fn)
+}
+
+// Scan is range queries' read (pusher.Scanner).
+func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+	return f.c.Scan(ctx, p, from, to, keep, fn)
 }
 
 func (f *fetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {

@@ -1,0 +1,138 @@
+package consumer
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/tailcast/tailcast/internal/genline"
+	"github.com/tailcast/tailcast/internal/kafkaconf"
+	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+// scanMarker is in one line of every 1000 of BenchmarkScan's topic.
+const scanMarker = "zq-needle"
+
+// BenchmarkScan is a history scan's read of one partition: the
+// benchmark's lines (one in 1000 marked) as the collector writes them,
+// lz4, from an in-process kfake broker. It reports records/s, MiB/s of
+// values, the process's CPU per record (the broker's included) and
+// allocations per record.
+//
+//   - "decode-all": Scan without keep, every record decoded (what Fetch
+//     does, and a scan whose filter has no q).
+//   - "prefilter-0.1%": keep looks for the marker in the raw value (as
+//     the pusher's prefilter does for q); only candidates are decoded.
+func BenchmarkScan(b *testing.B) {
+	n := benchRecords()
+	br := kafkatest.Start(b, "logs", 1)
+	bytesIn := prepareMarkedTopic(b, br.Addr(), n)
+	c, err := New(Config{Kafka: kafkaconf.Config{Brokers: []string{br.Addr()}}, Group: "bench-scan", Sink: nopSink{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	marker := []byte(scanMarker)
+	for _, bc := range []struct {
+		name string
+		keep func(value, service, host []byte, labels [][]byte) bool
+	}{
+		{"decode-all", nil},
+		{"prefilter-0.1%", func(v, _, _ []byte, _ [][]byte) bool { return bytes.Contains(v, marker) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var elapsed, cpu time.Duration
+			var total, mallocs uint64
+			var ms runtime.MemStats
+			for range b.N {
+				runtime.ReadMemStats(&ms)
+				m0 := ms.Mallocs
+				start, cpu0 := time.Now(), processCPU()
+				var got, matched int
+				if _, err := c.Scan(context.Background(), 0, 0, int64(n), bc.keep, func(_ int64, e *logpb.LogEntry, _ int) error {
+					got++
+					if e != nil && bytes.Contains(e.Raw, marker) {
+						matched++
+					}
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				cpu += processCPU() - cpu0
+				runtime.ReadMemStats(&ms)
+				mallocs += ms.Mallocs - m0
+				if got != n || matched != n/1000 {
+					b.Fatalf("got %d records, %d marked; want %d, %d", got, matched, n, n/1000)
+				}
+				total += uint64(got)
+			}
+			b.ReportMetric(float64(total)/elapsed.Seconds(), "records/s")
+			b.ReportMetric(float64(bytesIn)*float64(b.N)/elapsed.Seconds()/(1<<20), "MiB/s")
+			b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(total), "cpu-µs/record")
+			b.ReportMetric(float64(mallocs)/float64(total), "allocs/record")
+		})
+	}
+}
+
+// prepareMarkedTopic produces n benchmark lines to partition 0, the
+// marker appended to one in 1000, and returns their bytes.
+func prepareMarkedTopic(b *testing.B, addr string, n int) int64 {
+	sc, err := kafkaconf.Config{Brokers: []string{addr}}.Sarama()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc.Producer.Return.Successes = true
+	sc.Producer.Compression = sarama.CompressionLZ4
+	sc.Producer.Flush.Messages = 1000
+	sc.Producer.Flush.Frequency = 5 * time.Millisecond
+	sc.Producer.Partitioner = sarama.NewManualPartitioner
+	p, err := sarama.NewAsyncProducer([]string{addr}, sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hdrs := []sarama.RecordHeader{
+		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
+		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
+		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
+	}
+	done := make(chan error, 1)
+	go func() {
+		for range n {
+			select {
+			case <-p.Successes():
+			case perr := <-p.Errors():
+				done <- perr
+				return
+			}
+		}
+		done <- nil
+	}()
+	g := genline.New(1)
+	var line []byte
+	var total int64
+	for i := range n {
+		line = bytes.TrimSuffix(g.Line(line[:0]), []byte("\n"))
+		text := bytes.Clone(line)
+		if i%1000 == 999 {
+			text = append(text, " "+scanMarker...)
+		}
+		total += int64(len(text))
+		p.Input() <- &sarama.ProducerMessage{Topic: "logs", Headers: hdrs, Timestamp: time.Now(), Value: sarama.ByteEncoder(text)}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return total
+}
