@@ -1,6 +1,3 @@
-// Command tailcast carries log lines from files to browsers through Kafka.
-// It only parses the command line, runs it and exits; the work lives in
-// internal/cli and the component packages.
 package main
 
 import (

@@ -1,7 +1,3 @@
-// Package cli is the tailcast command: each subcommand is one type with its
-// own flag set (command.go), which parses its settings, builds the
-// components, runs them and shuts them down in order. Run is the whole
-// program behind main, so tests drive the real command in-process.
 package cli
 
 import (

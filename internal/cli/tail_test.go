@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -196,4 +198,50 @@ func TestTailWarnsAboutPlainToken(t *testing.T) {
 			t.Errorf("stderr %q: got a warning, want none", s)
 		}
 	})
+}
+
+func TestTailCommandPrintsEntries(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t, true, runArgs(dir)...)
+	appendLines(t, filepath.Join(logs, "api.log"),
+		`{"level":"info","msg":"first"}`, `{"level":"error","msg":"second"}`)
+
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-o", "raw", "--backfill", "2"}, []string{`{"level":"info","msg":"first"}` + "\n", `{"level":"error","msg":"second"}` + "\n"}},
+		{[]string{"-o", "json", "--backfill", "2", "--level", "error"}, []string{`"msg":"second"`}},
+		{[]string{"--backfill", "2", "--no-color"}, []string{"INFO", "api", "first", "ERROR", "second"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			tail := start(t, false, append([]string{"tail", srv.url}, tt.args...)...)
+			wait.For(t, waitFor, fmt.Sprintf("tail output to contain %q", tt.want), func() bool {
+				out := tail.out.String()
+				for _, w := range tt.want {
+					if !strings.Contains(out, w) {
+						return false
+					}
+				}
+				return true
+			})
+			if out := tail.out.String(); strings.Contains(out, "\x1b[") {
+				t.Errorf("colour codes in non-TTY output: %q", out)
+			}
+			tail.stop(t)
+		})
+	}
+
+	t.Run("unreachable server", func(t *testing.T) {
+		err := Run(context.Background(), []string{"tail", "http://127.0.0.1:1"}, Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
+		if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("got %v, want an error naming the server", err)
+		}
+	})
+	srv.stop(t)
 }

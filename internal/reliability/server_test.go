@@ -2,6 +2,12 @@ package reliability
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,4 +93,74 @@ func TestReliabilityServerRestart(t *testing.T) {
 			t.Errorf("%s: got %d connections, want %d (one per server)", v.name, hellos, restarts+1)
 		}
 	}
+}
+
+// server is a running `tailcast serve`.
+type server struct {
+	*proc
+	url  string // http(s)://127.0.0.1:PORT/
+	port int
+}
+
+var viewerAt = regexp.MustCompile(`viewer at (\S+)`)
+
+// startServe starts `tailcast serve` on port (0: ephemeral) and waits until
+// it listens.
+func startServe(t testing.TB, brokers string, port int, extra ...string) *server {
+	t.Helper()
+	args := append([]string{"serve", "--brokers", brokers, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--log-level", "warn"}, extra...)
+	p := startProc(t, "serve", binary(t, "tailcast"), args...)
+	u := p.waitLog(t, 30*time.Second, viewerAt)
+	_, portStr, _ := net.SplitHostPort(strings.TrimSuffix(strings.SplitN(u, "://", 2)[1], "/"))
+	n, _ := strconv.Atoi(portStr)
+	return &server{proc: p, url: u, port: n}
+}
+
+func (s *server) wsURL() string {
+	return strings.Replace(strings.Replace(s.url, "https://", "wss://", 1), "http://", "ws://", 1) + "ws"
+}
+
+func (s *server) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+// get fetches a path of a plain-HTTP server.
+func (s *server) get(t testing.TB, path string) (int, string) {
+	t.Helper()
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(strings.TrimSuffix(s.url, "/") + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v; server log:\n%s", path, err, s.logTail())
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(b)
+}
+
+// metric sums the samples of a Prometheus metric whose line starts with
+// prefix (name plus labels), from /metrics.
+func (s *server) metric(t testing.TB, prefix string) float64 {
+	t.Helper()
+	_, body := s.get(t, "/metrics")
+	var sum float64
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, prefix) && (len(l) == len(prefix) || l[len(prefix)] == ' ' || l[len(prefix)] == '{') {
+			f := strings.Fields(l)
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if err == nil {
+				sum += v
+			}
+		}
+	}
+	return sum
+}
+
+// waitReady polls /readyz until the consumer owns every partition.
+func (s *server) waitReady(t testing.TB) {
+	t.Helper()
+	wait.For(t, 30*time.Second, "serve /readyz", func() bool {
+		if s.exited() {
+			t.Fatalf("serve exited: %v\n%s", s.err, s.logTail())
+		}
+		code, _ := s.get(t, "/readyz")
+		return code == http.StatusOK
+	})
 }

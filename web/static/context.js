@@ -6,8 +6,18 @@
 // lines, end, and closes.
 
 import { fmtInt } from './format.js';
+import { wsURL, emptyFilter } from './filters.js';
 
 export const CONTEXT_LINES = 50;
+
+// contextURL is the /ws URL of a context query from the page at pageHref:
+// none of the page's filter (the context is every line around), the access
+// token, and the query's params.
+export function contextURL(pageHref, token, params) {
+  const u = new URL(wsURL(pageHref, emptyFilter(), { token }));
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
 
 export class ContextPanel {
   // els: panel, title, list, above, below, close, status. urlFor(params) is

@@ -45,6 +45,15 @@ export function nthIndex(s, ch, n) {
   return i;
 }
 
+// histFormat is the rate histogram's tooltip and axis formats, in UTC or
+// local time.
+export function histFormat(utc) {
+  return {
+    fmtTip: (ms) => `${fmtDate(ms, { utc })} ${fmtClock(ms, { utc })}${utc ? ' UTC' : ''}`,
+    fmtTick: (ms, minutes) => fmtClock(ms, { utc, minutes }),
+  };
+}
+
 // asWritten is the entry's line as the service wrote it: line, or the
 // bytes of line_bytes (not valid UTF-8; shown with U+FFFD where invalid),
 // or msg, which the server sends alone when it is the line itself.

@@ -4,7 +4,7 @@
 // before any script runs (playwright's addInitScript, see harness.mjs): the
 // production viewer exposes nothing.
 
-export function installHooks({ conn, stats, ring, view, scroller, els, hist, bySeq, permalink, LEVELS }) {
+export function installHooks({ conn, stats, ring, view, scroller, els, hist, hv, bySeq, permalink, LEVELS }) {
   if (window.tailcastTestHooks !== true) return;
   window.tailcast = {
     get state() { return conn.state; },
@@ -64,5 +64,13 @@ export function installHooks({ conn, stats, ring, view, scroller, els, hist, byS
     },
     histTip(sec) { const b = hist.buckets.get(sec); return b ? hist.describe(b) : ''; },
     permalink(cursor) { const s = bySeq.get(cursor); return s === undefined ? '' : permalink(s); },
+    // the history view (history.js): the range in force and its last
+    // end, histogram and progress messages
+    history: {
+      get range() { return { ...view.range, where: [...view.range.where] }; },
+      get ended() { return hv.ended; },
+      get histogram() { return hv.hist; },
+      get progress() { return hv.progress; },
+    },
   };
 }

@@ -17,6 +17,24 @@ const LEVEL_LETTER = LEVELS.map((l, i) => (i === UNKNOWN ? '-' : l[0].toUpperCas
 
 export function fieldCount(item) { return item.fields ? Object.keys(item.fields).length : 0; }
 
+// entryItem is the ring's item for an entry message o (docs/protocol.md):
+// what a row shows, with every field checked, since the message comes from
+// the network; hidden and open are the view's to set.
+export function entryItem(o) {
+  const msg = typeof o.msg === 'string' ? o.msg : String(o.msg ?? '');
+  let lines = 1;
+  for (let i = msg.indexOf('\n'); i >= 0; i = msg.indexOf('\n', i + 1)) lines++;
+  return {
+    k: 0, cursor: o.cursor, ts: o.ts || '', service: o.service || '', host: o.host || '', source: o.source || '',
+    level: LEVEL_RANK[o.level] ?? UNKNOWN, msg, lines, fields: o.fields && typeof o.fields === 'object' ? o.fields : null,
+    // The line as written; the server leaves it out when it is msg itself.
+    line: typeof o.line === 'string' ? o.line : null,
+    lineBytes: typeof o.line_bytes === 'string' ? o.line_bytes : null,
+    truncated: o.truncated === true, open: false, hidden: false,
+    pattern: typeof o.pattern === 'string' ? o.pattern : '', newPat: o.new === true,
+  };
+}
+
 // heightOf is a row's height before it is measured: an open row's is
 // measured once laid out (scroller.js), a hidden one's is 0.
 export function heightOf(item) {

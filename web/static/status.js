@@ -30,6 +30,34 @@ export function countsText(size, cap, stats) {
   return s;
 }
 
+// COUNTS_MS is how often, at most, the counters are written: they change
+// with every line.
+export const COUNTS_MS = 250;
+
+// CountsThrottle calls show after paints, at most every ms, and never leaves
+// out the last change: a paint that comes too soon schedules one call for
+// when the time is up. now is performance.now, replaced by the tests.
+export class CountsThrottle {
+  constructor(show, { ms = COUNTS_MS, now = () => performance.now() } = {}) {
+    this.show = show;
+    this.ms = ms;
+    this.now = now;
+    this.lastAt = 0;
+    this.timer = 0;
+  }
+
+  // painted takes a paint at frameTime; an urgent one shows at once.
+  painted(urgent, frameTime) {
+    if (urgent || frameTime - this.lastAt >= this.ms) {
+      this.lastAt = frameTime;
+      clearTimeout(this.timer); this.timer = 0;
+      this.show();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => { this.timer = 0; this.lastAt = this.now(); this.show(); }, this.ms);
+    }
+  }
+}
+
 // Status writes the connection state (a waiting one counts down every
 // second), the notice and the toast.
 export class Status {

@@ -34,3 +34,34 @@ export class TokenStore {
     } catch { /* storage refused: kept in memory for this page */ }
   }
 }
+
+// TokenPrompt is the form that asks the user for the token after a 401.
+export class TokenPrompt {
+  // els: form (the prompt, hidden until asked), input, why (the reason
+  // shown). onToken() follows a token entered: the viewer retries at once
+  // rather than waiting out its backoff.
+  constructor({ els, tokens, onToken }) {
+    this.els = els;
+    this.tokens = tokens;
+    els.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const t = els.input.value.trim();
+      if (!t) return;
+      tokens.set(t);
+      els.input.value = '';
+      els.form.hidden = true;
+      onToken();
+    });
+  }
+
+  // ask shows the prompt: the token was missing, or the one kept for this
+  // tab was refused (it is forgotten then, so a reload asks again).
+  ask() {
+    const had = this.tokens.get();
+    this.tokens.set('');
+    this.els.why.textContent = had ? 'The server refused this access token. Enter the right one:' : 'This server needs an access token:';
+    this.els.form.hidden = false;
+    this.els.input.value = '';
+    this.els.input.focus();
+  }
+}

@@ -1,16 +1,19 @@
 // Unit tests of the modules split out of app.js (no browser): the filter
 // form and the filter in the browser, the status line, the actions, the
-// permalink target, the markers and the keyboard. The browser suites
+// permalink target, the markers, the keyboard, the pointer on the rows, the
+// counters' pace and the histogram's time formats. The browser suites
 // (viewer, usability, markers...) drive the same code through the page.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FilterForm, describeFilter, HL_PREFIX } from '../static/form.js';
-import { stateText, countsText } from '../static/status.js';
+import { stateText, countsText, CountsThrottle, COUNTS_MS } from '../static/status.js';
 import { ndjsonLines, downloadName } from '../static/actions.js';
 import { givenUp, goneText, TARGET_IDLE_MS, TARGET_GIVE_UP_MS } from '../static/target.js';
 import { marker, growDropped, droppedText } from '../static/markers.js';
 import { keyAction } from '../static/keys.js';
+import { rowAction, installPointer, DOUBLE_CLICK_MS } from '../static/pointer.js';
+import { histFormat, fmtDate, fmtClock } from '../static/format.js';
 import { emptyFilter, visible, matcher, LEVEL_RANK, LEVELS } from '../static/filters.js';
 import { Ring } from '../static/ring.js';
 
@@ -179,4 +182,108 @@ test('keys: what a key does outside text inputs', () => {
     [{ key: '/' }, 'search'], [{ key: ' ' }, 'pause'], [{ key: 'End' }, 'live'], [{ key: 'Home' }, 'oldest'],
     [{ key: 'a' }, ''], [{ key: '/', ctrlKey: true }, ''], [{ key: 'End', metaKey: true }, ''], [{ key: ' ', altKey: true }, ''],
   ]) assert.equal(keyAction(ev), want, JSON.stringify(ev));
+});
+
+// fakeTarget is a clicked element inside a row: closest finds the classes
+// it is inside of (and the row itself).
+function fakeTarget(row, classes = [], dataset = {}) {
+  return { closest: (sel) => (sel === '.row' ? row : classes.includes(sel) ? { dataset } : null) };
+}
+
+test('pointer: what a click in a row asks for', () => {
+  const t = (...classes) => fakeTarget({}, classes);
+  for (const [target, hasFields, want] of [
+    [t('.copy'), true, 'copy'], [t('.show-ctx'), true, 'context'], [t('.fv'), true, 'field'],
+    [t('.fv'), false, ''], [t('.link'), true, 'link'], [t(), true, ''],
+  ]) {
+    assert.equal(rowAction(target, hasFields), want);
+  }
+});
+
+test('pointer: actions, opening a row, and a double click that selects instead of closing', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const ring = new Ring(4);
+  ring.push({ k: 0, cursor: 'c0', fields: { user: 'alice' }, open: false }, 20);
+  ring.push({ k: 1, kind: 'info' }, 20);
+  const on = {};
+  const rowsEl = { addEventListener: (type, fn) => { on[type] = fn; } };
+  const did = [];
+  let selection = '';
+  installPointer(rowsEl, {
+    ring,
+    selected: () => selection,
+    on: {
+      showActs: (row) => did.push(`acts ${row._seq}`),
+      copy: (item) => did.push(`copy ${item.cursor}`),
+      context: (item) => did.push(`context ${item.cursor}`),
+      field: (k, v, neg) => did.push(`field ${k} ${v} ${neg}`),
+      link: (seq) => did.push(`link ${seq}`),
+      toggle: (seq, open) => { did.push(`toggle ${seq} ${open}`); ring.get(seq).open = open; },
+    },
+  });
+  const row0 = { _seq: 0 };
+  const click = (target, detail = 1) => {
+    let prevented = false;
+    on.click({ target, detail, preventDefault: () => { prevented = true; } });
+    return prevented;
+  };
+  on.pointerover({ target: fakeTarget(row0) });
+  on.pointerover({ target: fakeTarget({ _seq: 1 }) });
+  click(fakeTarget(row0, ['.copy']));
+  click(fakeTarget(row0, ['.show-ctx']));
+  click(fakeTarget(row0, ['.fv'], { key: 'user', neg: '1' }));
+  assert.equal(click(fakeTarget(row0, ['.link'])), true, 'the link is copied, not followed');
+  click(fakeTarget({ _seq: 1 })); // a marker: nothing
+  assert.deepEqual(did, ['acts 0', 'copy c0', 'context c0', 'field user alice true', 'link 0']);
+
+  did.length = 0;
+  click(fakeTarget(row0));
+  assert.deepEqual(did, ['toggle 0 true']);
+  // An open row closes only once the click is not the first of a double one.
+  click(fakeTarget(row0));
+  t.mock.timers.tick(DOUBLE_CLICK_MS - 1);
+  click(fakeTarget(row0), 2);
+  t.mock.timers.tick(DOUBLE_CLICK_MS);
+  assert.deepEqual(did, ['toggle 0 true'], 'a double click selects and leaves it open');
+  click(fakeTarget(row0));
+  selection = 'alice';
+  t.mock.timers.tick(DOUBLE_CLICK_MS);
+  assert.deepEqual(did, ['toggle 0 true'], 'text selected meanwhile: left open');
+  selection = '';
+  click(fakeTarget(row0));
+  t.mock.timers.tick(DOUBLE_CLICK_MS);
+  assert.deepEqual(did, ['toggle 0 true', 'toggle 0 false']);
+});
+
+test('status: the counters are written at most every COUNTS_MS, the last change never left out', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let shown = 0;
+  const now = { t: 0 };
+  const c = new CountsThrottle(() => shown++, { now: () => now.t });
+  c.painted(false, 1000);
+  assert.equal(shown, 1);
+  c.painted(false, 1000 + COUNTS_MS / 2);
+  c.painted(false, 1000 + COUNTS_MS / 2 + 1);
+  assert.equal(shown, 1, 'too soon: later, once');
+  now.t = 1000 + COUNTS_MS * 1.5;
+  t.mock.timers.tick(COUNTS_MS);
+  assert.equal(shown, 2, 'the deferred write');
+  c.painted(false, now.t + 1);
+  assert.equal(shown, 2, 'paced from the deferred write');
+  c.painted(true, now.t + 2);
+  assert.equal(shown, 3, 'urgent: at once');
+  t.mock.timers.tick(COUNTS_MS);
+  assert.equal(shown, 3, 'and the pending write is cancelled');
+  c.painted(false, now.t + 2 + COUNTS_MS);
+  assert.equal(shown, 4);
+});
+
+test('format: the histogram shows times in the zone chosen', () => {
+  const ms = Date.UTC(2026, 11, 6, 5, 4, 0);
+  const utc = histFormat(true);
+  assert.equal(utc.fmtTip(ms), '12-06 05:04:00 UTC');
+  assert.equal(utc.fmtTick(ms, true), '05:04');
+  const local = histFormat(false);
+  assert.equal(local.fmtTip(ms), `${fmtDate(ms)} ${fmtClock(ms)}`);
+  assert.equal(local.fmtTick(ms, false), fmtClock(ms));
 });

@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fmtTime, fmtDate, fmtClock, fit, nthIndex, asWritten } from '../static/format.js';
-import { Prefs, nextTheme, themeLabel, THEMES } from '../static/prefs.js';
+import { Prefs, PrefButtons, nextTheme, themeLabel, tzLabel, levelColors, THEMES } from '../static/prefs.js';
 import { contextCursor, permalinkURL, pageURL, LINK_BACKFILL } from '../static/permalink.js';
-import { takeToken, TokenStore } from '../static/token.js';
+import { takeToken, TokenStore, TokenPrompt } from '../static/token.js';
 import { geometry, virtualTop, MAX_SCROLL_PX, BOTTOM_PAD, PAUSED_PAD } from '../static/scroller.js';
 import { Ring } from '../static/ring.js';
 import { emptyFilter, fromURL, jsRegExp, matcher, refusal, filterMessage, wsURL } from '../static/filters.js';
@@ -236,4 +236,72 @@ test('patterns: the panel toggle, its label, and when the counts start', async (
   assert.equal(fromURL({ search: '?patpanel=x', hash: '' }).panel, '');
   assert.equal(pageURL({ pathname: '/', filter: emptyFilter(), panel: '0' }), '/?patpanel=0');
   assert.equal(pageURL({ pathname: '/', filter: emptyFilter() }), '/');
+});
+
+// fakeEl is the part of an element the toolbar controls use; click() and
+// submit() fire their listeners.
+function fakeEl(value = '') {
+  const on = {};
+  return {
+    value, textContent: '', title: '', hidden: true, dataset: {}, focused: 0,
+    addEventListener(type, fn) { on[type] = fn; },
+    focus() { this.focused++; },
+    click() { on.click({}); },
+    submit() { let prevented = false; on.submit({ preventDefault: () => { prevented = true; } }); return prevented; },
+  };
+}
+
+test('prefs buttons: the zone and the theme change, are kept, and pass on the colours', () => {
+  const st = memStorage();
+  const prefs = new Prefs(st);
+  const els = { tz: fakeEl(), theme: fakeEl() };
+  const root = { dataset: {} };
+  const css = { '--muted': ' #777 ', '--lv-error': '#f00', '--lv-info': '#0f0' };
+  const style = () => ({ getPropertyValue: (k) => css[k] ?? '' });
+  const view = { utc: false, theme: 'auto' };
+  let tzChanges = 0;
+  const colors = [];
+  const b = new PrefButtons({ els, root, style, prefs, view, levels: ['error', 'info'], onTZ: () => tzChanges++, onColors: (c) => colors.push(c) });
+  b.showTZ();
+  b.applyTheme();
+  assert.deepEqual([els.tz.textContent, els.tz.title], [tzLabel(false).text, tzLabel(false).title]);
+  assert.equal(els.tz.textContent, 'local');
+  assert.equal('theme' in root.dataset, false, 'auto: the system decides');
+  assert.equal(els.theme.textContent, themeLabel('auto'));
+  assert.deepEqual(colors, [{ axis: '#777', error: '#f00', info: '#0f0' }]);
+
+  els.tz.click();
+  assert.deepEqual([view.utc, prefs.utc, els.tz.textContent, tzChanges], [true, true, 'UTC', 1]);
+  assert.equal(els.tz.title, 'Times in UTC (click for local time)');
+  els.theme.click();
+  assert.deepEqual([view.theme, root.dataset.theme, st.m.get('tailcast.theme')], ['dark', 'dark', 'dark']);
+  assert.equal(els.theme.title, 'Theme: dark (click to change)');
+  css['--lv-error'] = '#c00';
+  els.theme.click();
+  els.theme.click();
+  assert.equal(view.theme, 'auto');
+  assert.equal('theme' in root.dataset, false, 'back to auto: the attribute goes');
+  assert.equal(colors.length, 4, 'each theme change passes the colours on');
+  assert.equal(colors.at(-1).error, '#c00', 'as the theme gives them now');
+  assert.deepEqual(levelColors({ getPropertyValue: () => '' }, ['warn']), { axis: '', warn: '' });
+});
+
+test('token prompt: asks after a 401, forgets a refused token, retries with the one entered', () => {
+  const tokens = new TokenStore(memStorage());
+  const els = { form: fakeEl(), input: fakeEl(), why: fakeEl() };
+  let retries = 0;
+  const p = new TokenPrompt({ els, tokens, onToken: () => retries++ });
+  p.ask();
+  assert.equal(els.form.hidden, false);
+  assert.equal(els.why.textContent, 'This server needs an access token:');
+  assert.equal(els.input.focused, 1);
+  els.input.value = '   ';
+  assert.equal(els.form.submit(), true, 'the page never submits');
+  assert.deepEqual([retries, els.form.hidden], [0, false], 'blank: nothing happens');
+  els.input.value = ' s3cret ';
+  els.form.submit();
+  assert.deepEqual([retries, els.form.hidden, els.input.value, tokens.get()], [1, true, '', 's3cret']);
+  p.ask(); // the server refused it
+  assert.equal(tokens.get(), '', 'a refused token is forgotten');
+  assert.equal(els.why.textContent, 'The server refused this access token. Enter the right one:');
 });

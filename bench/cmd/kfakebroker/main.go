@@ -1,9 +1,3 @@
-// Command kfakebroker runs the kfake broker that tailcast embeds as a
-// standalone process, so that every collector in a benchmark (tailcast, kcat,
-// rsyslog) produces to the same broker build over loopback.
-//
-// It prints the bootstrap address on stdout (and to -addr-file when given),
-// then serves until SIGTERM or SIGINT.
 package main
 
 import (
