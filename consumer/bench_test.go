@@ -30,7 +30,7 @@ func benchRecords() int {
 
 // BenchmarkConsume reads a prepared topic to its end: the benchmark's lines
 // (bench/cmd/genlines) as the collector writes them (the line as value,
-// service/host/path headers, lz4), fetched from an in-process kfake broker
+// no key, the meta header, lz4), fetched from an in-process kfake broker
 // and decoded (parsed) into entries, as the pusher gets them. It reports
 // records/s and CPU µs per record; the CPU is the process's, so the
 // broker's serving of the fetches is counted too (an upper bound on the
@@ -54,6 +54,12 @@ func benchConsume(b *testing.B, v1 bool) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+	if v, _ := strconv.Atoi(os.Getenv("XFD")); v > 0 {
+		c.sc.Consumer.Fetch.Default = int32(v)
+	}
+	if v, _ := strconv.Atoi(os.Getenv("XCB")); v > 0 {
+		c.sc.ChannelBufferSize = v
 	}
 	if err := c.Start(context.Background()); err != nil {
 		b.Fatal(err)
@@ -103,12 +109,9 @@ func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hdrs := []sarama.RecordHeader{
-		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
-		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
-		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
-	}
-	key := sarama.ByteEncoder("web-17:/var/log/checkout/checkout.log")
+	// As the collector writes them: no key, one meta header.
+	hdrs := []sarama.RecordHeader{{Key: []byte(logpb.HeaderMeta), Value: []byte("checkout\x00web-17\x00/var/log/checkout/checkout.log")}}
+	var key sarama.Encoder
 	done := make(chan error, 1)
 	go func() {
 		for range n {
@@ -138,7 +141,7 @@ func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m.Headers, m.Value = v1Hdrs, sarama.ByteEncoder(v)
+			m.Key, m.Headers, m.Value = sarama.StringEncoder("web-17:/var/log/checkout/checkout.log"), v1Hdrs, sarama.ByteEncoder(v)
 		}
 		off += int64(len(line))
 		p.Input() <- m

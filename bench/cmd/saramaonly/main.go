@@ -12,8 +12,11 @@
 //	saramaonly -brokers ADDR -dump DUMP -n N
 //	    writes the topic's first N records (in partition order) to DUMP.
 //
-// Every record gets the same key, so that, like one file's lines in the
-// collector, they all go to one partition, in order. The produce modes
+// Every record goes to partition 0, in order, as one file's lines go to one
+// partition in the collector (whose partitioner picks the file's; here a
+// manual one, sarama's cheapest). -lines records carry a key as a file's
+// records once did; -records ones the key they were dumped with (none for
+// the collector's since the meta header). The produce modes
 // print one line of key=value results: status, count, elapsed_s (first
 // record handed to sarama to the last acknowledgement), cpu_s (the
 // process's CPU over the same span), lines_per_s.
@@ -97,6 +100,7 @@ func run() error {
 
 // produce sends msgs and waits for every acknowledgement.
 func produce(ctx context.Context, brokers []string, sc *sarama.Config, topic string, msgs []sarama.ProducerMessage) error {
+	sc.Producer.Partitioner = sarama.NewManualPartitioner
 	p, err := sarama.NewAsyncProducer(brokers, sc)
 	if err != nil {
 		return fmt.Errorf("start producer: %w", err)
@@ -104,7 +108,7 @@ func produce(ctx context.Context, brokers []string, sc *sarama.Config, topic str
 	defer p.Close()
 	now := time.Now()
 	for i := range msgs {
-		msgs[i].Topic, msgs[i].Timestamp = topic, now
+		msgs[i].Topic, msgs[i].Timestamp, msgs[i].Partition = topic, now, 0
 	}
 	acked := make(chan error, 1)
 	go func() {
@@ -142,7 +146,8 @@ func produce(ctx context.Context, brokers []string, sc *sarama.Config, topic str
 	return nil
 }
 
-// key stands for one file's record key: every record goes to one partition.
+// key stands for a file's record key, as collectors before the meta header
+// sent one; kept so that the -lines bound stays comparable across runs.
 var key = sarama.StringEncoder("bench /var/log/app.log")
 
 func readLines(path string) ([]sarama.ProducerMessage, error) {
@@ -248,7 +253,10 @@ func parseDump(data []byte) ([]sarama.ProducerMessage, error) {
 		if !ok1 || !ok2 || !ok3 {
 			return nil, bad
 		}
-		m := sarama.ProducerMessage{Key: sarama.ByteEncoder(k), Value: sarama.ByteEncoder(v)}
+		m := sarama.ProducerMessage{Value: sarama.ByteEncoder(v)}
+		if len(k) > 0 { // a keyless record stays keyless (a key of 0 bytes costs the same)
+			m.Key = sarama.ByteEncoder(k)
+		}
 		for range nh {
 			hk, ok1 := bytesOf()
 			hv, ok2 := bytesOf()
