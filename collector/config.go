@@ -237,9 +237,5 @@ func (ci *compiledInput) serviceFor(path string) string {
 	if ci.Service != "" {
 		return ci.Service
 	}
-	base := filepath.Base(path)
-	if ext := filepath.Ext(base); ext != "" && ext != base {
-		base = strings.TrimSuffix(base, ext)
-	}
-	return base
+	return logpb.DefaultService(path)
 }

@@ -24,10 +24,15 @@ var (
 )
 
 // fileHeaders returns a file's headers, and the same followed by the cut
-// mark. labels are the input's, key then value, sorted by key. None of the
+// mark. The service is left out when it is the path's default (most
+// inputs name none). labels are the input's, key then value, sorted by
+// key. None of the
 // strings may hold a NUL byte (Config and compileInput refuse them; a path
 // cannot).
 func fileHeaders(service, host, path string, labels []string) (hdrs, cut []sarama.RecordHeader) {
+	if service == logpb.DefaultService(path) {
+		service = "" // the consumer derives it: bytes saved on every record
+	}
 	n := len(service) + len(host) + len(path) + 2
 	for _, l := range labels {
 		n += 1 + len(l)

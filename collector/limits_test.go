@@ -37,16 +37,18 @@ func TestCutRunes(t *testing.T) {
 func TestFileHeaders(t *testing.T) {
 	tests := []struct {
 		name    string
+		service string
 		labels  []string
 		want    string
-		wantLen int // key nil (1), 1 header (1), "tc" (1+2), value (1+len), sorted out of the cut mark
+		wantLen int // key nil (1), 1 header (1), "tc" (1+2), value (1+len), without the cut mark
 	}{
-		{"no labels", nil, "api\x00web-1\x00/var/log/api.log", 1 + 1 + 3 + 1 + 26},
-		{"labels", []string{"env", "prod", "team", "x"}, "api\x00web-1\x00/var/log/api.log\x00env\x00prod\x00team\x00x", 1 + 1 + 3 + 1 + 42},
+		{"no labels", "billing", nil, "billing\x00web-1\x00/var/log/api.log", 1 + 1 + 3 + 1 + 30},
+		{"labels", "billing", []string{"env", "prod", "team", "x"}, "billing\x00web-1\x00/var/log/api.log\x00env\x00prod\x00team\x00x", 1 + 1 + 3 + 1 + 46},
+		{"the path's default service left out", "api", nil, "\x00web-1\x00/var/log/api.log", 1 + 1 + 3 + 1 + 23},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hdrs, cut := fileHeaders("api", "web-1", "/var/log/api.log", tt.labels)
+			hdrs, cut := fileHeaders(tt.service, "web-1", "/var/log/api.log", tt.labels)
 			if len(hdrs) != 1 || string(hdrs[0].Key) != "tc" || string(hdrs[0].Value) != tt.want {
 				t.Fatalf("got headers %q, want one tc: %q", hdrs, tt.want)
 			}
@@ -174,7 +176,7 @@ func TestInvalidUTF8Path(t *testing.T) {
 	if want := filepath.Join(dir, "bad\uFFFDname.log"); rec.e.Source != want || rec.e.Service != "bad\uFFFDname" {
 		t.Errorf("got source %q service %q, want %q and %q", rec.e.Source, rec.e.Service, want, "bad\uFFFDname")
 	}
-	if want := "bad\xffname\x00testhost\x00" + path; rec.headers["tc"] != want {
+	if want := "\x00testhost\x00" + path; rec.headers["tc"] != want {
 		t.Errorf("got meta header %q, want %q, the path's own bytes", rec.headers["tc"], want)
 	}
 }

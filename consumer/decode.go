@@ -39,8 +39,8 @@ const maxKeyService = 128
 // directly. Every one is parsed the same way, with parse.Into, into time,
 // level, message and fields; Raw is the value without a trailing line
 // terminator, byte for byte. The headers the collector writes add what the
-// line does not say: logpb.HeaderMeta ("tc": service, host, path and labels,
-// NUL-separated) and "cut" (Truncated). The headers of earlier collectors
+// line does not say: logpb.HeaderMeta ("tc": service, empty for the path's
+// default, host, path and labels, NUL-separated) and "cut" (Truncated). The headers of earlier collectors
 // are read too: "service", "host", "path" and "label.K". Labels are
 // appended to Fields; Source is the path, else "kafka:" + topic. Service
 // comes from a header, else from the line, else from a printable record
@@ -85,6 +85,9 @@ func Decode(msg *sarama.ConsumerMessage) (*logpb.LogEntry, error) {
 	}
 	if h.path != nil {
 		e.Source = text(h.path)
+		if h.metaDefault {
+			e.Service = logpb.DefaultService(e.Source)
+		}
 	} else {
 		e.Source = topicSource(msg.Topic)
 	}
@@ -110,6 +113,7 @@ type headers struct {
 	labels              int    // "label.K" headers
 	metaLabels          []byte // the label pairs of a HeaderMeta; nil: none
 	metaPairs           int
+	metaDefault         bool // the HeaderMeta left the service out: the path's default
 }
 
 func (h *headers) read(hs []*sarama.RecordHeader) {
@@ -141,8 +145,9 @@ func (h *headers) read(hs []*sarama.RecordHeader) {
 }
 
 // meta reads a HeaderMeta value: service, host, path, then label keys and
-// values, separated by NUL bytes. A value of another shape (a foreign
-// producer's header of the same name) is ignored.
+// values, separated by NUL bytes; an empty service is the path's
+// logpb.DefaultService. A value of another shape (a foreign producer's
+// header of the same name) is ignored.
 func (h *headers) meta(v []byte) {
 	i := bytes.IndexByte(v, logpb.MetaSep)
 	if i < 0 {
@@ -164,7 +169,7 @@ func (h *headers) meta(v []byte) {
 		pairs = n / 2
 	}
 	h.service, h.host, h.path = v[:i:i], v[i+1:j:j], path
-	h.metaLabels, h.metaPairs = labels, pairs
+	h.metaLabels, h.metaPairs, h.metaDefault = labels, pairs, i == 0
 }
 
 func nonNil(b []byte) []byte {

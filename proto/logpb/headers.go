@@ -1,5 +1,7 @@
 package logpb
 
+import "path"
+
 // Record headers of the line format: a record's value is the entry's text
 // as it was in the file, without its line terminator, and what the
 // collector knows about it travels in headers (values are the bytes as
@@ -13,7 +15,8 @@ package logpb
 const (
 	// HeaderMeta carries service, host and path, then each label's key and
 	// value, separated by NUL bytes (the one byte a path cannot hold):
-	// "checkout\x00web-17\x00/var/log/checkout.log\x00env\x00prod".
+	// "checkout\x00web-17\x00/var/log/checkout.log\x00env\x00prod". The
+	// service is left empty when it is the path's DefaultService.
 	HeaderMeta = "tc"
 	// MetaSep separates the fields of HeaderMeta's value.
 	MetaSep = 0
@@ -34,3 +37,14 @@ const (
 	HeaderContentType   = "content-type"
 	ContentTypeProtobuf = "application/x-protobuf"
 )
+
+// DefaultService is the service of a file whose input names none: its base
+// name without the extension ("checkout" for /var/log/checkout.log). A
+// HeaderMeta with an empty service stands for it.
+func DefaultService(p string) string {
+	base := path.Base(p)
+	if ext := path.Ext(base); ext != "" && ext != base {
+		base = base[:len(base)-len(ext)]
+	}
+	return base
+}
