@@ -55,12 +55,6 @@ func benchConsume(b *testing.B, v1 bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if v, _ := strconv.Atoi(os.Getenv("XFD")); v > 0 {
-		c.sc.Consumer.Fetch.Default = int32(v)
-	}
-	if v, _ := strconv.Atoi(os.Getenv("XCB")); v > 0 {
-		c.sc.ChannelBufferSize = v
-	}
 	if err := c.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
