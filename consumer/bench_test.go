@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -36,12 +37,76 @@ func benchRecords() int {
 // broker's serving of the fetches is counted too (an upper bound on the
 // consumer's own).
 //
-// Sub-benchmark "lines" is the line format; "v1-protobuf" the same lines
-// as the earlier collector wrote them (parsed there, a LogEntry per
-// record), for comparison: the parsing moved from the collector to here.
+// Sub-benchmark "lines" is the line format, read with Fetch (the history's
+// path); "group" the same records through the consumer group to the Sink
+// (the live path), timed from the first record published to the last;
+// "v1-protobuf" the same lines as the earlier collector wrote them (parsed
+// there, a LogEntry per record), for comparison: the parsing moved from
+// the collector to here.
 func BenchmarkConsume(b *testing.B) {
 	b.Run("lines", func(b *testing.B) { benchConsume(b, false) })
+	b.Run("group", benchGroup)
 	b.Run("v1-protobuf", func(b *testing.B) { benchConsume(b, true) })
+}
+
+func benchGroup(b *testing.B) {
+	n := benchRecords()
+	br := kafkatest.Start(b, "logs", 1)
+	prepareTopic(b, br.Addr(), n, false)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var elapsed, cpu time.Duration
+	for i := range b.N {
+		sink := &countSink{want: int64(n), done: make(chan struct{})}
+		c, err := New(Config{
+			Kafka: kafkaconf.Config{Brokers: []string{br.Addr()}}, Group: "bench-group-" + strconv.Itoa(i),
+			Warmup: int64(n), Sink: sink,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-sink.done:
+		case <-time.After(5 * time.Minute):
+			b.Fatalf("got %d records in 5 minutes, want %d", sink.n.Load(), n)
+		}
+		elapsed += sink.end.Sub(sink.start)
+		cpu += sink.cpuEnd - sink.cpuStart
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if sink.last.Level == logpb.Level_LEVEL_UNKNOWN || sink.last.Service != "checkout" {
+			b.Fatalf("last record: level %v service %q; want parsed, from the headers", sink.last.Level, sink.last.Service)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/record")
+}
+
+// countSink notes when and at what process CPU its first and want-th
+// records arrive. One partition: Publish is called from one goroutine.
+type countSink struct {
+	want             int64
+	n                atomic.Int64
+	start, end       time.Time
+	cpuStart, cpuEnd time.Duration
+	last             *logpb.LogEntry
+	done             chan struct{}
+}
+
+func (*countSink) Begin(int32, int64) {}
+
+func (s *countSink) Publish(_ int32, _ int64, e *logpb.LogEntry) {
+	switch n := s.n.Add(1); {
+	case n == 1:
+		s.start, s.cpuStart = time.Now(), processCPU()
+	case n == s.want:
+		s.end, s.cpuEnd, s.last = time.Now(), processCPU(), e
+		close(s.done)
+	}
 }
 
 func benchConsume(b *testing.B, v1 bool) {
