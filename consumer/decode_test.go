@@ -99,7 +99,7 @@ func TestDecodeForeign(t *testing.T) {
 			wantService: "hdr", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x", wantFields: "service=json-svc"},
 		{name: "json service beats key", key: "orders", value: `{"level":"debug","msg":"x","service":"json-svc"}`,
 			wantService: "json-svc", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x"},
-		{name: "tailcast's headers", key: "web-1:/var/log/api.log",
+		{name: "first line format: key host:path, service host path label.K headers", key: "web-1:/var/log/api.log",
 			headers:     h("service", "api", "host", "web-1", "path", "/var/log/api.log", "label.env", "prod", "label.team", "pay", "cut", "1"),
 			value:       "2026-11-22T19:24:37.123456789Z WARN  [main] c.e.Api - slow \xff  ",
 			wantService: "api", wantHost: "web-1", wantSource: "/var/log/api.log", wantTrunc: true, wantLevel: logpb.Level_LEVEL_WARN,
