@@ -362,13 +362,13 @@ REPORT=$WORK/report.md
 	r=$(ratio tailcast sarama-records)
 	echo "| lines/s vs sarama AsyncProducer alone, fed tailcast's own records (same bytes on the wire) | — | $r | |"
 	echo
-	echo "sarama's AsyncProducer alone (\`bench/cmd/saramaonly\`), configured by \`collector.SaramaConfig\` exactly as the collector runs it (idempotent, acks=all, lz4, linger 2 ms, one in-flight request), all records under one key as one file's lines are, same brokers, median of $RUNS: the records are built before its clock starts, so no file is read and nothing is parsed or encoded while it runs. Issue 3 prescribes this producer, so these are the bounds of its throughput targets on this machine."
+	echo "sarama's AsyncProducer alone (\`bench/cmd/saramaonly\`), configured by \`collector.SaramaConfig\` exactly as the collector runs it (idempotent, acks=all, lz4, linger 2 ms, one in-flight request), all records in one partition as one file's lines are, same brokers, median of $RUNS: the records are built before its clock starts, so no file is read and nothing is parsed or encoded while it runs. Issue 3 prescribes this producer, so these are the bounds of its throughput targets on this machine."
 	echo
 	echo "| sarama AsyncProducer alone, values | → kfake lines/s | ÷ kcat | → blackhole MiB/s of input | CPU µs/line → kfake | tailcast ÷ sarama alone, kfake / blackhole |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	for v in lines records; do
 		label="the input's lines ($(awk -v b="$BYTES" -v n="$LINES" 'BEGIN {printf "%.0f", b / n}') B), as kcat sends them"
-		[[ $v == records ]] && label="tailcast's records ($(awk -v s="$(stat -c %s "$DUMP" 2>/dev/null || echo 0)" -v n="$LINES" 'BEGIN {printf "%.0f", s / n}') B each as dumped: key, the line as value, service/host/path headers), replayed from the topic of tailcast's first run"
+		[[ $v == records ]] && label="tailcast's records ($(awk -v s="$(stat -c %s "$DUMP" 2>/dev/null || echo 0)" -v n="$LINES" 'BEGIN {printf "%.0f", s / n}') B each as dumped: the line as value, the meta header, no key), replayed from the topic of tailcast's first run"
 		n=sarama-$v
 		if [[ -z ${LPS[$n]:-} ]]; then
 			echo "| $label | ${NOTE[$n]:-not measured} | | ${MIBS[$n-bh]:-} | | |"

@@ -21,7 +21,7 @@
 #   KEEP [0]             1: keep the work directory (logs, figures)
 #
 # The topic is filled by bench/cmd/histfill: realistic lines in tailcast's
-# record format (value = line, service/host/path headers) over 12 files,
+# record format (value = line, a meta header naming service, host and path) over 12 files,
 # spread evenly over the partitions, ending now, with a marker in every
 # 1000th line. One `tailcast serve` answers every query.
 set -euo pipefail

@@ -47,10 +47,15 @@ func TestLinesReachTopicInOrder(t *testing.T) {
 		if rec.partition != recs[0].partition {
 			t.Fatalf("record %d: got partition %d, want %d (one file, one partition)", i, rec.partition, recs[0].partition)
 		}
-		if got, want := rec.key, "testhost:"+path; got != want {
-			t.Fatalf("got key %q, want %q", got, want)
+		if rec.key != "" {
+			t.Fatalf("got key %q, want none (the partition is the file's)", rec.key)
 		}
-		wantHdrs := map[string]string{"service": "hdfs", "host": "testhost", "path": path, "label.env": "test", "label.team": "storage"}
+		if want := wantPartition(t, "testhost:"+path, 3); rec.partition != want {
+			t.Fatalf("record %d: got partition %d, want %d, where the key host:path put a file's records", i, rec.partition, want)
+		}
+		// The service, hdfs, is the path's default: left for the consumer
+		// to derive.
+		wantHdrs := map[string]string{"tc": "\x00testhost\x00" + path + "\x00env\x00test\x00team\x00storage"}
 		if !maps.Equal(rec.headers, wantHdrs) {
 			t.Fatalf("record %d: got headers %v, want %v", i, rec.headers, wantHdrs)
 		}

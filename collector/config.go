@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -43,7 +42,7 @@ type Config struct {
 	Kafka kafkaconf.Config
 	// Topic to produce to. Default "logs". It must exist.
 	Topic string
-	// Host is stamped on every entry and prefixes the record key. Default
+	// Host is stamped on every record (its meta header). Default
 	// os.Hostname().
 	Host string
 	// PositionsFile persists, per file identity, where reading resumes.
@@ -125,7 +124,7 @@ type compiledInput struct {
 	root     string   // directory to walk for recursive patterns
 	segments []string // pattern split on "/", relative to root
 	start    *regexp.Regexp
-	labels   []sarama.RecordHeader // Labels as "label.K" headers sorted by key, shared read-only
+	labels   []string // Labels as key, value, key, value... sorted by key, shared read-only
 }
 
 // WithDefaults returns c with every zero field set to the default New gives
@@ -160,6 +159,9 @@ func (c *Config) fill() error {
 			return fmt.Errorf("collector: hostname: %w", err)
 		}
 		c.Host = h
+	}
+	if strings.IndexByte(c.Host, logpb.MetaSep) >= 0 {
+		return fmt.Errorf("collector: host %q: %w", c.Host, ErrNULByte)
 	}
 	if c.PositionsInterval <= 0 {
 		c.PositionsInterval = 100 * time.Millisecond
@@ -217,8 +219,15 @@ func compileInput(in Input) (*compiledInput, error) {
 		}
 		ci.start = re
 	}
+	// NUL separates the fields of the records' meta header.
+	if strings.IndexByte(in.Service, logpb.MetaSep) >= 0 {
+		return nil, fmt.Errorf("collector: service of %q: %w", in.Pattern, ErrNULByte)
+	}
 	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {
-		ci.labels = append(ci.labels, sarama.RecordHeader{Key: []byte(logpb.HeaderLabelPrefix + k), Value: []byte(in.Labels[k])})
+		if strings.IndexByte(k, logpb.MetaSep) >= 0 || strings.IndexByte(in.Labels[k], logpb.MetaSep) >= 0 {
+			return nil, fmt.Errorf("collector: label %q of %q: %w", k, in.Pattern, ErrNULByte)
+		}
+		ci.labels = append(ci.labels, k, in.Labels[k])
 	}
 	return ci, nil
 }
@@ -228,9 +237,5 @@ func (ci *compiledInput) serviceFor(path string) string {
 	if ci.Service != "" {
 		return ci.Service
 	}
-	base := filepath.Base(path)
-	if ext := filepath.Ext(base); ext != "" && ext != base {
-		base = strings.TrimSuffix(base, ext)
-	}
-	return base
+	return logpb.DefaultService(path)
 }

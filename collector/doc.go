@@ -4,12 +4,13 @@
 // them every RescanInterval, reads each file from a position, joins
 // multiline entries (internal/multiline), cuts over-long ones, and produces
 // each entry's text, byte for byte without its line terminator, as a
-// record's value with an idempotent sarama AsyncProducer (acks=all), keyed
-// host + ":" + path so one file's entries stay in order within one
-// partition. It does not parse: the consumer does. The service, host,
-// path, labels and cut mark travel in record headers built once per file
-// (headers.go, proto/logpb/headers.go); the read time is the record's
-// timestamp.
+// record's value with an idempotent sarama AsyncProducer (acks=all),
+// without a key: filePartitioner keeps one file's entries in order within
+// one partition (the one the key host + ":" + path picked before). It does
+// not parse: the consumer does. The service, host, path and labels travel
+// in one NUL-separated header, the cut mark in a second, both built once
+// per file (headers.go, proto/logpb/headers.go); the read time is the
+// record's timestamp.
 //
 // Delivery is at least once. A file is identified by device and inode plus a
 // checksum of its first 1 KiB (of what it has, for a shorter file: the

@@ -251,3 +251,15 @@ func refuseProduce(b *broker.Broker) (allow func()) {
 	})
 	return func() { close(allowed) }
 }
+
+// wantPartition is the partition sarama's default hash partitioner gives
+// key: where the collector put a file's records when key was
+// host:path, and where filePartitioner still puts them.
+func wantPartition(t *testing.T, key string, partitions int32) int32 {
+	t.Helper()
+	p, err := sarama.NewHashPartitioner("logs").Partition(&sarama.ProducerMessage{Key: sarama.StringEncoder(key)}, partitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"maps"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,26 +35,39 @@ func TestCutRunes(t *testing.T) {
 }
 
 func TestFileHeaders(t *testing.T) {
-	labels := []sarama.RecordHeader{{Key: []byte("label.env"), Value: []byte("prod")}}
-	hdrs, cut := fileHeaders("api", "web-1", "/var/log/api.log", labels)
-	got := map[string]string{}
-	for _, h := range hdrs {
-		got[string(h.Key)] = string(h.Value)
+	tests := []struct {
+		name    string
+		service string
+		labels  []string
+		want    string
+		wantLen int // key nil (1), 1 header (1), "tc" (1+2), value (1+len), without the cut mark
+	}{
+		{"no labels", "billing", nil, "billing\x00web-1\x00/var/log/api.log", 1 + 1 + 3 + 1 + 30},
+		{"labels", "billing", []string{"env", "prod", "team", "x"}, "billing\x00web-1\x00/var/log/api.log\x00env\x00prod\x00team\x00x", 1 + 1 + 3 + 1 + 46},
+		{"the path's default service left out", "api", nil, "\x00web-1\x00/var/log/api.log", 1 + 1 + 3 + 1 + 23},
 	}
-	want := map[string]string{"service": "api", "host": "web-1", "path": "/var/log/api.log", "label.env": "prod"}
-	if !maps.Equal(got, want) {
-		t.Errorf("got headers %v, want %v", got, want)
-	}
-	if len(cut) != len(hdrs)+1 || string(cut[len(hdrs)].Key) != "cut" || string(cut[len(hdrs)].Value) != "1" {
-		t.Errorf("got cut headers %v, want the headers then cut: 1", cut)
-	}
-	if cap(hdrs) != len(hdrs) {
-		t.Errorf("got headers with spare capacity %d: an append would write into the cut list", cap(hdrs)-len(hdrs))
-	}
-	// Key "k" (1+1), 5 headers (1), each: 1+len(key)+1+len(value).
-	wantSize := 2 + 1 + (1 + 7 + 1 + 3) + (1 + 4 + 1 + 5) + (1 + 4 + 1 + 16) + (1 + 9 + 1 + 4) + (1 + 3 + 1 + 1)
-	if n := headersSize(1, cut); n != wantSize {
-		t.Errorf("got size %d, want %d", n, wantSize)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hdrs, cut := fileHeaders(tt.service, "web-1", "/var/log/api.log", tt.labels)
+			if len(hdrs) != 1 || string(hdrs[0].Key) != "tc" || string(hdrs[0].Value) != tt.want {
+				t.Fatalf("got headers %q, want one tc: %q", hdrs, tt.want)
+			}
+			if len(cut) != 2 || string(cut[1].Key) != "cut" || string(cut[1].Value) != "1" || &cut[0] != &hdrs[0] {
+				t.Errorf("got cut headers %q, want the headers then cut: 1", cut)
+			}
+			if cap(hdrs) != len(hdrs) {
+				t.Errorf("got headers with spare capacity %d: an append would write into the cut list", cap(hdrs)-len(hdrs))
+			}
+			if n := headersSize(0, hdrs); n != tt.wantLen {
+				t.Errorf("got size %d, want %d", n, tt.wantLen)
+			}
+			if n, want := headersSize(0, cut), tt.wantLen+1+3+1+1; n != want {
+				t.Errorf("got size with cut %d, want %d", n, want)
+			}
+			if got := metaPath(&sarama.ProducerMessage{Headers: cut}); got != "/var/log/api.log" {
+				t.Errorf("got path %q from the meta header, want /var/log/api.log", got)
+			}
+		})
 	}
 }
 
@@ -150,8 +162,8 @@ func TestBatchLimit(t *testing.T) {
 }
 
 // TestInvalidUTF8Path: protobuf strings must be UTF-8, so a path with
-// invalid bytes is sanitised in Source and Service (the record key keeps the
-// bytes); its lines are not lost to a marshal error.
+// invalid bytes is sanitised in Source and Service (the meta header keeps
+// the bytes); its lines are not lost to a marshal error.
 func TestInvalidUTF8Path(t *testing.T) {
 	b := kafkatest.Start(t, "logs", 1)
 	r := readTopic(t, b.Addr(), "logs")
@@ -164,7 +176,7 @@ func TestInvalidUTF8Path(t *testing.T) {
 	if want := filepath.Join(dir, "bad\uFFFDname.log"); rec.e.Source != want || rec.e.Service != "bad\uFFFDname" {
 		t.Errorf("got source %q service %q, want %q and %q", rec.e.Source, rec.e.Service, want, "bad\uFFFDname")
 	}
-	if want := "testhost:" + path; rec.key != want {
-		t.Errorf("got key %q, want %q", rec.key, want)
+	if want := "\x00testhost\x00" + path; rec.headers["tc"] != want {
+		t.Errorf("got meta header %q, want %q, the path's own bytes", rec.headers["tc"], want)
 	}
 }

@@ -116,7 +116,7 @@ func (p *producer) errorLoop() {
 		p.stats.producerErr.Add(1)
 		if now := time.Now(); now.Sub(lastLog) >= time.Second { // an outage fails every record
 			lastLog = now
-			p.log.Warn("produce failed, retrying", zap.String("key", keyString(perr.Msg)), zap.Error(perr.Err),
+			p.log.Warn("produce failed, retrying", zap.String("path", metaPath(perr.Msg)), zap.Error(perr.Err),
 				zap.Int64("errors_total", p.stats.producerErr.Load()))
 		}
 		msg := perr.Msg
@@ -128,7 +128,7 @@ func (p *producer) errorLoop() {
 		if (errors.Is(perr.Err, sarama.ErrMessageSizeTooLarge) || errors.Is(perr.Err, sarama.ErrInvalidMessageSize)) &&
 			msg.Value.Length() > p.maxRecord/2 {
 			if !shrink(msg) {
-				p.log.Error("entry cannot be made small enough for kafka", zap.String("key", keyString(msg)))
+				p.log.Error("entry cannot be made small enough for kafka", zap.String("path", metaPath(msg)))
 			} else {
 				p.stats.truncated.Add(1)
 			}
@@ -142,14 +142,6 @@ func (p *producer) errorLoop() {
 		default:
 		}
 	}
-}
-
-func keyString(m *sarama.ProducerMessage) string {
-	if m == nil || m.Key == nil {
-		return ""
-	}
-	b, _ := m.Key.Encode()
-	return string(b)
 }
 
 // retryLoop re-enqueues records the producer gave up on, after a pause so an
@@ -270,6 +262,7 @@ func saramaConfig(cfg *Config) (*sarama.Config, error) {
 	// startProducer fits it to the topic's limit once connected.
 	p.MaxMessageBytes, _ = batchLimit(defaultMaxMessageBytes)
 	p.Compression, _ = compressionCodec(cfg.Compression)
+	p.Partitioner = newFilePartitioner
 	// sarama retries about 7s of outage itself, in order; after that the
 	// collector re-enqueues the record (never dropping it) with its own
 	// backoff. Keeping sarama's budget short bounds Close.

@@ -39,20 +39,23 @@ func recycle(m *sarama.ProducerMessage) {
 
 // msgMeta travels with a record through the producer: what its
 // acknowledgement advances (win, at gen and seq), the file's retry count
-// (retry) and the budget it holds (size).
+// (retry), the budget it holds (size) and its file's hash (fileHash), which
+// picks its partition.
 type msgMeta struct {
-	om    *outMsg // the allocation holding this, for recycle
-	win   *window
-	retry *retries
-	gen   uint64
-	seq   uint64
-	size  int64
+	om       *outMsg // the allocation holding this, for recycle
+	win      *window
+	retry    *retries
+	gen      uint64
+	seq      uint64
+	size     int64
+	fileHash uint32
 }
 
 // send turns a joined entry into a record and queues it for the producer,
 // blocking while the un-acknowledged bytes are at their bound. The record's
 // value is the entry's text as it is in the file, without the line
-// terminator; the file's metadata is in its headers, built once per file.
+// terminator; the file's metadata is in its header, built once per file,
+// and its partition is the file's (filePartitioner): there is no key.
 func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool {
 	if len(bytes.TrimSpace(e.Data)) == 0 {
 		return true // blank lines carry nothing; the next entry's End covers them
@@ -86,10 +89,10 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	}
 	gen, seq := t.win.track(e.End)
 	om := outMsgs.Get().(*outMsg)
-	om.meta = msgMeta{om: om, win: &t.win, retry: &t.retry, gen: gen, seq: seq, size: size}
+	om.meta = msgMeta{om: om, win: &t.win, retry: &t.retry, gen: gen, seq: seq, size: size, fileHash: t.hash}
 	msg := &om.msg
 	om.val.b = val
-	msg.Topic, msg.Key, msg.Value, msg.Headers = d.opts.topic, t.rkey, &om.val, t.hdrs
+	msg.Topic, msg.Value, msg.Headers = d.opts.topic, &om.val, t.hdrs
 	if trunc {
 		msg.Headers = t.cutHdrs
 	}

@@ -20,12 +20,13 @@ import (
 // TestRecordNoBiggerThanV1 measures what a line costs on the topic, in
 // Kafka's record format v2 (length, attributes, timestamp and offset
 // deltas, key, value, headers), for the benchmark's lines
-// (bench/cmd/genlines): the line with its headers against the protobuf
-// entry of the earlier format (encoded as its collector did: parsed
-// fields, Raw only for invalid UTF-8, a content-type header), raw and lz4
-// compressed in batches as sarama compresses them. The line format must be
-// no bigger on either count. go test -v prints the figures quoted in
-// docs/ARCHITECTURE.md.
+// (bench/cmd/genlines): the line with its meta header and no key against
+// the protobuf entry of the earlier format (encoded as its collector did:
+// parsed fields, Raw only for invalid UTF-8, a content-type header) and
+// against the line with the first line format's key host:path and
+// service/host/path headers, raw and lz4 compressed in batches as sarama
+// compresses them. The line format must be no bigger than either on either
+// count. go test -v prints the figures quoted in docs/ARCHITECTURE.md.
 func TestRecordNoBiggerThanV1(t *testing.T) {
 	const (
 		n     = 20000
@@ -35,20 +36,26 @@ func TestRecordNoBiggerThanV1(t *testing.T) {
 	)
 	key := []byte(host + ":" + path)
 	hdrs, _ := fileHeaders("checkout", host, path, nil)
+	lineHdrs := []sarama.RecordHeader{ // the first line format's
+		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
+		{Key: []byte(logpb.HeaderHost), Value: []byte(host)},
+		{Key: []byte(logpb.HeaderPath), Value: []byte(path)},
+	}
 	v1Hdrs := []sarama.RecordHeader{{Key: []byte(logpb.HeaderContentType), Value: []byte(logpb.ContentTypeProtobuf)}}
 	g := genline.New(1)
 	read := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC).UnixNano()
 	var (
-		line               []byte
-		off                int64
-		rawNew, rawOld     int
-		lz4New, lz4Old     int
-		batchNew, batchOld []byte
+		line                          []byte
+		off                           int64
+		rawNew, rawOld, rawKeyed      int
+		lz4New, lz4Old, lz4Keyed      int
+		batchNew, batchOld, batchKeyd []byte
 	)
 	flush := func() {
 		lz4New += lz4Size(t, batchNew)
 		lz4Old += lz4Size(t, batchOld)
-		batchNew, batchOld = batchNew[:0], batchOld[:0]
+		lz4Keyed += lz4Size(t, batchKeyd)
+		batchNew, batchOld, batchKeyd = batchNew[:0], batchOld[:0], batchKeyd[:0]
 	}
 	for i := range n {
 		line = g.Line(line[:0])
@@ -68,12 +75,15 @@ func TestRecordNoBiggerThanV1(t *testing.T) {
 		}
 		off += int64(len(line))
 		delta := i % batch // offset delta; timestamps: a few ms apart at most
-		recNew := appendRecord(nil, delta, key, text, hdrs)
+		recNew := appendRecord(nil, delta, nil, text, hdrs)
 		recOld := appendRecord(nil, delta, key, v1, v1Hdrs)
+		recKeyed := appendRecord(nil, delta, key, text, lineHdrs)
 		rawNew += len(recNew)
 		rawOld += len(recOld)
+		rawKeyed += len(recKeyed)
 		batchNew = append(batchNew, recNew...)
 		batchOld = append(batchOld, recOld...)
+		batchKeyd = append(batchKeyd, recKeyed...)
 		if delta == batch-1 {
 			flush()
 		}
@@ -83,11 +93,13 @@ func TestRecordNoBiggerThanV1(t *testing.T) {
 	}
 	per := func(x int) float64 { return float64(x) / n }
 	t.Logf("bytes per record for %d genlines lines, host %q, path %q:", n, host, path)
-	t.Logf("  line format:     %.1f B raw, %.1f B lz4 (batches of %d)", per(rawNew), per(lz4New), batch)
-	t.Logf("  protobuf format: %.1f B raw, %.1f B lz4", per(rawOld), per(lz4Old))
-	if rawNew > rawOld || lz4New > lz4Old {
-		t.Errorf("line format %s, want no bigger than protobuf's %s",
-			fmt.Sprintf("%.1f/%.1f B", per(rawNew), per(lz4New)), fmt.Sprintf("%.1f/%.1f B", per(rawOld), per(lz4Old)))
+	t.Logf("  line, meta header:          %.1f B raw, %.1f B lz4 (batches of %d)", per(rawNew), per(lz4New), batch)
+	t.Logf("  line, key + 3 headers:      %.1f B raw, %.1f B lz4", per(rawKeyed), per(lz4Keyed))
+	t.Logf("  protobuf format:            %.1f B raw, %.1f B lz4", per(rawOld), per(lz4Old))
+	if rawNew > rawOld || lz4New > lz4Old || rawNew > rawKeyed || lz4New > lz4Keyed {
+		t.Errorf("line format %s, want no bigger than protobuf's %s nor the keyed line's %s",
+			fmt.Sprintf("%.1f/%.1f B", per(rawNew), per(lz4New)), fmt.Sprintf("%.1f/%.1f B", per(rawOld), per(lz4Old)),
+			fmt.Sprintf("%.1f/%.1f B", per(rawKeyed), per(lz4Keyed)))
 	}
 }
 
@@ -98,8 +110,12 @@ func appendRecord(b []byte, offsetDelta int, key, value []byte, hdrs []sarama.Re
 	body = append(body, 0) // attributes
 	body = binary.AppendVarint(body, 0)
 	body = binary.AppendVarint(body, int64(offsetDelta))
-	body = binary.AppendVarint(body, int64(len(key)))
-	body = append(body, key...)
+	if key == nil {
+		body = binary.AppendVarint(body, -1)
+	} else {
+		body = binary.AppendVarint(body, int64(len(key)))
+		body = append(body, key...)
+	}
 	body = binary.AppendVarint(body, int64(len(value)))
 	body = append(body, value...)
 	body = binary.AppendVarint(body, int64(len(hdrs)))

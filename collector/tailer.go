@@ -83,11 +83,12 @@ type tailFile struct {
 	id     string
 	path   string
 	source string // path, valid UTF-8: the lag metric's label
-	rkey   sarama.Encoder
 	// hdrs are every record's headers, cutHdrs those of a cut one; built
-	// once (fileHeaders). overhead is what the key and hdrs add to a record.
+	// once (fileHeaders). overhead is what the (nil) key and hdrs add to a
+	// record. hash picks the file's partition (filePartitioner).
 	hdrs, cutHdrs []sarama.RecordHeader
 	overhead      int
+	hash          uint32
 	f             *os.File
 	notify        chan struct{}
 	gone          atomic.Bool // no pattern matches the file any more
@@ -132,7 +133,7 @@ func newTailFile(d *tailDeps, in *compiledInput, k fileKey, path string, f *os.F
 	s start, saved position, lag prometheus.Gauge) *tailFile {
 	t := &tailFile{
 		deps: d, in: in, key: k, path: path, source: validUTF8(path),
-		rkey:   sarama.ByteEncoder(d.opts.host + ":" + path), // no per-record []byte conversion
+		hash:   fileHash(d.opts.host, path),
 		f:      f,
 		notify: make(chan struct{}, 1),
 		exited: make(chan struct{}),
@@ -141,7 +142,7 @@ func newTailFile(d *tailDeps, in *compiledInput, k fileKey, path string, f *os.F
 		fpLen: len(prefix), fpSum: fpSum, prefix: prefix,
 	}
 	t.hdrs, t.cutHdrs = fileHeaders(in.serviceFor(path), d.opts.host, path, in.labels)
-	t.overhead = headersSize(t.rkey.Length(), t.cutHdrs)
+	t.overhead = headersSize(0, t.cutHdrs)
 	t.id = fmt.Sprintf("%x:%x:%016x", k.Dev, k.Ino, fpSum)
 	if s.resume {
 		t.id = saved.ID

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -30,18 +31,82 @@ func benchRecords() int {
 
 // BenchmarkConsume reads a prepared topic to its end: the benchmark's lines
 // (bench/cmd/genlines) as the collector writes them (the line as value,
-// service/host/path headers, lz4), fetched from an in-process kfake broker
+// no key, the meta header, lz4), fetched from an in-process kfake broker
 // and decoded (parsed) into entries, as the pusher gets them. It reports
 // records/s and CPU µs per record; the CPU is the process's, so the
 // broker's serving of the fetches is counted too (an upper bound on the
 // consumer's own).
 //
-// Sub-benchmark "lines" is the line format; "v1-protobuf" the same lines
-// as the earlier collector wrote them (parsed there, a LogEntry per
-// record), for comparison: the parsing moved from the collector to here.
+// Sub-benchmark "lines" is the line format, read with Fetch (the history's
+// path); "group" the same records through the consumer group to the Sink
+// (the live path), timed from the first record published to the last;
+// "v1-protobuf" the same lines as the earlier collector wrote them (parsed
+// there, a LogEntry per record), for comparison: the parsing moved from
+// the collector to here.
 func BenchmarkConsume(b *testing.B) {
 	b.Run("lines", func(b *testing.B) { benchConsume(b, false) })
+	b.Run("group", benchGroup)
 	b.Run("v1-protobuf", func(b *testing.B) { benchConsume(b, true) })
+}
+
+func benchGroup(b *testing.B) {
+	n := benchRecords()
+	br := kafkatest.Start(b, "logs", 1)
+	prepareTopic(b, br.Addr(), n, false)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var elapsed, cpu time.Duration
+	for i := range b.N {
+		sink := &countSink{want: int64(n), done: make(chan struct{})}
+		c, err := New(Config{
+			Kafka: kafkaconf.Config{Brokers: []string{br.Addr()}}, Group: "bench-group-" + strconv.Itoa(i),
+			Warmup: int64(n), Sink: sink,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-sink.done:
+		case <-time.After(5 * time.Minute):
+			b.Fatalf("got %d records in 5 minutes, want %d", sink.n.Load(), n)
+		}
+		elapsed += sink.end.Sub(sink.start)
+		cpu += sink.cpuEnd - sink.cpuStart
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if sink.last.Level == logpb.Level_LEVEL_UNKNOWN || sink.last.Service != "checkout" {
+			b.Fatalf("last record: level %v service %q; want parsed, from the headers", sink.last.Level, sink.last.Service)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/record")
+}
+
+// countSink notes when and at what process CPU its first and want-th
+// records arrive. One partition: Publish is called from one goroutine.
+type countSink struct {
+	want             int64
+	n                atomic.Int64
+	start, end       time.Time
+	cpuStart, cpuEnd time.Duration
+	last             *logpb.LogEntry
+	done             chan struct{}
+}
+
+func (*countSink) Begin(int32, int64) {}
+
+func (s *countSink) Publish(_ int32, _ int64, e *logpb.LogEntry) {
+	switch n := s.n.Add(1); {
+	case n == 1:
+		s.start, s.cpuStart = time.Now(), processCPU()
+	case n == s.want:
+		s.end, s.cpuEnd, s.last = time.Now(), processCPU(), e
+		close(s.done)
+	}
 }
 
 func benchConsume(b *testing.B, v1 bool) {
@@ -103,12 +168,9 @@ func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hdrs := []sarama.RecordHeader{
-		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
-		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
-		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
-	}
-	key := sarama.ByteEncoder("web-17:/var/log/checkout/checkout.log")
+	// As the collector writes them: no key, one meta header.
+	hdrs := []sarama.RecordHeader{{Key: []byte(logpb.HeaderMeta), Value: []byte("checkout\x00web-17\x00/var/log/checkout/checkout.log")}}
+	var key sarama.Encoder
 	done := make(chan error, 1)
 	go func() {
 		for range n {
@@ -138,7 +200,7 @@ func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m.Headers, m.Value = v1Hdrs, sarama.ByteEncoder(v)
+			m.Key, m.Headers, m.Value = sarama.StringEncoder("web-17:/var/log/checkout/checkout.log"), v1Hdrs, sarama.ByteEncoder(v)
 		}
 		off += int64(len(line))
 		p.Input() <- m

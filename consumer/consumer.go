@@ -23,17 +23,21 @@ type Consumer struct {
 	log *zap.Logger
 	m   *metrics
 
-	mu        sync.Mutex
-	state     int // stateNew, stateStarted, stateClosed
-	client    sarama.Client
-	group     sarama.ConsumerGroup
-	ctx       context.Context // ends at Close; bounds Fetch too
-	cancel    context.CancelFunc
-	fetchWG   sync.WaitGroup // Fetch and Scan calls in flight; Close waits for them
-	scanConns scanConns      // the connections Fetch and Scan read on
-	loopWG    sync.WaitGroup // the Consume loop
-	drainWG   sync.WaitGroup // the group errors drain; ends when the group closes
-	closeMu   sync.Mutex     // serialises Close so a second call waits for the first
+	mu     sync.Mutex
+	state  int           // stateNew, stateStarted, stateClosed
+	client sarama.Client // offsets, topic checks
+	// groupClient is the group's own: a broker answers a connection's
+	// requests in order, so a request sharing the group's connections waited
+	// behind its long poll (FetchWait) on every round trip.
+	groupClient sarama.Client
+	group       sarama.ConsumerGroup
+	ctx         context.Context // ends at Close; bounds Fetch too
+	cancel      context.CancelFunc
+	fetchWG     sync.WaitGroup // Fetch and Scan calls in flight; Close waits for them
+	scanConns   scanConns      // the connections Fetch and Scan read on
+	loopWG      sync.WaitGroup // the Consume loop
+	drainWG     sync.WaitGroup // the group errors drain; ends when the group closes
+	closeMu     sync.Mutex     // serialises Close so a second call waits for the first
 
 	// Readiness of the current session: claims expected and started.
 	claimMu  sync.Mutex
@@ -128,13 +132,19 @@ func (c *Consumer) Start(ctx context.Context) error {
 		_ = client.Close()
 		return fmt.Errorf("consumer: topic %q on %s: %w", c.cfg.Topic, brokers, err)
 	}
-	group, err := sarama.NewConsumerGroupFromClient(c.cfg.Group, client)
+	groupClient, err := sarama.NewClient(c.cfg.Kafka.Brokers, c.sc)
 	if err != nil {
+		_ = client.Close()
+		return fmt.Errorf("%w: connect to %s: %w", ErrUnreachable, brokers, err)
+	}
+	group, err := sarama.NewConsumerGroupFromClient(c.cfg.Group, groupClient)
+	if err != nil {
+		_ = groupClient.Close()
 		_ = client.Close()
 		return fmt.Errorf("consumer: group %q: %w", c.cfg.Group, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c.client, c.group, c.ctx, c.cancel = client, group, ctx, cancel
+	c.client, c.groupClient, c.group, c.ctx, c.cancel = client, groupClient, group, ctx, cancel
 	c.state = stateStarted
 
 	h := &handler{c: c}
@@ -254,8 +264,10 @@ func (c *Consumer) Close() error {
 		errs = append(errs, fmt.Errorf("close consumer group: %w", err))
 	}
 	c.drainWG.Wait()
-	if err := c.client.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
-		errs = append(errs, fmt.Errorf("close kafka client: %w", err))
+	for _, cl := range []sarama.Client{c.groupClient, c.client} {
+		if err := cl.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
+			errs = append(errs, fmt.Errorf("close kafka client: %w", err))
+		}
 	}
 	c.ready.Store(false)
 	return errors.Join(errs...)

@@ -38,13 +38,14 @@ const maxKeyService = 128
 // it: tailcast's collector or another service writing to the topic
 // directly. Every one is parsed the same way, with parse.Into, into time,
 // level, message and fields; Raw is the value without a trailing line
-// terminator, byte for byte. The headers the collector writes (the
-// logpb.Header* names) add what the line does not say: Service ("service"),
-// Host ("host"), Source ("path"; else "kafka:" + topic), Truncated ("cut")
-// and labels ("label.K", appended to Fields). Service comes from the
-// header, else from the line, else from a printable record key, else it is
-// "kafka". TimeUnixNano is the line's own time, else the record timestamp,
-// which is also ReadTimeUnixNano.
+// terminator, byte for byte. The headers the collector writes add what the
+// line does not say: logpb.HeaderMeta ("tc": service, empty for the path's
+// default, host, path and labels, NUL-separated) and "cut" (Truncated). The headers of earlier collectors
+// are read too: "service", "host", "path" and "label.K". Labels are
+// appended to Fields; Source is the path, else "kafka:" + topic. Service
+// comes from a header, else from the line, else from a printable record
+// key, else it is "kafka". TimeUnixNano is the line's own time, else the
+// record timestamp, which is also ReadTimeUnixNano.
 //
 // Records of the earlier format (header content-type:
 // application/x-protobuf, a serialized LogEntry) are unmarshalled as they
@@ -84,6 +85,9 @@ func Decode(msg *sarama.ConsumerMessage) (*logpb.LogEntry, error) {
 	}
 	if h.path != nil {
 		e.Source = text(h.path)
+		if h.metaDefault {
+			e.Service = logpb.DefaultService(e.Source)
+		}
 	} else {
 		e.Source = topicSource(msg.Topic)
 	}
@@ -96,8 +100,8 @@ func Decode(msg *sarama.ConsumerMessage) (*logpb.LogEntry, error) {
 	if e.Service == "" {
 		e.Service = keyService(msg)
 	}
-	if h.labels > 0 {
-		addLabels(e, msg.Headers, h.labels)
+	if h.labels > 0 || h.metaLabels != nil {
+		addLabels(e, msg.Headers, &h)
 	}
 	return e, err
 }
@@ -106,7 +110,10 @@ func Decode(msg *sarama.ConsumerMessage) (*logpb.LogEntry, error) {
 type headers struct {
 	service, host, path []byte // nil: absent
 	cut, protobuf       bool
-	labels              int
+	labels              int    // "label.K" headers
+	metaLabels          []byte // the label pairs of a HeaderMeta; nil: none
+	metaPairs           int
+	metaDefault         bool // the HeaderMeta left the service out: the path's default
 }
 
 func (h *headers) read(hs []*sarama.RecordHeader) {
@@ -115,6 +122,8 @@ func (h *headers) read(hs []*sarama.RecordHeader) {
 			continue
 		}
 		switch k := x.Key; {
+		case string(k) == logpb.HeaderMeta:
+			h.meta(x.Value)
 		case string(k) == logpb.HeaderService:
 			h.service = nonNil(x.Value)
 		case string(k) == logpb.HeaderHost:
@@ -135,6 +144,34 @@ func (h *headers) read(hs []*sarama.RecordHeader) {
 	}
 }
 
+// meta reads a HeaderMeta value: service, host, path, then label keys and
+// values, separated by NUL bytes; an empty service is the path's
+// logpb.DefaultService. A value of another shape (a foreign producer's
+// header of the same name) is ignored.
+func (h *headers) meta(v []byte) {
+	i := bytes.IndexByte(v, logpb.MetaSep)
+	if i < 0 {
+		return
+	}
+	j := bytes.IndexByte(v[i+1:], logpb.MetaSep)
+	if j < 0 {
+		return
+	}
+	j += i + 1
+	path, labels := v[j+1:], []byte(nil)
+	pairs := 0
+	if k := bytes.IndexByte(path, logpb.MetaSep); k >= 0 {
+		path, labels = path[:k], path[k+1:]
+		n := bytes.Count(labels, []byte{logpb.MetaSep}) + 1
+		if n%2 != 0 {
+			return
+		}
+		pairs = n / 2
+	}
+	h.service, h.host, h.path = v[:i:i], v[i+1:j:j], path
+	h.metaLabels, h.metaPairs, h.metaDefault = labels, pairs, i == 0
+}
+
 func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
@@ -142,9 +179,16 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// addLabels appends the label headers to e.Fields, after the line's own.
-func addLabels(e *logpb.LogEntry, hs []*sarama.RecordHeader, n int) {
-	slab := make([]logpb.Field, 0, n)
+// addLabels appends the labels (of the meta header, then "label.K"
+// headers) to e.Fields, after the line's own.
+func addLabels(e *logpb.LogEntry, hs []*sarama.RecordHeader, h *headers) {
+	slab := make([]logpb.Field, 0, h.metaPairs+h.labels)
+	for rest := h.metaLabels; len(slab) < h.metaPairs; {
+		k, after, _ := bytes.Cut(rest, []byte{logpb.MetaSep})
+		v, after, _ := bytes.Cut(after, []byte{logpb.MetaSep})
+		slab = append(slab, logpb.Field{Key: text(k), Value: text(v)})
+		rest = after
+	}
 	for _, x := range hs {
 		if x != nil && bytes.HasPrefix(x.Key, []byte(logpb.HeaderLabelPrefix)) {
 			slab = append(slab, logpb.Field{Key: text(x.Key[len(logpb.HeaderLabelPrefix):]), Value: text(x.Value)})

@@ -99,11 +99,29 @@ func TestDecodeForeign(t *testing.T) {
 			wantService: "hdr", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x", wantFields: "service=json-svc"},
 		{name: "json service beats key", key: "orders", value: `{"level":"debug","msg":"x","service":"json-svc"}`,
 			wantService: "json-svc", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x"},
-		{name: "tailcast's headers", key: "web-1:/var/log/api.log",
+		{name: "first line format: key host:path, service host path label.K headers", key: "web-1:/var/log/api.log",
 			headers:     h("service", "api", "host", "web-1", "path", "/var/log/api.log", "label.env", "prod", "label.team", "pay", "cut", "1"),
 			value:       "2026-11-22T19:24:37.123456789Z WARN  [main] c.e.Api - slow \xff  ",
 			wantService: "api", wantHost: "web-1", wantSource: "/var/log/api.log", wantTrunc: true, wantLevel: logpb.Level_LEVEL_WARN,
 			wantMsg: "[main] c.e.Api - slow \uFFFD", wantTime: eventTS, wantFields: "env=prod team=pay"},
+		{name: "meta header", headers: h("tc", "api\x00web-1\x00/var/log/api.log"),
+			value:       "2026-11-22T19:24:37.123456789Z WARN  [main] c.e.Api - slow",
+			wantService: "api", wantHost: "web-1", wantSource: "/var/log/api.log", wantLevel: logpb.Level_LEVEL_WARN,
+			wantMsg: "[main] c.e.Api - slow", wantTime: eventTS},
+		{name: "meta header labels cut", headers: h("tc", "api\x00web-1\x00/var/log/a\tpi.log\x00env\x00prod\x00team\x00", "cut", "1"),
+			value:       "level=info msg=hi user=7",
+			wantService: "api", wantHost: "web-1", wantSource: "/var/log/a\tpi.log", wantTrunc: true, wantLevel: logpb.Level_LEVEL_INFO,
+			wantMsg: "hi", wantFields: "user=7 env=prod team="},
+		{name: "meta header beats json service and key", key: "orders", headers: h("tc", "hdr\x00h\x00/p"), value: `{"level":"debug","msg":"x","service":"json-svc"}`,
+			wantService: "hdr", wantHost: "h", wantSource: "/p", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x", wantFields: "service=json-svc"},
+		{name: "meta header default service", headers: h("tc", "\x00h\x00/var/log/orders.1.log"), value: `{"level":"debug","msg":"x","service":"json-svc"}`,
+			wantService: "orders.1", wantHost: "h", wantSource: "/var/log/orders.1.log", wantLevel: logpb.Level_LEVEL_DEBUG, wantMsg: "x", wantFields: "service=json-svc"},
+		{name: "meta header default service, invalid UTF-8 path", headers: h("tc", "\x00h\x00/var/log/b\xffd.log"), value: "hello",
+			wantService: "b\uFFFDd", wantHost: "h", wantSource: "/var/log/b\uFFFDd.log", wantMsg: "hello"},
+		{name: "foreign tc header without fields ignored", key: "orders", headers: h("tc", "trace-42"), value: "hello",
+			wantService: "orders", wantMsg: "hello"},
+		{name: "foreign tc header with an odd label ignored", key: "orders", headers: h("tc", "a\x00b\x00c\x00d"), value: "hello",
+			wantService: "orders", wantMsg: "hello"},
 		{name: "labels after the line's fields", headers: h("label.env", "prod"), value: `level=info msg=hi user=7`,
 			wantService: "kafka", wantLevel: logpb.Level_LEVEL_INFO, wantMsg: "hi", wantFields: "user=7 env=prod"},
 		{name: "service and host headers", key: "orders", headers: h("Service", "checkout", "host", "web-3"), value: "INFO ready",
@@ -282,11 +300,7 @@ func BenchmarkDecode(b *testing.B) {
 		{"json", nil, []byte(`{"time":"2026-11-22T19:24:37.5Z","level":"error","msg":"payment failed","service":"billing","order":"A-17","amount":12.5}`)},
 		{"plain", nil, []byte("2026-11-22 19:00:00,000 INFO GET /api/v1/orders 200 12ms")},
 	}
-	tc := []*sarama.RecordHeader{
-		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
-		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
-		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
-	}
+	tc := []*sarama.RecordHeader{{Key: []byte(logpb.HeaderMeta), Value: []byte("checkout\x00web-17\x00/var/log/checkout/checkout.log")}}
 	cases = append(cases,
 		struct {
 			name    string

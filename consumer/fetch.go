@@ -1,10 +1,10 @@
 package consumer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -113,7 +113,7 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 
 	var msg sarama.ConsumerMessage // reused: Decode keeps none of it but the slices
 	msg.Topic, msg.Partition = topic, partition
-	var labels [][]byte
+	var keepArgs scanArgs
 	done := ctx.Done()
 	next := from
 	var timer *time.Timer
@@ -153,8 +153,8 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 				var h headers
 				h.read(rec.Headers)
 				if keep != nil && !h.protobuf {
-					labels = labelValues(labels[:0], rec.Headers, h.labels)
-					if !keep(rec.Value, soleHeader(rec.Headers, logpb.HeaderService), soleHeader(rec.Headers, logpb.HeaderHost), labels) {
+					service, host, labels := keepArgs.of(&h, rec.Headers)
+					if !keep(rec.Value, service, host, labels) {
 						return fn(off, nil, len(rec.Value))
 					}
 				}
@@ -183,32 +183,39 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 // errStopped stops eachRecord when the read's context ends.
 var errStopped = errors.New("stopped")
 
-// soleHeader is the value of the one header named key (in any case) of
-// hs: nil when there is none or more than one, whose value Decode's
-// paths may pick differently.
-func soleHeader(hs []*sarama.RecordHeader, key string) []byte {
-	var v []byte
-	n := 0
-	for _, x := range hs {
-		if x != nil && len(x.Key) == len(key) && strings.EqualFold(string(x.Key), key) {
-			v, n = x.Value, n+1
-		}
-	}
-	if n != 1 {
-		return nil
-	}
-	return v
+// scanArgs is what a Scan's keep sees of a record, with scratch space
+// reused from one record to the next.
+type scanArgs struct {
+	labels            [][]byte
+	lastPath, lastSvc []byte // a file's default service, kept for its next records
 }
 
-// labelValues appends the values of the n label headers of hs to dst.
-func labelValues(dst [][]byte, hs []*sarama.RecordHeader, n int) [][]byte {
-	if n == 0 {
-		return dst
+// of returns the service and host Decode gives the entry of a record whose
+// headers h read from hs (nil when its line may decide them: no header, or
+// an empty one), and the values of its labels, of the meta header and of
+// "label.K" headers alike, all of which become the entry's fields.
+func (a *scanArgs) of(h *headers, hs []*sarama.RecordHeader) (service, host []byte, labels [][]byte) {
+	service, host = h.service, h.host
+	if h.path != nil && h.metaDefault {
+		if a.lastSvc == nil || !bytes.Equal(a.lastPath, h.path) {
+			a.lastPath = append(a.lastPath[:0], h.path...)
+			a.lastSvc = []byte(logpb.DefaultService(string(h.path)))
+		}
+		service = a.lastSvc
 	}
-	for _, x := range hs {
-		if x != nil && len(x.Key) > len(logpb.HeaderLabelPrefix) && string(x.Key[:len(logpb.HeaderLabelPrefix)]) == logpb.HeaderLabelPrefix {
-			dst = append(dst, x.Value)
+	a.labels = a.labels[:0]
+	for rest, n := h.metaLabels, 0; n < h.metaPairs; n++ {
+		_, after, _ := bytes.Cut(rest, []byte{logpb.MetaSep})
+		v, after, _ := bytes.Cut(after, []byte{logpb.MetaSep})
+		a.labels = append(a.labels, v)
+		rest = after
+	}
+	if h.labels > 0 {
+		for _, x := range hs {
+			if x != nil && len(x.Key) > len(logpb.HeaderLabelPrefix) && string(x.Key[:len(logpb.HeaderLabelPrefix)]) == logpb.HeaderLabelPrefix {
+				a.labels = append(a.labels, x.Value)
+			}
 		}
 	}
-	return dst
+	return service, host, a.labels
 }

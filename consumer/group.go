@@ -182,27 +182,47 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 		}
 	}()
 
+	publish := func(msg *sarama.ConsumerMessage) {
+		if !begun {
+			sink.Begin(p, msg.Offset)
+			begun = true
+		}
+		e, err := Decode(msg)
+		if err != nil {
+			c.decodeError(err)
+		}
+		c.m.records.Inc()
+		sink.Publish(p, msg.Offset, e)
+		sess.MarkMessage(msg, "")
+		next = msg.Offset + 1
+	}
 	tick := time.NewTicker(lagInterval)
 	defer tick.Stop()
 	done := sess.Context().Done()
+	msgs := claim.Messages()
 	for {
 		select {
-		case msg, ok := <-claim.Messages():
+		case msg, ok := <-msgs:
 			if !ok {
 				return nil
 			}
-			if !begun {
-				sink.Begin(p, msg.Offset)
-				begun = true
+			publish(msg)
+			// Take what sarama has buffered without the three-way select,
+			// which cost about a tenth of a record's time. The session's
+			// end waits for at most drainMax records.
+		drain:
+			for range drainMax {
+				select {
+				case msg, ok := <-msgs:
+					if !ok {
+						setLag()
+						return nil
+					}
+					publish(msg)
+				default:
+					break drain
+				}
 			}
-			e, err := Decode(msg)
-			if err != nil {
-				c.decodeError(err)
-			}
-			c.m.records.Inc()
-			sink.Publish(p, msg.Offset, e)
-			sess.MarkMessage(msg, "")
-			next = msg.Offset + 1
 			setLag()
 		case <-tick.C:
 			if begun {
@@ -213,6 +233,10 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 		}
 	}
 }
+
+// drainMax bounds the records ConsumeClaim takes in a row before it looks
+// at the session's end and the lag ticker again.
+const drainMax = 256
 
 func (c *Consumer) claimStarted() {
 	c.claimMu.Lock()

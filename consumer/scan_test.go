@@ -75,6 +75,9 @@ func TestScan(t *testing.T) {
 		if i == 4 {
 			m.Headers = []sarama.RecordHeader{{Key: []byte("label.zone"), Value: []byte("eu")}, {Key: []byte("service"), Value: []byte("api")}}
 		}
+		if i == 6 { // the collector's meta header: default service, a label
+			m.Headers = []sarama.RecordHeader{{Key: []byte(logpb.HeaderMeta), Value: []byte("\x00web-1\x00/var/log/checkout.log\x00zone\x00us")}}
+		}
 		msgs = append(msgs, m)
 	}
 	msgs = append(msgs, pbMsg(t, 1, entry(1, 0)), textMsg(1, "skip me"))
@@ -130,6 +133,15 @@ func TestScan(t *testing.T) {
 		}
 		if want := []string{`line e|eu|"api"/""`}; !slices.Equal(s.kept, want) || !slices.Equal(s.msgs, []string{"line e"}) {
 			t.Errorf("got keep args %q, messages %q; want %q, [line e]", s.kept, s.msgs, want)
+		}
+	})
+	t.Run("keep sees the meta header's service, host and labels", func(t *testing.T) {
+		s, _, err := scanAll(c, context.Background(), 0, 6, 7, noSkip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{`line g|us|"checkout"/"web-1"`}; !slices.Equal(s.kept, want) || !slices.Equal(s.msgs, []string{"line g"}) {
+			t.Errorf("got keep args %q, messages %q; want %q, [line g]", s.kept, s.msgs, want)
 		}
 	})
 	t.Run("without keep every record is decoded", func(t *testing.T) {

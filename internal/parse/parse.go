@@ -65,8 +65,8 @@ func into(e *logpb.LogEntry, line []byte, alias bool) {
 }
 
 // parser carries one Into call's state. Fields collect in a fixed array so
-// that a line's fields cost two allocations (the structs and the slice of
-// pointers) however many there are.
+// that a line's fields cost one allocation (the structs and the slice of
+// pointers together, fieldBlock) for up to 16 fields.
 type parser struct {
 	e    *logpb.LogEntry
 	s    string // whole input, valid UTF-8, right-trimmed
@@ -96,11 +96,15 @@ func (p *parser) flushFields() {
 	if n == 0 {
 		return
 	}
-	// Reuse the Field structs of an entry parsed into before; allocate the
-	// rest in one slab.
+	// Reuse the Field structs of an entry parsed into before; a new entry
+	// gets its pointers and structs in one allocation (fieldBlock).
 	ptrs := p.e.Fields[:cap(p.e.Fields)]
 	if len(ptrs) < n {
-		ptrs = append(make([]*logpb.Field, 0, n), ptrs...)[:n]
+		if len(ptrs) == 0 {
+			ptrs = fieldBlock(n)
+		} else {
+			ptrs = append(make([]*logpb.Field, 0, n), ptrs...)[:n]
+		}
 	}
 	ptrs = ptrs[:n]
 	var slab []logpb.Field
@@ -123,6 +127,72 @@ func (p *parser) flushFields() {
 		ptrs[i] = f
 	}
 	p.e.Fields = ptrs
+}
+
+// fieldBlock returns at least n pointers to Field structs allocated with
+// them, in one allocation (a line has a handful of fields; one allocation
+// rather than two saves a tenth of the consumer's). Sizes step finely, as
+// a Field is 80 bytes. More than 16 fields get the pointers alone;
+// flushFields allocates their structs.
+func fieldBlock(n int) []*logpb.Field {
+	switch {
+	case n <= 1:
+		b := new(struct {
+			p [1]*logpb.Field
+			f [1]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	case n <= 2:
+		b := new(struct {
+			p [2]*logpb.Field
+			f [2]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	case n <= 3:
+		b := new(struct {
+			p [3]*logpb.Field
+			f [3]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	case n <= 4:
+		b := new(struct {
+			p [4]*logpb.Field
+			f [4]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	case n <= 6:
+		b := new(struct {
+			p [6]*logpb.Field
+			f [6]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	case n <= 8:
+		b := new(struct {
+			p [8]*logpb.Field
+			f [8]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	case n <= 12:
+		b := new(struct {
+			p [12]*logpb.Field
+			f [12]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	case n <= 16:
+		b := new(struct {
+			p [16]*logpb.Field
+			f [16]logpb.Field
+		})
+		return linkFields(b.p[:], b.f[:])
+	}
+	return make([]*logpb.Field, n)
+}
+
+func linkFields(p []*logpb.Field, f []logpb.Field) []*logpb.Field {
+	for i := range p {
+		p[i] = &f[i]
+	}
+	return p
 }
 
 // rest sets Message to the input from i on (which may span lines), with

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -854,4 +855,38 @@ func FuzzInto(f *testing.F) {
 			t.Fatalf("message grew: %d bytes from a %d-byte line", len(e.Message), len(line))
 		}
 	})
+}
+
+// TestFieldsOneAllocation: a fresh entry's fields cost one allocation (pointers and structs together), and an entry parsed again
+// with more fields than its block holds still gets every one.
+func TestFieldsOneAllocation(t *testing.T) {
+	line := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString("level=info msg=ok")
+		for i := range n {
+			fmt.Fprintf(&b, " k%d=v%d", i, i)
+		}
+		return []byte(b.String())
+	}
+	for _, n := range []int{1, 2, 3, 4, 5, 8, 9, 14, 16, 17, 40} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			buf := line(n)
+			// Past 14 fields the line's level and msg overflow the
+			// parser's array too; the count is then not the fields' alone.
+			if got := testing.AllocsPerRun(50, func() { IntoNoCopy(&logpb.LogEntry{}, buf) }); n <= 14 && got != 2 { // 2: the entry, the fields
+				t.Errorf("got %v allocations for %d fields, want 1 and the entry's", got-1, n)
+			}
+			var e logpb.LogEntry
+			IntoNoCopy(&e, line(1))
+			IntoNoCopy(&e, buf)
+			if len(e.Fields) != n {
+				t.Fatalf("got %d fields, want %d", len(e.Fields), n)
+			}
+			for i, f := range e.Fields {
+				if wk, wv := fmt.Sprintf("k%d", i), fmt.Sprintf("v%d", i); f.Key != wk || f.Value != wv {
+					t.Errorf("field %d: got %s=%s, want %s=%s", i, f.Key, f.Value, wk, wv)
+				}
+			}
+		})
+	}
 }

@@ -1,7 +1,7 @@
 // Command histfill fills a topic for the history benchmark (bench/history.sh):
 // N realistic lines (internal/genline) as tailcast's collector writes them —
-// the value is the line, the headers name service, host and path, the key is
-// "host:path" — spread round-robin over -files files, each file pinned to one
+// the value is the line, one meta header (logpb.HeaderMeta) names service,
+// host and path, and there is no key — spread round-robin over -files files, each file pinned to one
 // partition (file i to partition i mod -partitions) so every partition holds
 // the same share. The lines' own times are recent: the last one is about
 // -end, the first about N × genline.MeanStep earlier, and each record's

@@ -57,7 +57,6 @@ func run() error {
 	defer cl.Close()
 
 	type file struct {
-		key     []byte
 		headers []kgo.RecordHeader
 		part    int32
 	}
@@ -67,14 +66,12 @@ func run() error {
 		host := "web-" + strconv.Itoa(1+i%4)
 		svc := services[i%len(services)]
 		path := "/var/log/" + svc + "-" + strconv.Itoa(i) + ".log"
+		// As the collector writes them: no key, one meta header (service,
+		// host, path separated by NUL bytes).
+		meta := []byte(svc + "\x00" + host + "\x00" + path)
 		fs[i] = file{
-			key: []byte(host + ":" + path),
-			headers: []kgo.RecordHeader{
-				{Key: logpb.HeaderService, Value: []byte(svc)},
-				{Key: logpb.HeaderHost, Value: []byte(host)},
-				{Key: logpb.HeaderPath, Value: []byte(path)},
-			},
-			part: int32(i % *partitions),
+			headers: []kgo.RecordHeader{{Key: logpb.HeaderMeta, Value: meta}},
+			part:    int32(i % *partitions),
 		}
 	}
 
@@ -118,7 +115,7 @@ func run() error {
 		f := &fs[i%int64(len(fs))]
 		val := append([]byte(nil), line...)
 		bytesOut += int64(len(val))
-		cl.Produce(ctx, &kgo.Record{Key: f.key, Value: val, Headers: f.headers, Partition: f.part, Timestamp: ts}, done)
+		cl.Produce(ctx, &kgo.Record{Value: val, Headers: f.headers, Partition: f.part, Timestamp: ts}, done)
 		buf = line
 	}
 	if err := cl.Flush(ctx); err != nil {

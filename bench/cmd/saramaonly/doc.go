@@ -12,8 +12,11 @@
 //	saramaonly -brokers ADDR -dump DUMP -n N
 //	    writes the topic's first N records (in partition order) to DUMP.
 //
-// Every record gets the same key, so that, like one file's lines in the
-// collector, they all go to one partition, in order. The produce modes
+// Every record goes to partition 0, in order, as one file's lines go to one
+// partition in the collector (whose partitioner picks the file's; here a
+// manual one, sarama's cheapest). -lines records carry a key as a file's
+// records once did; -records ones the key they were dumped with (none for
+// the collector's since the meta header). The produce modes
 // print one line of key=value results: status, count, elapsed_s (first
 // record handed to sarama to the last acknowledgement), cpu_s (the
 // process's CPU over the same span), lines_per_s.

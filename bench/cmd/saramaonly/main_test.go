@@ -32,7 +32,12 @@ func TestDumpRoundTrip(t *testing.T) {
 		t.Fatalf("got %d records, want %d", len(msgs), len(recs))
 	}
 	for i, m := range msgs {
-		k, _ := m.Key.Encode()
+		var k []byte
+		if m.Key != nil {
+			k, _ = m.Key.Encode()
+		} else if recs[i].key != nil {
+			t.Errorf("record %d: got no key, want %q", i, recs[i].key)
+		}
 		v, _ := m.Value.Encode()
 		if !bytes.Equal(k, recs[i].key) || !bytes.Equal(v, recs[i].value) {
 			t.Errorf("record %d: got key %q value %q, want %q %q", i, k, v, recs[i].key, recs[i].value)
