@@ -68,6 +68,7 @@ func (s *Server) collect(now time.Time) int64 {
 	defer s.hub.mu.RUnlock()
 	tail := s.hub.log.nextSeq
 	tailCum := s.hub.log.cumAt(tail)
+	s.idx.update(&s.hub.log)
 	var delivered, backlog int64
 	for _, c := range s.clients {
 		if c.closed.Load() {
@@ -190,7 +191,7 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 	reserve := startFrame(fr, prefix, c)
 	all := f.all()
 	end = tail
-	for seq := max(from, s.hub.log.headSeq); seq < tail; seq++ {
+	for seq := range s.idx.candidates(f, max(from, s.hub.log.headSeq), tail) {
 		r := s.hub.log.at(seq)
 		if r == nil || !all && !f.matchRecord(r) {
 			continue
@@ -335,9 +336,17 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	// A costly filter is not run here: what its client skips is counted
 	// before filtering.
 	f := c.filt.Load()
-	for seq := max(c.pos, head); seq < tail; seq++ {
-		if r := s.hub.log.at(seq); r != nil && (f.costly() || f.matchRecord(r)) {
-			n++
+	if f.costly() {
+		for seq := max(c.pos, head); seq < tail; seq++ {
+			if s.hub.log.at(seq) != nil {
+				n++
+			}
+		}
+	} else {
+		for seq := range s.idx.candidates(f, max(c.pos, head), tail) {
+			if r := s.hub.log.at(seq); r != nil && f.matchRecord(r) {
+				n++
+			}
 		}
 	}
 	c.pos = tail

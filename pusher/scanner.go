@@ -13,6 +13,9 @@ import (
 // scanBatch is how many log slots a scanner copies per hub read lock.
 const scanBatch = 256
 
+// scanYield is how much matching a scanner does before it yields its CPU.
+const scanYield = 50 * time.Microsecond
+
 // scanner evaluates one client's costly filter (a regular expression) on
 // the client's own goroutine, so that its cost falls on that client alone:
 // the flush loop, which serves everyone, only takes the matches the
@@ -187,21 +190,35 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	}
 	sc.found = sc.found[:0]
 	var size int64
-	t0 := time.Now()
+	var spent, sinceYield time.Duration
 	for i, r := range sc.batch {
-		if sc.f.matchRecord(r) {
+		// Only the regular expressions are timed and charged: the cheap
+		// terms and the literal prefilter reject most entries for the
+		// price of a comparison, and timing each would cost more.
+		if !sc.f.mayMatch(r) {
+			continue
+		}
+		t := time.Now()
+		ok := sc.f.matchRecord(r)
+		d := time.Since(t)
+		spent += d
+		if ok {
 			sc.found = append(sc.found, r)
 			size += int64(len(r.line))
 		}
-		// Let the flush loop and the writers, if waiting, have this
-		// CPU first: a match may take milliseconds.
-		runtime.Gosched()
-		if i+1 < len(sc.batch) && sc.meter.exceeds(time.Since(t0)) {
+		// Let the flush loop and the writers, if waiting, have this CPU
+		// first once matching has taken a while: a match may take
+		// milliseconds. The wait is not charged to the filter.
+		if sinceYield += d; sinceYield >= scanYield {
+			runtime.Gosched()
+			sinceYield = 0
+		}
+		if i+1 < len(sc.batch) && sc.meter.exceeds(spent) {
 			hi = sc.batch[i+1].seq // the rest waits for the budget
 			break
 		}
 	}
-	sc.meter.charge(time.Now(), time.Since(t0))
+	sc.meter.charge(time.Now(), spent)
 	clear(sc.batch)
 	sc.mu.Lock()
 	if sc.gen == gen && sc.next == from {
