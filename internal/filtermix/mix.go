@@ -36,6 +36,8 @@ type Shape struct {
 	Level   logpb.Level
 	Text    string // the message after Prefix and a space
 	Fields  [][2]string
+
+	msg, lower string // for Match: the message with Placeholder, and the lowercased message and field values
 }
 
 // Message is the entry's message for sequence number seq stamped ts.
@@ -96,7 +98,8 @@ func (f *Filter) Query() string {
 // key is the filter's identity: no two viewers of a mix share one.
 func (f *Filter) key() string { return f.Query() }
 
-// Match is the reference matcher: whether the entry of shape s passes f,
+// Match is the reference matcher (not safe for concurrent use on a
+// Shape outside a Mix, whose shapes New prepares): whether the entry of shape s passes f,
 // by the rules of docs/protocol.md (q is case-insensitive on the message
 // and field values, re is RE2 on the message, where compares a field, as
 // a number when both sides are numbers, and a field the entry lacks
@@ -108,23 +111,29 @@ func (f *Filter) Match(s *Shape) bool {
 	if f.minLevel != logpb.Level_LEVEL_UNKNOWN && s.Level < f.minLevel {
 		return false
 	}
-	msg := Placeholder + " " + s.Text
-	if f.Q != "" {
-		text := msg
-		for _, fl := range s.Fields {
-			text += "\x00" + fl[1]
-		}
-		if !strings.Contains(strings.ToLower(text), strings.ToLower(f.Q)) {
-			return false
-		}
+	if s.msg == "" {
+		s.prepare()
 	}
-	if f.re != nil && !f.re.MatchString(msg) {
+	if f.Q != "" && !strings.Contains(s.lower, strings.ToLower(f.Q)) {
+		return false
+	}
+	if f.re != nil && !f.re.MatchString(s.msg) {
 		return false
 	}
 	if f.Where != "" && !matchWhere(f.Where, s.Fields) {
 		return false
 	}
 	return true
+}
+
+// prepare computes what Match reads.
+func (s *Shape) prepare() {
+	s.msg = Placeholder + " " + s.Text
+	text := s.msg
+	for _, fl := range s.Fields {
+		text += "\x00" + fl[1]
+	}
+	s.lower = strings.ToLower(text)
 }
 
 // matchWhere evaluates the few forms the mix uses: key=value, key>=N, key>N.
@@ -235,6 +244,7 @@ func New(n int) (*Mix, error) {
 		} else {
 			s.Text = t.text
 		}
+		s.prepare()
 		m.Shapes[i] = s
 	}
 	seen := map[string]bool{}

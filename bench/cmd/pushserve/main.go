@@ -11,6 +11,13 @@
 //	GET /publish?rate=N
 //	    publishes N entries/s until the request is closed (the benchmark's
 //	    publisher command is a curl of this URL, stopped after the window).
+//	GET /publish?rate=N&mix=V
+//	    publishes the entries of internal/filtermix's mix for V viewers
+//	    instead: sixteen services, levels, JSON fields, and messages that
+//	    the viewers' distinct filters select (bench/cmd/wsload -mix).
+//	GET /published
+//	    the number of entries published so far, which wsload -mix reads
+//	    after the window to count what each viewer must have got.
 //
 // The messages are the lines bench/cmd/ratelines writes (same size, same
 // text), so an entry is encoded as `tailcast run` would encode that line.
@@ -26,10 +33,12 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/tailcast/tailcast/bench/internal/benchline"
+	"github.com/tailcast/tailcast/internal/filtermix"
 	"github.com/tailcast/tailcast/proto/logpb"
 	"github.com/tailcast/tailcast/pusher"
 )
@@ -62,6 +71,9 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv)
 	mux.HandleFunc("/publish", p.serve)
+	mux.HandleFunc("/published", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, p.published.Load())
+	})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -90,6 +102,9 @@ type publisher struct {
 	size int
 	mu   sync.Mutex // one publishing request at a time
 	next int64      // offset of the next entry
+	mix  *filtermix.Mix
+	// published is next, for /published.
+	published atomic.Int64
 }
 
 func (p *publisher) serve(w http.ResponseWriter, r *http.Request) {
@@ -103,6 +118,18 @@ func (p *publisher) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer p.mu.Unlock()
+	p.mix = nil
+	if v := r.URL.Query().Get("mix"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100_000 {
+			http.Error(w, "mix: want a number of viewers in [1, 100000]", http.StatusBadRequest)
+			return
+		}
+		if p.mix, err = filtermix.New(n); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
@@ -131,12 +158,17 @@ func (p *publisher) publish(ctx context.Context, rate float64) (n, skipped int64
 		now := time.Now()
 		ts = strconv.AppendInt(ts[:0], now.UnixNano(), 10)
 		for range bucket.Due(now) {
-			line = benchline.Append(line[:0], p.next, "@@", ts, p.size)
-			e.Message = string(line[:len(line)-1])
+			if p.mix != nil {
+				p.mix.Shapes[p.next%filtermix.Period].Entry(e, p.next, ts)
+			} else {
+				line = benchline.Append(line[:0], p.next, "@@", ts, p.size)
+				e.Message = string(line[:len(line)-1])
+			}
 			e.TimeUnixNano, e.ReadTimeUnixNano = now.UnixNano(), now.UnixNano()
 			e.Offset = p.next
 			p.srv.Publish(0, p.next, e)
 			p.next++
+			p.published.Store(p.next)
 		}
 	}
 }
