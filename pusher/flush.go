@@ -70,7 +70,16 @@ func (s *Server) collect(now time.Time) int64 {
 	tailCum := s.hub.log.cumAt(tail)
 	s.idx.update(&s.hub.log)
 	var delivered, backlog int64
-	for _, c := range s.clients {
+	for i, c := range s.clients {
+		if i%yieldEvery == yieldEvery-1 {
+			// Let a waiting Publish in: with many clients of distinct
+			// filters a pass takes milliseconds, and entries stamped
+			// before Publish would wait that long for the lock. Records
+			// stay valid; what is evicted meanwhile reads as holes below
+			// the new head, and what is published waits for the next pass.
+			s.hub.mu.RUnlock()
+			s.hub.mu.RLock()
+		}
 		if c.closed.Load() {
 			continue
 		}
@@ -85,17 +94,17 @@ func (s *Server) collect(now time.Time) int64 {
 				}
 				c.scan = s.startScanner(c, f, c.pos)
 			}
-			c.pos = c.scan.served(c.pos)
-			if c.pos < tail {
+			if c.scan.skip(tail) {
 				c.scan.signal()
 			}
+			c.pos = c.scan.served(c.pos)
 		} else if c.scan != nil {
 			c.scan.stop()
 			c.scan = nil
 		}
 		s.checkBehind(c, tail, now)
 		if c.pos < tail {
-			backlog += tailCum - s.hub.log.cumAt(max(c.pos, s.hub.log.headSeq))
+			backlog += max(0, tailCum-s.hub.log.cumAt(max(c.pos, s.hub.log.headSeq)))
 		}
 		if c.busy.Load() {
 			continue
@@ -181,6 +190,10 @@ func (s *Server) collect(now time.Time) int64 {
 	s.m.queueBytes.Set(float64(backlog))
 	return delivered
 }
+
+// yieldEvery is how many clients collect serves between two releases of
+// the hub's read lock.
+const yieldEvery = 64
 
 // build fills fr with prefix (complete control frames) followed by one text
 // frame of the lines from seq from up to tail that pass f, at most about
@@ -311,7 +324,7 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 		c.overSince = time.Time{}
 		return
 	}
-	head := s.hub.log.headSeq
+	head := min(s.hub.log.headSeq, tail) // past tail when collect let Publish evict
 	grace := s.queueGrace()
 	if c.pos >= head {
 		lag := s.hub.log.cumAt(tail) - s.hub.log.cumAt(c.pos)

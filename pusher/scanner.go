@@ -40,6 +40,7 @@ type scanner struct {
 	out   []*record // matches in [client's position, next), oldest first
 	bytes int64     // their lines' bytes
 	gen   uint64    // bumped by reset: a batch scanned meanwhile is dropped
+	busy  bool      // a batch is being scanned from next
 
 	// scanner goroutine only
 	batch []*record
@@ -76,6 +77,30 @@ func (sc *scanner) reset(pos uint64) {
 	sc.gen++
 	sc.mu.Unlock()
 	sc.signal()
+}
+
+// skip moves an idle scanner (nothing found waiting, no batch being
+// scanned) past the entries below tail that its filter surely rejects
+// (filter.mayMatch: the cheap terms and the literal prefilter), and reports
+// whether one below tail needs its goroutine: the flush loop wakes a
+// scanner only for entries that need its regular expression, not a
+// thousand goroutines for every entry. Caller: the flush loop, holding the
+// hub's read lock, with s.idx updated to tail.
+func (sc *scanner) skip(tail uint64) bool {
+	s := sc.s
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.busy || len(sc.out) > 0 || sc.next < s.hub.log.headSeq {
+		return sc.next < tail
+	}
+	for seq := range s.idx.candidates(sc.f, sc.next, tail) {
+		if r := s.hub.log.at(seq); r != nil && sc.f.mayMatch(r) {
+			sc.next = seq
+			return true
+		}
+	}
+	sc.next = max(sc.next, tail)
+	return false
 }
 
 // take moves found matches into dst, about maxBytes of lines at most, and
@@ -169,6 +194,7 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	}
 	sc.mu.Lock()
 	from, gen, full := sc.next, sc.gen, sc.bytes >= sc.s.cfg.QueueBytes
+	sc.busy = !full
 	sc.mu.Unlock()
 	if full {
 		return 0, false // the flush loop wakes us once it has taken some
@@ -185,6 +211,9 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	}
 	h.mu.RUnlock()
 	if lo == hi {
+		sc.mu.Lock()
+		sc.busy = false
+		sc.mu.Unlock()
 		sc.over = time.Time{}
 		return 0, false
 	}
@@ -221,6 +250,7 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	sc.meter.charge(time.Now(), spent)
 	clear(sc.batch)
 	sc.mu.Lock()
+	sc.busy = false
 	if sc.gen == gen && sc.next == from {
 		sc.out = append(sc.out, sc.found...)
 		sc.bytes += size

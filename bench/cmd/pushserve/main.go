@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -71,6 +72,8 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv)
 	mux.HandleFunc("/publish", p.serve)
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // to see where a step's time goes
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/published", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, p.published.Load())
 	})
