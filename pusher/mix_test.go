@@ -21,7 +21,11 @@ func TestDistinctFiltersEachGetTheirMatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, u := testServer(t, Config{MaxConnsPerIP: -1, QueueBytes: 64 << 20})
+	// The entries come in one burst, and the race detector makes a regular
+	// expression tens of times slower: a budget of a second a second keeps
+	// this about delivery (TestCostlyFilterCostsOnlyItsSender is about the
+	// budget).
+	s, u := testServer(t, Config{MaxConnsPerIP: -1, QueueBytes: 64 << 20, FilterBudget: time.Second})
 	s.Begin(0, 0)
 	clients := make([]*wsClient, viewers)
 	for v := range viewers {
