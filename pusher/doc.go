@@ -21,6 +21,12 @@
 // clients); a regular expression in the client's scanner goroutine, within
 // Config.FilterBudget; replays and refills in the client's own goroutine.
 // None runs under a lock Publish or other clients wait for.
+// An entry meets only the filters that can want it (index.go, literal.go):
+// the flush loop walks, for a filter on a few services, an index of the
+// log by service rather than every entry; cheap terms run before regular
+// expressions, and a regular expression runs only on messages holding a
+// literal every match needs; the flush loop moves an idle scanner past
+// what its filter surely rejects and wakes it only for regex work.
 //
 // Clients are positions in the shared log, so a client costs no per-entry
 // copies. A single flush loop coalesces new entries into frames (the first

@@ -121,19 +121,28 @@ func (f *filter) matchCheap(service, host string, level logpb.Level, ltext strin
 // matchRe runs f.re, after its literal prefilter, on the part of msg it
 // looks at.
 func (f *filter) matchRe(msg, ltext string) bool {
-	if !f.pre.pass(msg, ltext) {
+	if !f.prefilter(msg, ltext) {
 		return false
 	}
-	if f.pre.full && len(msg) <= f.reLen {
+	if f.pre.full {
 		return true // a literal of the alternation occurs: that is a match
 	}
 	return f.re.MatchString(msg[:min(len(msg), f.reLen)])
 }
 
+// prefilter runs f.re's literal prefilter on what f.re looks at: the
+// first reLen bytes of the message, and so, lowercased, at most twice as
+// many of ltext (lowercasing makes no character more than half again as
+// long). Its cost is so bounded like the expression's, whatever the
+// message's length.
+func (f *filter) prefilter(msg, ltext string) bool {
+	return f.pre.pass(msg[:min(len(msg), f.reLen)], ltext[:min(len(ltext), 2*f.reLen)])
+}
+
 // mayMatch is false when r surely does not pass f, for the price of
 // comparisons and byte searches: matchCheap and re's literal prefilter.
 func (f *filter) mayMatch(r *record) bool {
-	return f.matchCheap(r.service, r.host, r.level, r.ltext, r.fields, r.pattern) && (f.re == nil || f.pre.pass(r.msg, r.ltext))
+	return f.matchCheap(r.service, r.host, r.level, r.ltext, r.fields, r.pattern) && (f.re == nil || f.prefilter(r.msg, r.ltext))
 }
 
 func (f *filter) matchRecord(r *record) bool {
