@@ -68,6 +68,7 @@ func (s *Server) collect(now time.Time) int64 {
 	defer s.hub.mu.RUnlock()
 	tail := s.hub.log.nextSeq
 	tailCum := s.hub.log.cumAt(tail)
+	s.qm.reset(s.idx.next, tail)
 	s.idx.update(&s.hub.log)
 	var delivered, backlog int64
 	for i, c := range s.clients {
@@ -204,9 +205,10 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 	reserve := startFrame(fr, prefix, c)
 	all := f.all()
 	end = tail
+	memo := s.qm.of(f.q)
 	for seq := range s.idx.candidates(f, max(from, s.hub.log.headSeq), tail) {
 		r := s.hub.log.at(seq)
-		if r == nil || !all && !f.matchRecord(r) {
+		if r == nil || !all && (s.qm.rejects(memo, f.q, r) || !f.matchRecord(r)) {
 			continue
 		}
 		if !addLine(fr, r, c) {

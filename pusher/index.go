@@ -4,6 +4,7 @@ import (
 	"iter"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // maxIndexServices is the most services a filter may name and still be
@@ -138,4 +139,69 @@ func (x *svcIndex) candidates(f *filter, from, tail uint64) iter.Seq[uint64] {
 			}
 		}
 	}
+}
+
+// maxMemo bounds the entries a pass remembers q results for.
+const maxMemo = 1 << 16
+
+// qMemo remembers, for one flush pass, whether each entry new in that
+// pass holds a q text: viewers' filters differ, but many share a word
+// (service=api&q=timeout, level=warn&q=timeout, ...), and the byte search
+// is the costliest cheap term. Like svcIndex, it is the flush loop's.
+type qMemo struct {
+	base uint64 // the pass's new entries are [base, base+n)
+	n    int
+	m    map[string][]uint8 // q → per entry: 0 not searched yet, memoYes, memoNo
+	free [][]uint8
+}
+
+const (
+	memoYes = 1 + iota
+	memoNo
+)
+
+// reset starts a pass whose new entries are [base, tail).
+func (m *qMemo) reset(base, tail uint64) {
+	if m.m == nil {
+		m.m = make(map[string][]uint8)
+	}
+	for q, v := range m.m {
+		m.free = append(m.free, v)
+		delete(m.m, q)
+	}
+	m.base, m.n = base, int(min(tail-base, maxMemo))
+}
+
+// of returns q's results for the pass, nil when there is nothing to keep.
+func (m *qMemo) of(q string) []uint8 {
+	if m.n == 0 || q == "" {
+		return nil
+	}
+	if v, ok := m.m[q]; ok {
+		return v
+	}
+	var v []uint8
+	if k := len(m.free); k > 0 {
+		v, m.free = m.free[k-1], m.free[:k-1]
+	}
+	v = slices.Grow(v[:0], m.n)[:m.n]
+	clear(v)
+	m.m[q] = v
+	return v
+}
+
+// rejects reports whether r surely fails a filter with text q, from memo
+// (q's results, of) or by searching r's text once for the whole pass.
+func (m *qMemo) rejects(memo []uint8, q string, r *record) bool {
+	if memo == nil || r.seq < m.base || r.seq-m.base >= uint64(len(memo)) {
+		return false // matchRecord searches
+	}
+	i := r.seq - m.base
+	if memo[i] == 0 {
+		memo[i] = memoNo
+		if strings.Contains(r.ltext, q) {
+			memo[i] = memoYes
+		}
+	}
+	return memo[i] == memoNo
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -75,3 +76,29 @@ func TestIndexCandidates(t *testing.T) {
 }
 
 func head(s []uint64) string { return fmt.Sprint(s[:min(len(s), 8)]) }
+
+// TestQMemo: the pass's memo answers as a search would, for entries of
+// the pass, and leaves others to the filter; a reset forgets.
+func TestQMemo(t *testing.T) {
+	texts := []string{"connection timeout", "ok", "timeout again", "refused", ""}
+	var m qMemo
+	for pass := range 3 {
+		base := uint64(pass * 10)
+		m.reset(base, base+uint64(len(texts)))
+		for _, q := range []string{"timeout", "refused", "x"} {
+			memo := m.of(q)
+			for round := range 2 { // the second round reads the memo
+				for i, txt := range texts {
+					r := &record{seq: base + uint64(i), ltext: txt}
+					if got, want := m.rejects(memo, q, r), !strings.Contains(txt, q); got != want {
+						t.Errorf("pass %d round %d, q %q, %q: rejects %v, want %v", pass, round, q, txt, got, want)
+					}
+				}
+			}
+			old := &record{seq: base - 1, ltext: "nothing"}
+			if pass > 0 && m.rejects(memo, q, old) {
+				t.Errorf("q %q: an entry before the pass rejected by the memo, want it left to the filter", q)
+			}
+		}
+	}
+}

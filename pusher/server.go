@@ -61,6 +61,7 @@ type Server struct {
 	batch   []*client // jobs for the writer pool
 	scanTmp []*record // matches taken from a scanner
 	idx     svcIndex  // the log's records by service (index.go)
+	qm      qMemo     // q results of the pass (index.go)
 
 	lingerMu  sync.Mutex
 	lingering []lingerConn // see finishClose
