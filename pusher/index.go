@@ -141,8 +141,12 @@ func (x *svcIndex) candidates(f *filter, from, tail uint64) iter.Seq[uint64] {
 	}
 }
 
-// maxMemo bounds the entries a pass remembers q results for.
-const maxMemo = 1 << 16
+// maxMemo bounds the entries a pass remembers q results for, and
+// maxMemoBytes the results it keeps (entries times distinct q texts).
+const (
+	maxMemo      = 1 << 16
+	maxMemoBytes = 4 << 20
+)
 
 // qMemo remembers, for one flush pass, whether each entry new in that
 // pass holds a q text: viewers' filters differ, but many share a word
@@ -179,6 +183,9 @@ func (m *qMemo) of(q string) []uint8 {
 	}
 	if v, ok := m.m[q]; ok {
 		return v
+	}
+	if (len(m.m)+1)*m.n > maxMemoBytes {
+		return nil // the filter searches itself
 	}
 	var v []uint8
 	if k := len(m.free); k > 0 {
