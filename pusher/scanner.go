@@ -41,6 +41,10 @@ type scanner struct {
 	bytes int64     // their lines' bytes
 	gen   uint64    // bumped by reset: a batch scanned meanwhile is dropped
 	busy  bool      // a batch is being scanned from next
+	// todo: the entries in [next, todoEnd) that may match, found by skip
+	// (the rest surely do not), for the goroutine to run the expression on.
+	todo    []*record
+	todoEnd uint64
 
 	// scanner goroutine only
 	batch []*record
@@ -74,33 +78,45 @@ func (sc *scanner) signal() {
 func (sc *scanner) reset(pos uint64) {
 	sc.mu.Lock()
 	sc.next, sc.out, sc.bytes = pos, sc.out[:0], 0
+	clear(sc.todo)
+	sc.todo = sc.todo[:0]
 	sc.gen++
 	sc.mu.Unlock()
 	sc.signal()
 }
 
-// skip moves an idle scanner (nothing found waiting, no batch being
-// scanned) past the entries below tail that its filter surely rejects
-// (filter.mayMatch: the cheap terms and the literal prefilter), and reports
-// whether one below tail needs its goroutine: the flush loop wakes a
-// scanner only for entries that need its regular expression, not a
-// thousand goroutines for every entry. Caller: the flush loop, holding the
-// hub's read lock, with s.idx updated to tail.
+// skip, for an idle scanner (nothing found waiting, no batch being
+// scanned or handed over), finds the entries below tail its filter may
+// match (filter.mayMatch: the cheap terms and the literal prefilter) and
+// hands up to a batch of them over (todo); when there are none it moves
+// the scanner to tail. It reports whether the goroutine has work: the
+// flush loop wakes a scanner only for entries that need its regular
+// expression, not a thousand goroutines for every entry, and the
+// goroutine does not walk the log again. Caller: the flush loop, holding
+// the hub's read lock, with s.idx updated to tail.
 func (sc *scanner) skip(tail uint64) bool {
 	s := sc.s
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.busy || len(sc.out) > 0 || sc.next < s.hub.log.headSeq {
+	if sc.busy || len(sc.out) > 0 || len(sc.todo) > 0 || sc.next < s.hub.log.headSeq {
 		return sc.next < tail
 	}
+	end := tail
 	for seq := range s.idx.candidates(sc.f, sc.next, tail) {
 		if r := s.hub.log.at(seq); r != nil && sc.f.mayMatch(r) {
-			sc.next = seq
-			return true
+			if len(sc.todo) == scanBatch {
+				end = seq
+				break
+			}
+			sc.todo = append(sc.todo, r)
 		}
 	}
-	sc.next = max(sc.next, tail)
-	return false
+	if len(sc.todo) == 0 {
+		sc.next = max(sc.next, tail)
+		return false
+	}
+	sc.todoEnd = end
+	return true
 }
 
 // take moves found matches into dst, about maxBytes of lines at most, and
@@ -195,21 +211,31 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	sc.mu.Lock()
 	from, gen, full := sc.next, sc.gen, sc.bytes >= sc.s.cfg.QueueBytes
 	sc.busy = !full
+	var lo, hi uint64
+	if !full && len(sc.todo) > 0 {
+		// The flush loop found these: they are all that may match below
+		// todoEnd.
+		sc.batch, sc.todo = sc.todo, sc.batch[:0]
+		lo, hi = from, sc.todoEnd
+	}
 	sc.mu.Unlock()
 	if full {
 		return 0, false // the flush loop wakes us once it has taken some
 	}
-	h := sc.s.hub
-	h.mu.RLock()
-	lo, tail := max(from, h.log.headSeq), h.log.nextSeq
-	hi := min(tail, lo+scanBatch)
-	sc.batch = sc.batch[:0]
-	for seq := lo; seq < hi; seq++ {
-		if r := h.log.at(seq); r != nil {
-			sc.batch = append(sc.batch, r)
+	if hi == 0 {
+		h := sc.s.hub
+		h.mu.RLock()
+		var tail uint64
+		lo, tail = max(from, h.log.headSeq), h.log.nextSeq
+		hi = min(tail, lo+scanBatch)
+		sc.batch = sc.batch[:0]
+		for seq := lo; seq < hi; seq++ {
+			if r := h.log.at(seq); r != nil {
+				sc.batch = append(sc.batch, r)
+			}
 		}
+		h.mu.RUnlock()
 	}
-	h.mu.RUnlock()
 	if lo == hi {
 		sc.mu.Lock()
 		sc.busy = false
