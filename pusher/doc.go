@@ -25,8 +25,8 @@
 // the flush loop walks, for a filter on a few services, an index of the
 // log by service rather than every entry; cheap terms run before regular
 // expressions, and a regular expression runs only on messages holding a
-// literal every match needs; the flush loop moves an idle scanner past
-// what its filter surely rejects and wakes it only for regex work.
+// literal every match needs; the flush loop hands an idle scanner the
+// entries its filter may match and wakes it only for those.
 //
 // Clients are positions in the shared log, so a client costs no per-entry
 // copies. A single flush loop coalesces new entries into frames (the first

@@ -19,9 +19,10 @@ const scanYield = 50 * time.Microsecond
 // scanner evaluates one client's costly filter (a regular expression) on
 // the client's own goroutine, so that its cost falls on that client alone:
 // the flush loop, which serves everyone, only takes the matches the
-// scanner has found. The scanner reads the log in batches of record
-// pointers copied under the hub's read lock and matches them after
-// releasing it, within the client's filter budget (costMeter); a client
+// scanner has found. The scanner matches the entries the flush loop
+// hands it (skip: those its filter may match), or else reads the log in
+// batches of record pointers copied under the hub's read lock, and matches
+// them after releasing it, within the client's filter budget (costMeter); a client
 // whose filter needs more falls behind, is told why, is skipped ahead like
 // any slow client ("dropped"), and is closed with 1008 if it stays over.
 //
