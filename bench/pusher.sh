@@ -7,6 +7,7 @@
 #
 #   make bench-pusher              # or ./bench/pusher.sh  (about 7 minutes)
 #   QUICK=1 ./bench/pusher.sh      # smoke run (about 3 minutes)
+#   MIX_ONLY=1 ./bench/pusher.sh   # only the distinct-filter steps, printed, not written
 # The first run also builds Centrifugo with `go install` (a few minutes).
 #
 # Every load is the same: bench/cmd/ratelines appends fixed-size lines
@@ -16,6 +17,13 @@
 # target of issue 4 is publish to client read, so it is also measured on
 # the pusher alone: bench/cmd/pushserve publishes the same lines, stamped
 # just before Publish, with no collector, broker or consumer in front.
+# Distinct filters (issue 14): pushserve publishes the mix of
+# internal/filtermix (sixteen services, levels, JSON fields, realistic
+# messages) and each of the MIX_CLIENTS clients of wsload -mix has its own
+# filter from it (a service, a q word, a re, a where on a field, a minimum
+# level, or several); the publish rate is what makes the offered
+# deliveries/s given the mix's match rate, and wsload checks every entry a
+# client gets and that it gets every match (missing/bad).
 # Centrifugo v6 is measured on both: bench/cmd/centpub publishes into its
 # HTTP API (/api/batch), either the lines appended to the file (the
 # side-by-side steps) or the same lines stamped just before publishing (the
@@ -33,6 +41,9 @@
 #   FANOUT_RATES [300 1000 2000 3000]*         entries/s published to the pusher alone, in order
 #   CENTRIFUGO_FANOUT_RATES [300 500 700 1000 2000 3000]* publications/s into Centrifugo alone, in order
 #   PIPELINE_FANOUT_RATES [1000 2000]*         lines/s through `tailcast run` to as many clients
+#   MIX_CLIENTS [1000]           clients of the distinct-filter steps, each with its own filter
+#   MIX_DELIVERIES [1000000 2000000]*          deliveries/s offered to them, in order
+#   MIX_ONLY [0]                 1: run only the distinct-filter steps (WRITE_DOC is then 0)
 #   IDLE_STEP [5000]*            idle connections added per step (one wsload each)
 #   IDLE_STEPS [3]               steps (IDLE_STEP × IDLE_STEPS connections at the end)
 #   E2E_RATE [10000]             lines/s of the end-to-end test
@@ -50,7 +61,7 @@ cd "$(dirname "$0")/.."
 
 SET_VARS=
 for v in QUICK WARMUP WINDOW PEER_CLIENTS TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES CENTRIFUGO_RATES FANOUT_CLIENTS FANOUT_RATES \
-	CENTRIFUGO_FANOUT_RATES PIPELINE_FANOUT_RATES CENTRIFUGO_VERSION IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW E2E_FLAGS MAX_P99_MS GO_BENCHTIME TAILCAST_BIN; do
+	CENTRIFUGO_FANOUT_RATES PIPELINE_FANOUT_RATES MIX_CLIENTS MIX_DELIVERIES MIX_ONLY CENTRIFUGO_VERSION IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW E2E_FLAGS MAX_P99_MS GO_BENCHTIME TAILCAST_BIN; do
 	[[ -n ${!v+x} ]] && SET_VARS+="$v=${!v@Q} "
 done
 QUICK=${QUICK:-0}
@@ -64,6 +75,7 @@ if [[ $QUICK == 1 ]]; then
 	FANOUT_RATES=${FANOUT_RATES:-300 1000}
 	CENTRIFUGO_FANOUT_RATES=${CENTRIFUGO_FANOUT_RATES:-300}
 	PIPELINE_FANOUT_RATES=${PIPELINE_FANOUT_RATES:-1000}
+	MIX_DELIVERIES=${MIX_DELIVERIES:-1000000}
 	IDLE_STEP=${IDLE_STEP:-1000}
 	E2E_WINDOW=${E2E_WINDOW:-5}
 	GO_BENCHTIME=${GO_BENCHTIME:-200ms}
@@ -80,6 +92,9 @@ FANOUT_RATES=${FANOUT_RATES:-300 1000 2000 3000}
 CENTRIFUGO_FANOUT_RATES=${CENTRIFUGO_FANOUT_RATES:-300 500 700 1000 2000 3000}
 CENTRIFUGO_VERSION=${CENTRIFUGO_VERSION:-v6.9.1}
 PIPELINE_FANOUT_RATES=${PIPELINE_FANOUT_RATES:-1000 2000}
+MIX_CLIENTS=${MIX_CLIENTS:-1000}
+MIX_DELIVERIES=${MIX_DELIVERIES:-1000000 2000000}
+MIX_ONLY=${MIX_ONLY:-0}
 IDLE_STEP=${IDLE_STEP:-5000}
 IDLE_STEPS=${IDLE_STEPS:-3}
 E2E_RATE=${E2E_RATE:-10000}
@@ -91,6 +106,7 @@ GO_BENCHTIME=${GO_BENCHTIME:-1s}
 TAILCAST_BIN=${TAILCAST_BIN:-bin/tailcast}
 WRITE_DOC=${WRITE_DOC:-1}
 KEEP=${KEEP:-0}
+[[ $MIX_ONLY == 1 ]] && WRITE_DOC=0
 DOC=docs/BENCHMARKS.md
 
 BENCH=bench-pusher
@@ -98,16 +114,18 @@ BENCH=bench-pusher
 . bench/lib.sh
 
 posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
-for v in WARMUP WINDOW PEER_CLIENTS FANOUT_CLIENTS IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW MAX_P99_MS; do
+for v in WARMUP WINDOW PEER_CLIENTS FANOUT_CLIENTS MIX_CLIENTS IDLE_STEP IDLE_STEPS E2E_RATE E2E_CLIENTS E2E_WINDOW MAX_P99_MS; do
 	posint "${!v}" || die "$v=${!v}: want a positive integer"
 done
-for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES CENTRIFUGO_RATES FANOUT_RATES CENTRIFUGO_FANOUT_RATES PIPELINE_FANOUT_RATES; do
+for v in TAILCAST_RATES WEBSOCKETD_RATES FRONTAIL_RATES CENTRIFUGO_RATES FANOUT_RATES CENTRIFUGO_FANOUT_RATES PIPELINE_FANOUT_RATES MIX_DELIVERIES; do
 	[[ -n ${!v// /} ]] || die "$v is empty"
 	for r in ${!v}; do posint "$r" || die "$v: $r is not a positive integer"; done
 done
 ((IDLE_STEP <= 9000)) || die "IDLE_STEP=$IDLE_STEP: one wsload process holds at most 9000 (20000 open files per process, and the server needs one per connection)"
-[[ -x $TAILCAST_BIN ]] || die "$TAILCAST_BIN missing: run 'make build' (or make bench-pusher)"
-TAILCAST_BIN=$(cd "$(dirname "$TAILCAST_BIN")" && pwd)/$(basename "$TAILCAST_BIN")
+if [[ $MIX_ONLY != 1 ]]; then # the distinct-filter steps run pushserve only
+	[[ -x $TAILCAST_BIN ]] || die "$TAILCAST_BIN missing: run 'make build' (or make bench-pusher)"
+	TAILCAST_BIN=$(cd "$(dirname "$TAILCAST_BIN")" && pwd)/$(basename "$TAILCAST_BIN")
+fi
 command -v go >/dev/null || die "go missing: the helpers in bench/cmd are built with it"
 command -v curl >/dev/null || die "curl missing (it checks that peers are listening)"
 command -v setsid >/dev/null || die "setsid missing (util-linux)"
@@ -121,7 +139,9 @@ NOFILE=$(ulimit -n)
 # --- peers -------------------------------------------------------------------
 # Installed when missing (run scripts/bench-peers ahead: building Centrifugo
 # takes minutes, and that load would still show in the first steps).
-CENTRIFUGO_VERSION=$CENTRIFUGO_VERSION ./scripts/bench-peers || die "scripts/bench-peers failed"
+if [[ $MIX_ONLY != 1 ]]; then
+	CENTRIFUGO_VERSION=$CENTRIFUGO_VERSION ./scripts/bench-peers || die "scripts/bench-peers failed"
+fi
 FRONTAIL=$(pwd)/$FRONTAIL
 CENTRIFUGO=$(pwd)/$CENTRIFUGO
 
@@ -243,6 +263,12 @@ step() {
 		local hp=${SERVER_URL#ws://}
 		pub=(curl -sN "http://${hp%/ws}/publish?rate=$rate")
 		;;
+	pusher-mix) # RATE is entries/s of the mix; each client has its own filter
+		start_pushserve "$name"
+		local hp=${SERVER_URL#ws://}
+		pub=(curl -sN "http://${hp%/ws}/publish?rate=$rate&mix=$clients")
+		extra=(-mix)
+		;;
 	e2e) # shellcheck disable=SC2086 # E2E_FLAGS is a list of flags
 		start_tailcast "$name" "$file" $E2E_FLAGS ;;
 	websocketd)
@@ -306,6 +332,59 @@ sweep() {
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average $LOAD_BEFORE; warm-up ${WARMUP}s, window ${WINDOW}s per step"
 
+# --- distinct filters: MIX_CLIENTS clients, each with its own filter --------------
+# mix_steps: one step per offered deliveries/s; MIX_RATE[D] is the entries/s
+# published for D.
+declare -A MIX_RATE=()
+mix_steps() {
+	local d
+	for d in $MIX_DELIVERIES; do
+		MIX_RATE[$d]=$("$HB/wsload" -mix -mix-rate "$d" -n "$MIX_CLIENTS") || die "wsload -mix-rate failed"
+		log "distinct filters: $d deliveries/s offered = ${MIX_RATE[$d]} entries/s of the mix"
+		step "mix.c$MIX_CLIENTS.d$d" pusher-mix "$MIX_CLIENTS" "${MIX_RATE[$d]}"
+	done
+}
+# mix_report: the table and the verdict of issue 14's target.
+mix_report() {
+	local d f
+	echo "### Distinct filters, $MIX_CLIENTS clients (issue 14)"
+	echo
+	echo "\`pushserve\` publishes the mix of \`internal/filtermix\` (16 services, levels, JSON fields; mean match rate $(kv "$WORK/mix.c$MIX_CLIENTS.d${MIX_DELIVERIES%% *}.kv" mix_rate) per viewer) and each \`wsload -mix\` client has its own filter: a service or two, a \`q\` word, a \`re\`, a \`where\` on a field, a minimum level, or several of them, no two alike. Every entry a client reads is checked against its filter and order, and after the publisher stops every client must have every match (missing/bad: entries not delivered / delivered wrongly). Latency: publish → read on a tenth of the clients."
+	echo
+	echo "| deliveries/s offered | entries/s published | deliveries/s | p50 ms | p99 ms | max ms | missing/bad | dropped/disconnects | server CPU % | wsload CPU % |"
+	echo "|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"
+	for d in $MIX_DELIVERIES; do
+		f=$WORK/mix.c$MIX_CLIENTS.d$d.kv
+		if [[ $(kv "$f" status) != ok ]]; then
+			echo "| $(fmt_k "$d") | ${MIX_RATE[$d]} | failed: $(kv "$f" status) $(kv "$f" error) | | | | | | | |"
+			continue
+		fi
+		echo "| $(fmt_k "$d") | ${MIX_RATE[$d]} | **$(fmt_k "$(kv "$f" deliveries_per_s)")** | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) | $(kv "$f" max_ms) | $(kv "$f" missing)/$(kv "$f" bad) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" wsload_cpu_pct) |"
+	done
+	echo
+	echo "| spec (issue 14) | target | measured | |"
+	echo "|---|---|---|---|"
+	f=$WORK/mix.c$MIX_CLIENTS.d1000000.kv
+	if [[ ! -s $f ]]; then
+		echo "| $MIX_CLIENTS viewers, distinct filters, at 1M deliveries/s | p99 ≤ 50 ms, all delivered | not run (MIX_DELIVERIES has no 1000000) | not measured |"
+	elif [[ $(kv "$f" status) != ok ]]; then
+		echo "| $MIX_CLIENTS viewers, distinct filters, at 1M deliveries/s | p99 ≤ 50 ms, all delivered | failed: $(kv "$f" status) | **FAIL** |"
+	else
+		local ok
+		ok=$(awk -v p="$(kv "$f" p99_ms)" -v d="$(kv "$f" deliveries_per_s)" -v m="$(kv "$f" missing)" -v b="$(kv "$f" bad)" \
+			-v dr="$(kv "$f" dropped)" -v dc="$(kv "$f" disconnects)" \
+			'BEGIN {print (p >= 0 && p <= 50 && d >= 900000 && m == 0 && b == 0 && dr == 0 && dc == 0) ? "**pass**" : "**FAIL**"}')
+		echo "| $MIX_CLIENTS viewers, distinct filters, at 1M deliveries/s | p99 ≤ 50 ms, all delivered | $(fmt_k "$(kv "$f" deliveries_per_s)")/s at p99 $(kv "$f" p99_ms) ms; missing $(kv "$f" missing), bad $(kv "$f" bad), dropped $(kv "$f" dropped), disconnects $(kv "$f" disconnects) | $ok |"
+	fi
+}
+fmt_k() { awk -v x="$1" 'BEGIN {if (x == "") print "n/a"; else if (x >= 1e6) printf "%.2fM", x / 1e6; else printf "%.0fk", x / 1e3}'; }
+
+if [[ $MIX_ONLY == 1 ]]; then
+	mix_steps
+	mix_report
+	exit 0
+fi
+
 # --- side by side: 100 clients, increasing rates ----------------------------------
 # shellcheck disable=SC2086 # the rate lists are word lists
 {
@@ -318,6 +397,7 @@ log "load average $LOAD_BEFORE; warm-up ${WARMUP}s, window ${WINDOW}s per step"
 	sweep centrifugo-api "$FANOUT_CLIENTS" $CENTRIFUGO_FANOUT_RATES
 	sweep tailcast "$FANOUT_CLIENTS" $PIPELINE_FANOUT_RATES
 }
+mix_steps
 
 # --- idle connections ------------------------------------------------------------
 log "idle: $IDLE_STEPS × $IDLE_STEP connections"
@@ -380,7 +460,6 @@ VERSIONS+=" frontail $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_
 VERSIONS+=" (socket.io $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PEERS/node_modules/socket.io/package.json" | head -1), node $(node --version));"
 VERSIONS+=" Centrifugo $(centrifugo_version) (go install, $(go version -m "$CENTRIFUGO" | awk 'NR == 1 {print $2}'))."
 
-fmt_k() { awk -v x="$1" 'BEGIN {if (x == "") print "n/a"; else if (x >= 1e6) printf "%.2fM", x / 1e6; else printf "%.0fk", x / 1e3}'; }
 sweep_rows() { # sweep_rows SERVER CLIENTS LABEL
 	local server=$1 clients=$2 label=$3 r f
 	for r in ${STEPS[$server.$clients]:-}; do
@@ -521,6 +600,8 @@ FAN_FIRST=$WORK/pusher.c$FANOUT_CLIENTS.r${FANOUT_RATES%% *}.kv
 	else
 		echo "| idle RSS per connection at $((IDLE_STEP * IDLE_STEPS)) | ≤ 5 KiB | failed (see above) | **FAIL** |"
 	fi
+	echo
+	mix_report
 	echo
 	echo "### Beside Centrifugo"
 	echo

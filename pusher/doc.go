@@ -21,6 +21,12 @@
 // clients); a regular expression in the client's scanner goroutine, within
 // Config.FilterBudget; replays and refills in the client's own goroutine.
 // None runs under a lock Publish or other clients wait for.
+// An entry meets only the filters that can want it (index.go, literal.go):
+// the flush loop walks, for a filter on a few services, an index of the
+// log by service rather than every entry; cheap terms run before regular
+// expressions, and a regular expression runs only on messages holding a
+// literal every match needs; the flush loop hands an idle scanner the
+// entries its filter may match and wakes it only for those.
 //
 // Clients are positions in the shared log, so a client costs no per-entry
 // copies. A single flush loop coalesces new entries into frames (the first
@@ -50,7 +56,7 @@
 // goroutine, before the client is registered: per partition, from the
 // offset of the range's start time (offsets-for-times), one reader
 // goroutine reads the range (Scanner.Scan, else Fetch in chunks), rules
-// out on the raw bytes what q cannot match (prefilter.go), parses and
+// out on the raw bytes what q cannot match (recordfilter.go), parses and
 // filters the rest, and hands only the matches to the handler goroutine,
 // which merges them by entry time (mergeRange); then, for a range without
 // to=, a since= replay from where the scan ended and live, so the switch

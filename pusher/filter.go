@@ -43,7 +43,8 @@ type filter struct {
 	minLevel logpb.Level // LEVEL_UNKNOWN: no minimum
 	q        string      // lowercased
 	re       *regexp.Regexp
-	reLen    int // re looks at the first reLen bytes of a message
+	reLen    int       // re looks at the first reLen bytes of a message
+	pre      prefilter // literals re needs (literal.go)
 	wheres   []where
 	patterns []string // pattern ids, any of which must be the entry's
 	notPats  []string // pattern ids the entry must not have
@@ -71,8 +72,26 @@ func (f *filter) costly() bool {
 }
 
 // match reports whether an entry passes. ltext is the lowercased message
-// and field values (record.ltext).
+// and field values (record.ltext). The cheap terms go first, so that the
+// regular expressions run only on entries that pass them.
 func (f *filter) match(service, host string, level logpb.Level, msg, ltext string, fields []*logpb.Field, pattern string) bool {
+	if !f.matchCheap(service, host, level, ltext, fields, pattern) {
+		return false
+	}
+	if f.re != nil && !f.matchRe(msg, ltext) {
+		return false
+	}
+	for i := range f.wheres {
+		if f.wheres[i].re != nil && !f.wheres[i].match(fields) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchCheap is match without the regular expressions (re, where ~ and
+// !~), which it counts as passing.
+func (f *filter) matchCheap(service, host string, level logpb.Level, ltext string, fields []*logpb.Field, pattern string) bool {
 	if len(f.patterns) > 0 && !slices.Contains(f.patterns, pattern) {
 		return false
 	}
@@ -91,15 +110,39 @@ func (f *filter) match(service, host string, level logpb.Level, msg, ltext strin
 	if f.q != "" && !strings.Contains(ltext, f.q) {
 		return false
 	}
-	if f.re != nil && !f.re.MatchString(msg[:min(len(msg), f.reLen)]) {
-		return false
-	}
 	for i := range f.wheres {
-		if !f.wheres[i].match(fields) {
+		if f.wheres[i].re == nil && !f.wheres[i].match(fields) {
 			return false
 		}
 	}
 	return true
+}
+
+// matchRe runs f.re, after its literal prefilter, on the part of msg it
+// looks at.
+func (f *filter) matchRe(msg, ltext string) bool {
+	if !f.prefilter(msg, ltext) {
+		return false
+	}
+	if f.pre.full {
+		return true // a literal of the alternation occurs: that is a match
+	}
+	return f.re.MatchString(msg[:min(len(msg), f.reLen)])
+}
+
+// prefilter runs f.re's literal prefilter on what f.re looks at: the
+// first reLen bytes of the message, and so, lowercased, at most twice as
+// many of ltext (lowercasing makes no character more than half again as
+// long). Its cost is so bounded like the expression's, whatever the
+// message's length.
+func (f *filter) prefilter(msg, ltext string) bool {
+	return f.pre.pass(msg[:min(len(msg), f.reLen)], ltext[:min(len(ltext), 2*f.reLen)])
+}
+
+// mayMatch is false when r surely does not pass f, for the price of
+// comparisons and byte searches: matchCheap and re's literal prefilter.
+func (f *filter) mayMatch(r *record) bool {
+	return f.matchCheap(r.service, r.host, r.level, r.ltext, r.fields, r.pattern) && (f.re == nil || f.prefilter(r.msg, r.ltext))
 }
 
 func (f *filter) matchRecord(r *record) bool {
@@ -178,6 +221,7 @@ func (sp filterSpec) compile() (*filter, error) {
 		if f.re, f.reLen, err = compileRegex(sp.re); err != nil {
 			return nil, err
 		}
+		f.pre = newPrefilter(sp.re)
 	}
 	if f.wheres, err = compileWheres(sp.wheres); err != nil {
 		return nil, err

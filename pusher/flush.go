@@ -68,8 +68,19 @@ func (s *Server) collect(now time.Time) int64 {
 	defer s.hub.mu.RUnlock()
 	tail := s.hub.log.nextSeq
 	tailCum := s.hub.log.cumAt(tail)
+	s.qm.reset(s.idx.next, tail)
+	s.idx.update(&s.hub.log)
 	var delivered, backlog int64
-	for _, c := range s.clients {
+	for i, c := range s.clients {
+		if i%yieldEvery == yieldEvery-1 {
+			// Let a waiting Publish in: with many clients of distinct
+			// filters a pass takes milliseconds, and entries stamped
+			// before Publish would wait that long for the lock. Records
+			// stay valid; what is evicted meanwhile reads as holes below
+			// the new head, and what is published waits for the next pass.
+			s.hub.mu.RUnlock()
+			s.hub.mu.RLock()
+		}
 		if c.closed.Load() {
 			continue
 		}
@@ -84,17 +95,17 @@ func (s *Server) collect(now time.Time) int64 {
 				}
 				c.scan = s.startScanner(c, f, c.pos)
 			}
-			c.pos = c.scan.served(c.pos)
-			if c.pos < tail {
+			if c.scan.skip(tail) {
 				c.scan.signal()
 			}
+			c.pos = c.scan.served(c.pos)
 		} else if c.scan != nil {
 			c.scan.stop()
 			c.scan = nil
 		}
 		s.checkBehind(c, tail, now)
 		if c.pos < tail {
-			backlog += tailCum - s.hub.log.cumAt(max(c.pos, s.hub.log.headSeq))
+			backlog += max(0, tailCum-s.hub.log.cumAt(max(c.pos, s.hub.log.headSeq)))
 		}
 		if c.busy.Load() {
 			continue
@@ -181,6 +192,10 @@ func (s *Server) collect(now time.Time) int64 {
 	return delivered
 }
 
+// yieldEvery is how many clients collect serves between two releases of
+// the hub's read lock.
+const yieldEvery = 64
+
 // build fills fr with prefix (complete control frames) followed by one text
 // frame of the lines from seq from up to tail that pass f, at most about
 // maxFramePayload bytes. c, when not nil, supplies a pending dropped count
@@ -190,9 +205,10 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 	reserve := startFrame(fr, prefix, c)
 	all := f.all()
 	end = tail
-	for seq := max(from, s.hub.log.headSeq); seq < tail; seq++ {
+	memo := s.qm.of(f.q)
+	for seq := range s.idx.candidates(f, max(from, s.hub.log.headSeq), tail) {
 		r := s.hub.log.at(seq)
-		if r == nil || !all && !f.matchRecord(r) {
+		if r == nil || !all && (s.qm.rejects(memo, f.q, r) || !f.matchRecord(r)) {
 			continue
 		}
 		if !addLine(fr, r, c) {
@@ -310,7 +326,7 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 		c.overSince = time.Time{}
 		return
 	}
-	head := s.hub.log.headSeq
+	head := min(s.hub.log.headSeq, tail) // past tail when collect let Publish evict
 	grace := s.queueGrace()
 	if c.pos >= head {
 		lag := s.hub.log.cumAt(tail) - s.hub.log.cumAt(c.pos)
@@ -335,9 +351,17 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	// A costly filter is not run here: what its client skips is counted
 	// before filtering.
 	f := c.filt.Load()
-	for seq := max(c.pos, head); seq < tail; seq++ {
-		if r := s.hub.log.at(seq); r != nil && (f.costly() || f.matchRecord(r)) {
-			n++
+	if f.costly() {
+		for seq := max(c.pos, head); seq < tail; seq++ {
+			if s.hub.log.at(seq) != nil {
+				n++
+			}
+		}
+	} else {
+		for seq := range s.idx.candidates(f, max(c.pos, head), tail) {
+			if r := s.hub.log.at(seq); r != nil && f.matchRecord(r) {
+				n++
+			}
 		}
 	}
 	c.pos = tail

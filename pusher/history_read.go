@@ -91,7 +91,7 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 	margin := s.cfg.HistoryMargin.Nanoseconds()
 	costly, needPat := f.costly(), len(f.patterns) > 0 || len(f.notPats) > 0
 	var keep func(value, service, host []byte, labels [][]byte) bool
-	if pf := newPrefilter(f); pf != nil {
+	if pf := newRecordFilter(f); pf != nil {
 		keep = pf.keep
 	}
 	var counted, bytes, sinceItem int64

@@ -13,12 +13,16 @@ import (
 // scanBatch is how many log slots a scanner copies per hub read lock.
 const scanBatch = 256
 
+// scanYield is how much matching a scanner does before it yields its CPU.
+const scanYield = 50 * time.Microsecond
+
 // scanner evaluates one client's costly filter (a regular expression) on
 // the client's own goroutine, so that its cost falls on that client alone:
 // the flush loop, which serves everyone, only takes the matches the
-// scanner has found. The scanner reads the log in batches of record
-// pointers copied under the hub's read lock and matches them after
-// releasing it, within the client's filter budget (costMeter); a client
+// scanner has found. The scanner matches the entries the flush loop
+// hands it (skip: those its filter may match), or else reads the log in
+// batches of record pointers copied under the hub's read lock, and matches
+// them after releasing it, within the client's filter budget (costMeter); a client
 // whose filter needs more falls behind, is told why, is skipped ahead like
 // any slow client ("dropped"), and is closed with 1008 if it stays over.
 //
@@ -37,6 +41,11 @@ type scanner struct {
 	out   []*record // matches in [client's position, next), oldest first
 	bytes int64     // their lines' bytes
 	gen   uint64    // bumped by reset: a batch scanned meanwhile is dropped
+	busy  bool      // a batch is being scanned from next
+	// todo: the entries in [next, todoEnd) that may match, found by skip
+	// (the rest surely do not), for the goroutine to run the expression on.
+	todo    []*record
+	todoEnd uint64
 
 	// scanner goroutine only
 	batch []*record
@@ -70,9 +79,45 @@ func (sc *scanner) signal() {
 func (sc *scanner) reset(pos uint64) {
 	sc.mu.Lock()
 	sc.next, sc.out, sc.bytes = pos, sc.out[:0], 0
+	clear(sc.todo)
+	sc.todo = sc.todo[:0]
 	sc.gen++
 	sc.mu.Unlock()
 	sc.signal()
+}
+
+// skip, for an idle scanner (nothing found waiting, no batch being
+// scanned or handed over), finds the entries below tail its filter may
+// match (filter.mayMatch: the cheap terms and the literal prefilter) and
+// hands up to a batch of them over (todo); when there are none it moves
+// the scanner to tail. It reports whether the goroutine has work: the
+// flush loop wakes a scanner only for entries that need its regular
+// expression, not a thousand goroutines for every entry, and the
+// goroutine does not walk the log again. Caller: the flush loop, holding
+// the hub's read lock, with s.idx updated to tail.
+func (sc *scanner) skip(tail uint64) bool {
+	s := sc.s
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.busy || len(sc.out) > 0 || len(sc.todo) > 0 || sc.next < s.hub.log.headSeq {
+		return sc.next < tail
+	}
+	end := tail
+	for seq := range s.idx.candidates(sc.f, sc.next, tail) {
+		if r := s.hub.log.at(seq); r != nil && sc.f.mayMatch(r) {
+			if len(sc.todo) == scanBatch {
+				end = seq
+				break
+			}
+			sc.todo = append(sc.todo, r)
+		}
+	}
+	if len(sc.todo) == 0 {
+		sc.next = max(sc.next, tail)
+		return false
+	}
+	sc.todoEnd = end
+	return true
 }
 
 // take moves found matches into dst, about maxBytes of lines at most, and
@@ -166,44 +211,73 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	}
 	sc.mu.Lock()
 	from, gen, full := sc.next, sc.gen, sc.bytes >= sc.s.cfg.QueueBytes
+	sc.busy = !full
+	var lo, hi uint64
+	if !full && len(sc.todo) > 0 {
+		// The flush loop found these: they are all that may match below
+		// todoEnd.
+		sc.batch, sc.todo = sc.todo, sc.batch[:0]
+		lo, hi = from, sc.todoEnd
+	}
 	sc.mu.Unlock()
 	if full {
 		return 0, false // the flush loop wakes us once it has taken some
 	}
-	h := sc.s.hub
-	h.mu.RLock()
-	lo, tail := max(from, h.log.headSeq), h.log.nextSeq
-	hi := min(tail, lo+scanBatch)
-	sc.batch = sc.batch[:0]
-	for seq := lo; seq < hi; seq++ {
-		if r := h.log.at(seq); r != nil {
-			sc.batch = append(sc.batch, r)
+	if hi == 0 {
+		h := sc.s.hub
+		h.mu.RLock()
+		var tail uint64
+		lo, tail = max(from, h.log.headSeq), h.log.nextSeq
+		hi = min(tail, lo+scanBatch)
+		sc.batch = sc.batch[:0]
+		for seq := lo; seq < hi; seq++ {
+			if r := h.log.at(seq); r != nil {
+				sc.batch = append(sc.batch, r)
+			}
 		}
+		h.mu.RUnlock()
 	}
-	h.mu.RUnlock()
 	if lo == hi {
+		sc.mu.Lock()
+		sc.busy = false
+		sc.mu.Unlock()
 		sc.over = time.Time{}
 		return 0, false
 	}
 	sc.found = sc.found[:0]
 	var size int64
-	t0 := time.Now()
+	var spent, sinceYield time.Duration
 	for i, r := range sc.batch {
-		if sc.f.matchRecord(r) {
+		// Only the regular expressions are timed and charged: the cheap
+		// terms and the literal prefilter reject most entries for the
+		// price of a comparison, and timing each would cost more.
+		if !sc.f.mayMatch(r) {
+			continue
+		}
+		t := time.Now()
+		ok := sc.f.matchRecord(r)
+		d := time.Since(t)
+		spent += d
+		if ok {
 			sc.found = append(sc.found, r)
 			size += int64(len(r.line))
 		}
-		// Let the flush loop and the writers, if waiting, have this
-		// CPU first: a match may take milliseconds.
-		runtime.Gosched()
-		if i+1 < len(sc.batch) && sc.meter.exceeds(time.Since(t0)) {
+		// Let the flush loop and the writers, if waiting, have this CPU
+		// first once matching has taken a while: a match may take
+		// milliseconds. The wait is not charged to the filter.
+		if sinceYield += d; sinceYield >= scanYield {
+			runtime.Gosched()
+			sinceYield = 0
+		}
+		if i+1 < len(sc.batch) && sc.meter.exceeds(spent) {
 			hi = sc.batch[i+1].seq // the rest waits for the budget
 			break
 		}
 	}
-	sc.meter.charge(time.Now(), time.Since(t0))
+	sc.meter.charge(time.Now(), spent)
 	clear(sc.batch)
 	sc.mu.Lock()
+	sc.busy = false
 	if sc.gen == gen && sc.next == from {
 		sc.out = append(sc.out, sc.found...)
 		sc.bytes += size

@@ -60,6 +60,8 @@ type Server struct {
 	ctrlTmp []byte
 	batch   []*client // jobs for the writer pool
 	scanTmp []*record // matches taken from a scanner
+	idx     svcIndex  // the log's records by service (index.go)
+	qm      qMemo     // q results of the pass (index.go)
 
 	lingerMu  sync.Mutex
 	lingering []lingerConn // see finishClose

@@ -11,6 +11,13 @@
 //	GET /publish?rate=N
 //	    publishes N entries/s until the request is closed (the benchmark's
 //	    publisher command is a curl of this URL, stopped after the window).
+//	GET /publish?rate=N&mix=V
+//	    publishes the entries of internal/filtermix's mix for V viewers
+//	    instead: sixteen services, levels, JSON fields, and messages that
+//	    the viewers' distinct filters select (bench/cmd/wsload -mix).
+//	GET /published
+//	    the number of entries published so far, which wsload -mix reads
+//	    after the window to count what each viewer must have got.
 //
 // The messages are the lines bench/cmd/ratelines writes (same size, same
 // text), so an entry is encoded as `tailcast run` would encode that line.

@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/tailcast/tailcast/bench/internal/benchline"
+	"github.com/tailcast/tailcast/internal/filtermix"
 	"github.com/tailcast/tailcast/proto/logpb"
 	"github.com/tailcast/tailcast/pusher"
 )
@@ -46,6 +49,11 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv)
 	mux.HandleFunc("/publish", p.serve)
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // to see where a step's time goes
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/published", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, p.published.Load())
+	})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -74,6 +82,9 @@ type publisher struct {
 	size int
 	mu   sync.Mutex // one publishing request at a time
 	next int64      // offset of the next entry
+	mix  *filtermix.Mix
+	// published is next, for /published.
+	published atomic.Int64
 }
 
 func (p *publisher) serve(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +98,18 @@ func (p *publisher) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer p.mu.Unlock()
+	p.mix = nil
+	if v := r.URL.Query().Get("mix"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100_000 {
+			http.Error(w, "mix: want a number of viewers in [1, 100000]", http.StatusBadRequest)
+			return
+		}
+		if p.mix, err = filtermix.New(n); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
@@ -115,12 +138,17 @@ func (p *publisher) publish(ctx context.Context, rate float64) (n, skipped int64
 		now := time.Now()
 		ts = strconv.AppendInt(ts[:0], now.UnixNano(), 10)
 		for range bucket.Due(now) {
-			line = benchline.Append(line[:0], p.next, "@@", ts, p.size)
-			e.Message = string(line[:len(line)-1])
+			if p.mix != nil {
+				p.mix.Shapes[p.next%filtermix.Period].Entry(e, p.next, ts)
+			} else {
+				line = benchline.Append(line[:0], p.next, "@@", ts, p.size)
+				e.Message = string(line[:len(line)-1])
+			}
 			e.TimeUnixNano, e.ReadTimeUnixNano = now.UnixNano(), now.UnixNano()
 			e.Offset = p.next
 			p.srv.Publish(0, p.next, e)
 			p.next++
+			p.published.Store(p.next)
 		}
 	}
 }

@@ -22,6 +22,19 @@
 //	wsload -proto centrifugo -url ws://127.0.0.1:P/connection/websocket [-channel logs] ... -- centpub ...
 //	    the same against Centrifugo v6: each client connects and subscribes
 //	    to -channel, and is ready once the subscribe reply arrives.
+//	wsload -mix -url ws://127.0.0.1:P/ws -n 1000 ... -- curl -sN 'http://127.0.0.1:P/publish?rate=R&mix=1000'
+//	    each client gets its own filter from internal/filtermix's mix for
+//	    N viewers (service, q, re, where, level; see mix.go); the publisher
+//	    is bench/cmd/pushserve publishing that mix. Every entry a client
+//	    reads is checked (its sequence number, behind the marker, must be
+//	    one the client's filter matches and above the last one read), and
+//	    after the publisher stops, wsload reads how many entries were
+//	    published (/published on the server) and waits until each client
+//	    has every entry its filter matches: missing and bad count what the
+//	    server did not deliver or delivered wrongly.
+//	wsload -mix -mix-rate D -n N
+//	    prints the entries/s that make D deliveries/s to the N viewers of
+//	    the mix (D divided by N times the mix's mean match rate), and exits.
 //	wsload -idle -url ... -n 5000 -pid SERVERPID -ready-file F
 //	    connects N clients, waits -settle, writes the results (with the
 //	    server's VmRSS before and after) to -ready-file and stdout, and holds
@@ -41,6 +54,7 @@ import (
 	"math"
 	"math/bits"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -56,6 +70,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tailcast/tailcast/bench/internal/selfcpu"
+	"github.com/tailcast/tailcast/internal/filtermix"
 )
 
 func main() {
@@ -85,6 +100,8 @@ type options struct {
 	dialTO     time.Duration
 	frontailNS string
 	channel    string // centrifugo: the channel subscribed to
+	mix        *filtermix.Mix
+	drain      time.Duration // mix: how long to wait for every match after the publisher stops
 }
 
 func run() (int, error) {
@@ -108,7 +125,24 @@ func run() (int, error) {
 	flag.DurationVar(&o.dialTO, "dial-timeout", 10*time.Second, "timeout of one connection attempt (TCP, upgrade and first message)")
 	flag.StringVar(&frontailFiles, "frontail-files", "", "frontail: the file arguments given to frontail (its socket.io namespace is their md5)")
 	flag.StringVar(&o.channel, "channel", "logs", "centrifugo: the channel each client subscribes to")
+	mix := flag.Bool("mix", false, "give each client its own filter from internal/filtermix and check what it gets")
+	mixRate := flag.Float64("mix-rate", 0, "with -mix: print the entries/s that make this many deliveries/s to -n viewers, and exit")
+	flag.DurationVar(&o.drain, "drain", 15*time.Second, "mix: how long to wait, after the publisher stops, for every client's last match")
 	flag.Parse()
+	if *mix {
+		if o.n < 1 {
+			return 2, fmt.Errorf("-n %d: want at least 1", o.n)
+		}
+		m, err := filtermix.New(o.n)
+		if err != nil {
+			return 1, err
+		}
+		o.mix = m
+		if *mixRate > 0 {
+			fmt.Printf("%.0f\n", *mixRate/float64(o.n)/m.MatchRate())
+			return 0, nil
+		}
+	}
 
 	switch {
 	case o.url == "":
@@ -123,6 +157,8 @@ func run() (int, error) {
 		return 2, fmt.Errorf("-parallel %d: want at least 1", o.parallel)
 	case marker == "":
 		return 2, errors.New("-marker must not be empty")
+	case o.mix != nil && (o.proto != "tailcast" || o.idle):
+		return 2, errors.New("-mix is for load mode against tailcast's pusher (bench/cmd/pushserve)")
 	case o.idle && flag.NArg() > 0:
 		return 2, errors.New("-idle takes no command")
 	case !o.idle && flag.NArg() == 0:
@@ -209,7 +245,9 @@ type conn struct {
 
 	delivered atomic.Int64
 	dropped   atomic.Int64
-	_         [40]byte // keep hot counters of neighbours on separate cache lines
+	bad       atomic.Int64 // mix: entries out of order, twice, or not matching the filter
+	_         [32]byte     // keep hot counters of neighbours on separate cache lines
+	lastSeq   int64        // mix: the last sequence number read (poller only)
 
 	// Read state, touched only by the poller: buf[r:w] is unparsed input,
 	// remain the payload bytes of the current data frame still to come.
@@ -355,6 +393,13 @@ func (l *load) dial(ctx context.Context, i int, sampling bool) (*conn, error) {
 			return nd.DialContext(ctx, network, addr)
 		},
 	}
+	if o.mix != nil {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + o.mix.Filters[i].Query()
+	}
 	nc, br, _, err := d.Dial(ctx, u)
 	if err != nil {
 		return nil, err
@@ -372,7 +417,7 @@ func (l *load) dial(ctx context.Context, i int, sampling bool) (*conn, error) {
 			return nil, err
 		}
 	}
-	c := &conn{id: i, sampling: sampling, ready: make(chan struct{}), buf: make([]byte, o.bufSize), lastPing: time.Now()}
+	c := &conn{id: i, sampling: sampling, ready: make(chan struct{}), buf: make([]byte, o.bufSize), lastPing: time.Now(), lastSeq: -1}
 	if o.proto == "websocketd" {
 		c.isReady = true // websocketd sends nothing until a line arrives
 		close(c.ready)
@@ -560,19 +605,29 @@ func (l *load) isReady(c *conn, p []byte) bool {
 // records the latency of each.
 func (l *load) scan(c *conn, p []byte) int64 {
 	m := l.o.marker
-	if !c.sampling || !l.recording.Load() {
+	rec := c.sampling && l.recording.Load()
+	if !rec && l.o.mix == nil {
 		return int64(bytes.Count(p, m))
 	}
 	now := time.Now().UnixNano()
 	var count int64
-	c.mu.Lock()
+	if rec {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+	}
 	for {
 		i := indexMarker(p, m)
 		if i < 0 {
 			break
 		}
 		count++
+		if l.o.mix != nil {
+			l.check(c, p[:i])
+		}
 		p = p[i+len(m):]
+		if !rec {
+			continue
+		}
 		var ts int64
 		j := 0
 		for ; j < len(p) && j < 19 && p[j] >= '0' && p[j] <= '9'; j++ {
@@ -583,8 +638,28 @@ func (l *load) scan(c *conn, p []byte) int64 {
 			c.hist.record(now - ts)
 		}
 	}
-	c.mu.Unlock()
 	return count
+}
+
+// check counts as bad an entry of the mix whose sequence number (the ten
+// digits and a space before the marker, which ends before) is not above
+// the last one c read or is not one c's filter matches.
+func (l *load) check(c *conn, before []byte) {
+	var seq int64 = -1
+	if n := len(before); n >= 11 && before[n-1] == ' ' {
+		seq = 0
+		for _, d := range before[n-11 : n-1] {
+			if d < '0' || d > '9' {
+				seq = -1
+				break
+			}
+			seq = seq*10 + int64(d-'0')
+		}
+	}
+	if seq <= c.lastSeq || !l.o.mix.Matches(c.id, seq) {
+		c.bad.Add(1)
+	}
+	c.lastSeq = max(c.lastSeq, seq)
 }
 
 // indexMarker is bytes.Index for a marker whose first byte is rare in log
@@ -709,6 +784,10 @@ func (l *load) measure(ctx context.Context, res *results, conns []*conn, cmdArgs
 		return 1, err
 	}
 
+	if o.mix != nil {
+		l.drainMix(ctx, res, conns)
+	}
+
 	var h histogram
 	for _, c := range conns {
 		if c.sampling {
@@ -737,6 +816,72 @@ func (l *load) measure(ctx context.Context, res *results, conns []*conn, cmdArgs
 	}
 	res.print(os.Stdout)
 	return 0, nil
+}
+
+// drainMix waits, once the publisher has stopped, until every client has
+// read every entry its filter matches among those published, or -drain
+// has passed, and reports what is missing and what was wrong.
+func (l *load) drainMix(ctx context.Context, res *results, conns []*conn) {
+	o := l.o
+	published, err := fetchPublished(o.url)
+	if err != nil {
+		res.set("status", "failed")
+		res.add("error", strconv.Quote(err.Error()))
+		return
+	}
+	missing := func() (sum int64, viewers int) {
+		for _, c := range conns {
+			if d := o.mix.Expected(c.id, 0, published) - c.delivered.Load(); d > 0 {
+				sum += d
+				viewers++
+			}
+		}
+		return sum, viewers
+	}
+	deadline := time.Now().Add(o.drain)
+	for {
+		if n, _ := missing(); n == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var expected, bad int64
+	for _, c := range conns {
+		expected += o.mix.Expected(c.id, 0, published)
+		bad += c.bad.Load()
+	}
+	n, viewers := missing()
+	res.add("mix_rate", fmt.Sprintf("%.4f", o.mix.MatchRate()))
+	res.add("published", published)
+	res.add("expected", expected)
+	res.add("missing", n)
+	res.add("missing_viewers", viewers)
+	res.add("bad", bad)
+}
+
+// fetchPublished reads /published from the server of a ws:// URL
+// (bench/cmd/pushserve).
+func fetchPublished(wsURL string) (int64, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return 0, err
+	}
+	u.Scheme, u.Path, u.RawQuery = "http", "/published", ""
+	cl := http.Client{Timeout: 5 * time.Second}
+	resp, err := cl.Get(u.String())
+	if err != nil {
+		return 0, fmt.Errorf("published: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("published: status %d, %v", resp.StatusCode, err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("published: %q: %w", b, err)
+	}
+	return n, nil
 }
 
 func (l *load) firstDisconnect() string {

@@ -55,7 +55,7 @@ func prefilterKeeps(sp filterSpec, value string, hs []*sarama.RecordHeader) (kee
 		return false, false, false
 	}
 	full = fullMatch(f, value, hs)
-	pf := newPrefilter(f)
+	pf := newRecordFilter(f)
 	if pf == nil {
 		return true, full, true
 	}

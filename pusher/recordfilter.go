@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// prefilter rules out, on a record's raw bytes and before it is parsed,
+// recordFilter rules out, on a record's raw bytes and before it is parsed,
 // the lines a filter cannot match: a range scan parses only the rest.
 //
 // Service and host: a record's non-empty service (host) header is its
@@ -32,18 +32,18 @@ import (
 // the raw bytes and q, without control characters, lies inside one piece,
 // so q absent from the ASCII-lowercased raw bytes proves q absent from the
 // entry's text. In those cases the record is parsed, as without a
-// prefilter. A prefilter holds scratch space: one per goroutine.
-type prefilter struct {
+// prefilter. A recordFilter holds scratch space: one per goroutine.
+type recordFilter struct {
 	services, hosts []string // the filter's, sorted
 	q               []byte   // the filter's q, lowercased ASCII; nil: none to decide on
 	qJSON           bool     // q holds a character compact JSON may have lost blanks beside
 	buf             []byte
 }
 
-// newPrefilter returns f's prefilter, or nil when it has nothing to
+// newRecordFilter returns f's recordFilter, or nil when it has nothing to
 // decide on.
-func newPrefilter(f *filter) *prefilter {
-	p := &prefilter{services: f.services, hosts: f.hosts}
+func newRecordFilter(f *filter) *recordFilter {
+	p := &recordFilter{services: f.services, hosts: f.hosts}
 	if q := f.q; q != "" && printableASCII(q) {
 		p.q, p.qJSON = []byte(q), strings.ContainsAny(q, `",:[]{}`)
 	}
@@ -65,7 +65,7 @@ func printableASCII(s string) bool {
 // keep reports whether a record may match: false only when it provably
 // cannot. value and labels are its value and label header values; service
 // and host its headers' (nil when absent).
-func (p *prefilter) keep(value, service, host []byte, labels [][]byte) bool {
+func (p *recordFilter) keep(value, service, host []byte, labels [][]byte) bool {
 	if !named(p.services, service) || !named(p.hosts, host) {
 		return false
 	}
@@ -96,7 +96,7 @@ func named(names []string, h []byte) bool {
 }
 
 // maybe reports whether b may hold q after parsing.
-func (p *prefilter) maybe(b []byte) bool {
+func (p *recordFilter) maybe(b []byte) bool {
 	if len(b) < len(p.q) {
 		return !plain(b, p.qJSON) // too short to hold q as it is
 	}
@@ -114,7 +114,7 @@ func (p *prefilter) maybe(b []byte) bool {
 }
 
 // plain reports whether b is parsed into text that is a substring of b
-// (see prefilter).
+// (see recordFilter).
 func plain(b []byte, qJSON bool) bool {
 	for _, c := range b {
 		if c >= 0x80 || c == '\\' || c == '{' && qJSON {

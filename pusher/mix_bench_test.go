@@ -1,0 +1,107 @@
+package pusher
+
+import (
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tailcast/tailcast/internal/filtermix"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+// BenchmarkDistinctFilters publishes the entries of internal/filtermix to
+// 1,000 subscribers over real loopback websocket connections, each with
+// its own filter from the mix (service, q, re, where, level), and reports
+// deliveries/s and the process's CPU per delivery. Each subscriber must
+// get exactly its expected matches.
+func BenchmarkDistinctFilters(b *testing.B) {
+	const subs = 1000
+	mix, err := filtermix.New(subs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// No filter budget: on a busy machine a regular expression's wall
+	// time includes the CPU it was denied, and a client over budget gets
+	// an error line that the line count would take for an entry (the
+	// budget has its own test, TestCostlyFilterCostsOnlyItsSender).
+	s, u := testServer(b, Config{MaxConnsPerIP: -1, QueueBytes: 64 << 20, FilterBudget: -1})
+	s.Begin(0, 0)
+	counts := make([]atomic.Int64, subs)
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for i := range subs {
+		c := dial(b, u+"?"+mix.Filters[i].Query())
+		c.hello()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.conn.SetReadDeadline(time.Time{})
+			err := countingSub(c.rw, &counts[i], done)
+			select {
+			case <-done:
+			default:
+				b.Errorf("subscriber %d: %v", i, err)
+			}
+		}()
+	}
+	waitClients(b, s, subs)
+	behind := func(published int64) int64 { // the most entries any subscriber lacks
+		var worst int64
+		for v := range counts {
+			worst = max(worst, mix.Expected(v, 0, published)-counts[v].Load())
+		}
+		return worst
+	}
+	e := &logpb.LogEntry{}
+	ts := []byte(strconv.FormatInt(time.Now().UnixNano(), 10))
+	var ms0, ms1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if i%2000 == 0 && i > 0 {
+			for behind(int64(i-20000)) > 0 {
+				time.Sleep(time.Millisecond) // a benchmark's flow control, not a test's synchronisation
+			}
+		}
+		mix.Shapes[i%filtermix.Period].Entry(e, int64(i), ts)
+		s.Publish(0, int64(i), e)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for behind(int64(b.N)) > 0 {
+		if time.Now().After(deadline) {
+			n := 0
+			for v := range counts {
+				if lack := mix.Expected(v, 0, int64(b.N)) - counts[v].Load(); lack > 0 && n < 10 {
+					b.Logf("subscriber %d (%s) lacks %d of %d", v, mix.Filters[v].Query(), lack, mix.Expected(v, 0, int64(b.N)))
+					n++
+				}
+			}
+			b.Fatalf("subscribers still lack up to %d entries", behind(int64(b.N)))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
+	b.StopTimer()
+	runtime.ReadMemStats(&ms1)
+	var deliveries float64
+	for v := range counts {
+		if got, want := counts[v].Load(), mix.Expected(v, 0, int64(b.N)); got != want {
+			b.Errorf("subscriber %d (%s): got %d entries, want %d", v, mix.Filters[v].Query(), got, want)
+		}
+		deliveries += float64(counts[v].Load())
+	}
+	b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "entries/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/deliveries, "cpu-ns/delivery")
+	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/deliveries, "B/delivery")
+	close(done)
+	s.Close()
+	wg.Wait()
+}
