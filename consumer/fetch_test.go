@@ -14,6 +14,7 @@ import (
 
 	"github.com/tailcast/tailcast/internal/kafkaconf"
 	"github.com/tailcast/tailcast/internal/kafkatest"
+	"github.com/tailcast/tailcast/internal/wait"
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
@@ -204,5 +205,42 @@ func TestFetchBounded(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Fetch still running after Close returned")
+	}
+}
+
+// TestFetchNotBehindGroupPoll: the group, caught up, holds a long poll of
+// FetchWait on its broker connection, and a broker answers a connection's
+// requests in order. A Fetch on the same connection waited behind that
+// poll on every round trip (about FetchWait each, the history's and the
+// consumer benchmark's bound); on its own client it does not. The bound
+// is half of FetchWait, far above a Fetch of a few records.
+func TestFetchNotBehindGroupPoll(t *testing.T) {
+	const fetchWait = 3 * time.Second
+	b := kafkatest.Start(t, "logs", 1)
+	var msgs []*sarama.ProducerMessage
+	for i := range 20 {
+		msgs = append(msgs, textMsg(0, fmt.Sprintf("line %d", i)))
+	}
+	produce(t, b.Addr(), msgs...)
+	sink := newRecSink()
+	c, err := New(Config{
+		Kafka: kafkaconf.Config{Brokers: []string{b.Addr()}}, Group: "poll", Sink: sink, FetchWait: fetchWait,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wait.For(t, 15*time.Second, "the group caught up", func() bool { return c.Ready() && sink.count(0) == len(msgs) })
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), fetchWait/2)
+		n := 0
+		_, err := c.Fetch(ctx, 0, 0, int64(len(msgs)), func(int64, *logpb.LogEntry) error { n++; return nil })
+		cancel()
+		if err != nil || n != len(msgs) {
+			t.Fatalf("fetch %d: got %d records, error %v; want %d within %v, not held behind the group's poll", i, n, err, len(msgs), fetchWait/2)
+		}
 	}
 }
