@@ -12,13 +12,19 @@ import (
 // A read's first request asks for scanFirstBytes (the wire size,
 // compressed), each next one for 4 times more, up to scanFetchBytes: a
 // small read (a context, a resume) or a scan's first results cost the
-// decoding of a few records, not of megabytes, and a long scan gets a few
-// tens of thousands of typical lines per round trip. A read holds at most
+// decoding of a few records, not of megabytes, and a long scan gets about
+// ten thousand typical lines (lz4) per round trip. No more than that: a
+// broker builds a response while live produce and fetch requests wait
+// (kfake, the embedded broker, serves every request on one goroutine), so
+// a scan's large responses showed up in live latency. With 2 MiB
+// responses live p99 rose to 64-94 ms during a scan loop in `make
+// bench-history`, with 512 KiB to 43-49 ms, at the same scan speed; 128 KiB
+// was no better for live and slower to scan. A read holds at most
 // three responses at once (one being read, one queued, one in flight), so
 // this bounds its memory.
 const (
 	scanFirstBytes = 64 << 10
-	scanFetchBytes = 2 << 20
+	scanFetchBytes = 512 << 10
 )
 
 // testScanBytes, when set by a test, replaces both, so that a read of a
