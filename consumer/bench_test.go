@@ -155,7 +155,13 @@ type nopSink struct{}
 func (nopSink) Begin(int32, int64)                    {}
 func (nopSink) Publish(int32, int64, *logpb.LogEntry) {}
 
-func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
+// benchMeta is the meta header of the benchmarks' records, as the
+// collector writes it (no key).
+var benchMeta = []sarama.RecordHeader{{Key: []byte(logpb.HeaderMeta), Value: []byte("checkout\x00web-17\x00/var/log/checkout/checkout.log")}}
+
+// produceAll produces the n messages next returns, in order, to
+// partition 0, and waits for every acknowledgement.
+func produceAll(b *testing.B, addr string, n int, next func(i int) *sarama.ProducerMessage) {
 	sc, err := kafkaconf.Config{Brokers: []string{addr}}.Sarama()
 	if err != nil {
 		b.Fatal(err)
@@ -164,13 +170,11 @@ func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 	sc.Producer.Compression = sarama.CompressionLZ4
 	sc.Producer.Flush.Messages = 1000
 	sc.Producer.Flush.Frequency = 5 * time.Millisecond
+	sc.Producer.Partitioner = sarama.NewManualPartitioner
 	p, err := sarama.NewAsyncProducer([]string{addr}, sc)
 	if err != nil {
 		b.Fatal(err)
 	}
-	// As the collector writes them: no key, one meta header.
-	hdrs := []sarama.RecordHeader{{Key: []byte(logpb.HeaderMeta), Value: []byte("checkout\x00web-17\x00/var/log/checkout/checkout.log")}}
-	var key sarama.Encoder
 	done := make(chan error, 1)
 	go func() {
 		for range n {
@@ -183,15 +187,29 @@ func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 		}
 		done <- nil
 	}()
+	for i := range n {
+		p.Input() <- next(i)
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// prepareTopic produces n benchmark lines in the collector's record
+// format, or with v1 as the old protobuf records of the same lines.
+func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 	g := genline.New(1)
 	ts := time.Now()
 	var line []byte
 	v1Hdrs := []sarama.RecordHeader{{Key: []byte(logpb.HeaderContentType), Value: []byte(logpb.ContentTypeProtobuf)}}
 	var off int64
-	for range n {
+	produceAll(b, addr, n, func(int) *sarama.ProducerMessage {
 		line = g.Line(line[:0])
 		text := bytes.Clone(bytes.TrimSuffix(line, []byte("\n")))
-		m := &sarama.ProducerMessage{Topic: "logs", Key: key, Headers: hdrs, Timestamp: ts, Value: sarama.ByteEncoder(text)}
+		m := &sarama.ProducerMessage{Topic: "logs", Headers: benchMeta, Timestamp: ts, Value: sarama.ByteEncoder(text)}
 		if v1 {
 			e := &logpb.LogEntry{ReadTimeUnixNano: ts.UnixNano(), Service: "checkout", Host: "web-17",
 				Source: "/var/log/checkout/checkout.log", FileId: "803:1a2b3c:0123456789abcdef", Offset: off}
@@ -203,14 +221,8 @@ func prepareTopic(b *testing.B, addr string, n int, v1 bool) {
 			m.Key, m.Headers, m.Value = sarama.StringEncoder("web-17:/var/log/checkout/checkout.log"), v1Hdrs, sarama.ByteEncoder(v)
 		}
 		off += int64(len(line))
-		p.Input() <- m
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	if err := p.Close(); err != nil {
-		b.Fatal(err)
-	}
+		return m
+	})
 }
 
 // processCPU is the user and system CPU time of this process so far.

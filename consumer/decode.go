@@ -179,21 +179,33 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
+// eachLabel calls fn with each label's key and value: those of the meta
+// header, then those of "label.K" headers (hs, which h was read from).
+func (h *headers) eachLabel(hs []*sarama.RecordHeader, fn func(k, v []byte)) {
+	rest := h.metaLabels
+	for range h.metaPairs {
+		k, after, _ := bytes.Cut(rest, []byte{logpb.MetaSep})
+		v, after, _ := bytes.Cut(after, []byte{logpb.MetaSep})
+		fn(k, v)
+		rest = after
+	}
+	if h.labels == 0 {
+		return
+	}
+	for _, x := range hs {
+		if x != nil && bytes.HasPrefix(x.Key, []byte(logpb.HeaderLabelPrefix)) {
+			fn(x.Key[len(logpb.HeaderLabelPrefix):], x.Value)
+		}
+	}
+}
+
 // addLabels appends the labels (of the meta header, then "label.K"
 // headers) to e.Fields, after the line's own.
 func addLabels(e *logpb.LogEntry, hs []*sarama.RecordHeader, h *headers) {
 	slab := make([]logpb.Field, 0, h.metaPairs+h.labels)
-	for rest := h.metaLabels; len(slab) < h.metaPairs; {
-		k, after, _ := bytes.Cut(rest, []byte{logpb.MetaSep})
-		v, after, _ := bytes.Cut(after, []byte{logpb.MetaSep})
+	h.eachLabel(hs, func(k, v []byte) {
 		slab = append(slab, logpb.Field{Key: text(k), Value: text(v)})
-		rest = after
-	}
-	for _, x := range hs {
-		if x != nil && bytes.HasPrefix(x.Key, []byte(logpb.HeaderLabelPrefix)) {
-			slab = append(slab, logpb.Field{Key: text(x.Key[len(logpb.HeaderLabelPrefix):]), Value: text(x.Value)})
-		}
-	}
+	})
 	fs := e.Fields
 	if cap(fs)-len(fs) < len(slab) {
 		fs = append(make([]*logpb.Field, 0, len(fs)+len(slab)), fs...)

@@ -190,6 +190,8 @@ type scanArgs struct {
 	lastPath, lastSvc []byte // a file's default service, kept for its next records
 }
 
+func (a *scanArgs) addLabel(_, v []byte) { a.labels = append(a.labels, v) }
+
 // of returns the service and host Decode gives the entry of a record whose
 // headers h read from hs (nil when its line may decide them: no header, or
 // an empty one), and the values of its labels, of the meta header and of
@@ -204,18 +206,6 @@ func (a *scanArgs) of(h *headers, hs []*sarama.RecordHeader) (service, host []by
 		service = a.lastSvc
 	}
 	a.labels = a.labels[:0]
-	for rest, n := h.metaLabels, 0; n < h.metaPairs; n++ {
-		_, after, _ := bytes.Cut(rest, []byte{logpb.MetaSep})
-		v, after, _ := bytes.Cut(after, []byte{logpb.MetaSep})
-		a.labels = append(a.labels, v)
-		rest = after
-	}
-	if h.labels > 0 {
-		for _, x := range hs {
-			if x != nil && len(x.Key) > len(logpb.HeaderLabelPrefix) && string(x.Key[:len(logpb.HeaderLabelPrefix)]) == logpb.HeaderLabelPrefix {
-				a.labels = append(a.labels, x.Value)
-			}
-		}
-	}
+	h.eachLabel(hs, a.addLabel)
 	return service, host, a.labels
 }

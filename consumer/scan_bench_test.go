@@ -86,53 +86,17 @@ func BenchmarkScan(b *testing.B) {
 // prepareMarkedTopic produces n benchmark lines to partition 0, the
 // marker appended to one in 1000, and returns their bytes.
 func prepareMarkedTopic(b *testing.B, addr string, n int) int64 {
-	sc, err := kafkaconf.Config{Brokers: []string{addr}}.Sarama()
-	if err != nil {
-		b.Fatal(err)
-	}
-	sc.Producer.Return.Successes = true
-	sc.Producer.Compression = sarama.CompressionLZ4
-	sc.Producer.Flush.Messages = 1000
-	sc.Producer.Flush.Frequency = 5 * time.Millisecond
-	sc.Producer.Partitioner = sarama.NewManualPartitioner
-	p, err := sarama.NewAsyncProducer([]string{addr}, sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hdrs := []sarama.RecordHeader{
-		{Key: []byte(logpb.HeaderService), Value: []byte("checkout")},
-		{Key: []byte(logpb.HeaderHost), Value: []byte("web-17")},
-		{Key: []byte(logpb.HeaderPath), Value: []byte("/var/log/checkout/checkout.log")},
-	}
-	done := make(chan error, 1)
-	go func() {
-		for range n {
-			select {
-			case <-p.Successes():
-			case perr := <-p.Errors():
-				done <- perr
-				return
-			}
-		}
-		done <- nil
-	}()
 	g := genline.New(1)
 	var line []byte
 	var total int64
-	for i := range n {
+	produceAll(b, addr, n, func(i int) *sarama.ProducerMessage {
 		line = bytes.TrimSuffix(g.Line(line[:0]), []byte("\n"))
 		text := bytes.Clone(line)
 		if i%1000 == 999 {
 			text = append(text, " "+scanMarker...)
 		}
 		total += int64(len(text))
-		p.Input() <- &sarama.ProducerMessage{Topic: "logs", Headers: hdrs, Timestamp: time.Now(), Value: sarama.ByteEncoder(text)}
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	if err := p.Close(); err != nil {
-		b.Fatal(err)
-	}
+		return &sarama.ProducerMessage{Topic: "logs", Headers: benchMeta, Timestamp: time.Now(), Value: sarama.ByteEncoder(text)}
+	})
 	return total
 }

@@ -1,7 +1,6 @@
 package pusher
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"time"
@@ -261,21 +260,10 @@ func (t *patTable) topOf(pc *patCounts, n int, now int64) patternsMsg {
 	msg := patternsMsg{Type: "patterns", BucketS: int(patBucket / time.Second), Patterns: []patternRow{}, Evicted: pc.evicted}
 	msg.Learning = t.newFor > 0 && now-t.start < t.newFor
 	msg.Since = time.Unix(0, pc.since).UTC().Format(time.RFC3339Nano)
-	type agg struct {
-		row         patternRow
-		first, last int64
-		spark       [patBuckets]uint32
-		svcFirst    int64
-	}
 	names := map[string]map[string]patName{}
-	rows := map[patKey]*agg{}
+	rows := map[patKey]*patAgg{}
 	for k, st := range pc.stats {
-		var spark [patBuckets]uint32
-		var c int64
-		for j := range patBuckets {
-			spark[j] = st.at(cur - patBuckets + 1 + int64(j))
-			c += int64(spark[j])
-		}
+		spark, c := sparkOf(st, cur)
 		if c == 0 {
 			continue
 		}
@@ -293,7 +281,7 @@ func (t *patTable) topOf(pc *patCounts, n int, now int64) patternsMsg {
 		key := patKey{k.service, name.id}
 		a := rows[key]
 		if a == nil {
-			a = &agg{row: patternRow{ID: name.id, Service: k.service, Template: name.template, Example: st.example}, first: st.first, svcFirst: name.first}
+			a = &patAgg{row: patternRow{ID: name.id, Service: k.service, Template: name.template, Example: st.example}, first: st.first, newFrom: name.first}
 			rows[key] = a
 		}
 		if st.first < a.first {
@@ -303,31 +291,9 @@ func (t *patTable) topOf(pc *patCounts, n int, now int64) patternsMsg {
 			a.row.Was = append(a.row.Was, k.id)
 		}
 		a.last = max(a.last, st.last)
-		a.row.Count += c
-		a.row.Total += st.total
-		for j := range spark {
-			a.spark[j] += spark[j]
-		}
+		a.count(spark, c, st.total)
 		msg.Total += c
 	}
-	all := make([]*agg, 0, len(rows))
-	for _, a := range rows {
-		all = append(all, a)
-	}
-	slices.SortFunc(all, func(a, b *agg) int {
-		if c := cmp.Compare(b.row.Count, a.row.Count); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.row.ID, b.row.ID)
-	})
-	msg.Distinct = len(all)
-	for _, a := range all[:min(n, len(all))] {
-		a.row.Share = float64(a.row.Count) / float64(max(msg.Total, 1))
-		a.row.FirstSeen = time.Unix(0, a.first).UTC().Format(time.RFC3339Nano)
-		a.row.LastSeen = time.Unix(0, a.last).UTC().Format(time.RFC3339Nano)
-		a.row.New = t.isNew(a.svcFirst, now)
-		a.row.Spark = a.spark[:]
-		msg.Patterns = append(msg.Patterns, a.row)
-	}
+	t.rank(&msg, rows, n, now)
 	return msg
 }

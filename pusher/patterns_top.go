@@ -56,13 +56,7 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 	cur := bucketOf(now)
 	msg := patternsMsg{Type: "patterns", BucketS: int(patBucket / time.Second), Patterns: []patternRow{}}
 	msg.Learning = t.newFor > 0 && now-t.start < t.newFor
-	type agg struct {
-		row   patternRow
-		first int64
-		last  int64
-		spark [patBuckets]uint32
-	}
-	rows := map[patKey]*agg{}
+	rows := map[patKey]*patAgg{}
 	t.services.Range(func(k, v any) bool {
 		name := k.(string)
 		if len(services) > 0 && !slices.Contains(services, name) {
@@ -77,19 +71,14 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 				continue
 			}
 			st.renamed(p.ID())
-			var spark [patBuckets]uint32
-			var c int64
-			for j := range patBuckets {
-				spark[j] = st.at(cur - patBuckets + 1 + int64(j))
-				c += int64(spark[j])
-			}
+			spark, c := sparkOf(st, cur)
 			if c == 0 {
 				continue
 			}
 			key := patKey{name, p.ID()}
 			a := rows[key]
 			if a == nil {
-				a = &agg{row: patternRow{ID: key.id, Service: name, Template: p.Template(), Example: st.example}, first: st.first}
+				a = &patAgg{row: patternRow{ID: key.id, Service: name, Template: p.Template(), Example: st.example}, first: st.first, newFrom: st.first}
 				rows[key] = a
 			}
 			if st.first < a.first {
@@ -101,20 +90,50 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 					a.row.Was = append(a.row.Was, w)
 				}
 			}
-			a.row.Count += c
-			a.row.Total += st.total
-			for j := range spark {
-				a.spark[j] += spark[j]
-			}
+			a.count(spark, c, st.total)
 			msg.Total += c
 		}
 		return true
 	})
-	all := make([]*agg, 0, len(rows))
+	t.rank(&msg, rows, n, now)
+	return msg
+}
+
+// patAgg is one row of a patterns message while its counts are summed.
+type patAgg struct {
+	row         patternRow
+	first, last int64
+	spark       [patBuckets]uint32
+	newFrom     int64 // the first sighting that decides whether it is new
+}
+
+// sparkOf returns st's counts in the patBuckets buckets up to cur, and
+// their sum.
+func sparkOf(st *patStat, cur int64) (spark [patBuckets]uint32, sum int64) {
+	for j := range patBuckets {
+		spark[j] = st.at(cur - patBuckets + 1 + int64(j))
+		sum += int64(spark[j])
+	}
+	return spark, sum
+}
+
+// count adds one handle's counts to a.
+func (a *patAgg) count(spark [patBuckets]uint32, c, total int64) {
+	a.row.Count += c
+	a.row.Total += total
+	for j := range spark {
+		a.spark[j] += spark[j]
+	}
+}
+
+// rank puts the top n of rows, by count, into msg, whose Total is the sum
+// of their counts.
+func (t *patTable) rank(msg *patternsMsg, rows map[patKey]*patAgg, n int, now int64) {
+	all := make([]*patAgg, 0, len(rows))
 	for _, a := range rows {
 		all = append(all, a)
 	}
-	slices.SortFunc(all, func(a, b *agg) int {
+	slices.SortFunc(all, func(a, b *patAgg) int {
 		if c := cmp.Compare(b.row.Count, a.row.Count); c != 0 {
 			return c
 		}
@@ -125,11 +144,10 @@ func (t *patTable) top(services []string, n int, now int64) patternsMsg {
 		a.row.Share = float64(a.row.Count) / float64(max(msg.Total, 1))
 		a.row.FirstSeen = time.Unix(0, a.first).UTC().Format(time.RFC3339Nano)
 		a.row.LastSeen = time.Unix(0, a.last).UTC().Format(time.RFC3339Nano)
-		a.row.New = t.isNew(a.first, now)
+		a.row.New = t.isNew(a.newFrom, now)
 		a.row.Spark = a.spark[:]
 		msg.Patterns = append(msg.Patterns, a.row)
 	}
-	return msg
 }
 
 // patLoop sends the pattern subscribers their update every
