@@ -60,25 +60,7 @@ func BenchmarkBroadcast(b *testing.B) {
 		b.Run(fmt.Sprintf("subs=%d", subs), func(b *testing.B) {
 			s, u := testServer(b, Config{MaxConnsPerIP: -1, QueueBytes: 64 << 20})
 			s.Begin(0, 0)
-			counts := make([]atomic.Int64, subs)
-			var wg sync.WaitGroup
-			done := make(chan struct{})
-			for i := range subs {
-				c := dial(b, u)
-				c.hello()
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					c.conn.SetReadDeadline(time.Time{})
-					err := countingSub(c.rw, &counts[i], done)
-					select {
-					case <-done:
-					default:
-						b.Errorf("subscriber %d: %v", i, err)
-					}
-				}()
-			}
-			waitClients(b, s, subs)
+			counts, stop := countingSubs(b, s, subs, func(int) string { return u })
 			e := entry("api", "web-1", lInfo, `GET /api/v1/orders/12345 200 12.5ms user="alice" agent="Mozilla/5.0 (X11; Linux x86_64)"`)
 			minCount := func() int64 {
 				m := counts[0].Load()
@@ -124,10 +106,38 @@ func BenchmarkBroadcast(b *testing.B) {
 			// every subscriber) is taken out: the fan-out itself.
 			pub := publishAllocs(b)
 			b.ReportMetric(max(0, float64(ms1.Mallocs-ms0.Mallocs)-pub*float64(b.N))/deliveries, "fanout-allocs/delivery")
-			close(done)
-			s.Close()
-			wg.Wait()
+			stop()
 		})
+	}
+}
+
+// countingSubs connects n subscribers to s, subscriber i at url(i), each
+// counting the entries it reads into counts[i] on a goroutine of its own.
+// stop closes s and waits for them.
+func countingSubs(b *testing.B, s *Server, n int, url func(i int) string) (counts []atomic.Int64, stop func()) {
+	counts = make([]atomic.Int64, n)
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for i := range n {
+		c := dial(b, url(i))
+		c.hello()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.conn.SetReadDeadline(time.Time{})
+			err := countingSub(c.rw, &counts[i], done)
+			select {
+			case <-done:
+			default:
+				b.Errorf("subscriber %d: %v", i, err)
+			}
+		}()
+	}
+	waitClients(b, s, n)
+	return counts, func() {
+		close(done)
+		s.Close()
+		wg.Wait()
 	}
 }
 

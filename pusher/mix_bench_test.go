@@ -3,8 +3,6 @@ package pusher
 import (
 	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,25 +27,7 @@ func BenchmarkDistinctFilters(b *testing.B) {
 	// budget has its own test, TestCostlyFilterCostsOnlyItsSender).
 	s, u := testServer(b, Config{MaxConnsPerIP: -1, QueueBytes: 64 << 20, FilterBudget: -1})
 	s.Begin(0, 0)
-	counts := make([]atomic.Int64, subs)
-	var wg sync.WaitGroup
-	done := make(chan struct{})
-	for i := range subs {
-		c := dial(b, u+"?"+mix.Filters[i].Query())
-		c.hello()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.conn.SetReadDeadline(time.Time{})
-			err := countingSub(c.rw, &counts[i], done)
-			select {
-			case <-done:
-			default:
-				b.Errorf("subscriber %d: %v", i, err)
-			}
-		}()
-	}
-	waitClients(b, s, subs)
+	counts, stop := countingSubs(b, s, subs, func(i int) string { return u + "?" + mix.Filters[i].Query() })
 	behind := func(published int64) int64 { // the most entries any subscriber lacks
 		var worst int64
 		for v := range counts {
@@ -101,7 +81,5 @@ func BenchmarkDistinctFilters(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "entries/s")
 	b.ReportMetric(float64(cpu.Nanoseconds())/deliveries, "cpu-ns/delivery")
 	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/deliveries, "B/delivery")
-	close(done)
-	s.Close()
-	wg.Wait()
+	stop()
 }
