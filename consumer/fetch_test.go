@@ -186,26 +186,10 @@ func TestFetchBounded(t *testing.T) {
 	if err := c2.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	inFlight := make(chan struct{})
-	testHookFetching = func() { close(inFlight) }
-	defer func() { testHookFetching = nil }()
-	done := make(chan error, 1)
-	go func() {
+	closeDuringRead(t, c2, "Fetch", func() error {
 		_, err := c2.Fetch(context.Background(), 0, 0, 2, fn)
-		done <- err
-	}()
-	<-inFlight
-	if err := c2.Close(); err != nil {
-		t.Errorf("close: %v", err)
-	}
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrClosed) {
-			t.Errorf("fetch during Close: got %v, want ErrClosed", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Fetch still running after Close returned")
-	}
+		return err
+	})
 }
 
 // TestFetchNotBehindGroupPoll: the group, caught up, holds a long poll of

@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -170,5 +171,28 @@ func entry(p int32, i int) *logpb.LogEntry {
 		Offset: int64(i) * 80, Level: logpb.Level(i%6 + 1), Message: fmt.Sprintf("line %d of partition %d ✓", i, p),
 		Fields: []*logpb.Field{{Key: "i", Value: fmt.Sprint(i), Json: true}},
 		Raw:    []byte(fmt.Sprintf("raw %d", i)),
+	}
+}
+
+// closeDuringRead closes c while read (a Fetch or a Scan of c, named
+// name) is in flight, and checks that read then ends with ErrClosed.
+func closeDuringRead(t *testing.T, c *Consumer, name string, read func() error) {
+	t.Helper()
+	inFlight := make(chan struct{})
+	testHookFetching = func() { close(inFlight) }
+	defer func() { testHookFetching = nil }()
+	done := make(chan error, 1)
+	go func() { done <- read() }()
+	<-inFlight
+	if err := c.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("%s during Close: got %v, want ErrClosed", name, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s still running after Close returned", name)
 	}
 }

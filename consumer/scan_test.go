@@ -265,24 +265,8 @@ func TestScanBounded(t *testing.T) {
 
 	// Every request fails: the Scan is in flight until Close.
 	b.Cluster().Fault(failing)
-	inFlight := make(chan struct{})
-	testHookFetching = func() { close(inFlight) }
-	defer func() { testHookFetching = nil }()
-	done := make(chan error, 1)
-	go func() {
+	closeDuringRead(t, c2, "Scan", func() error {
 		_, err := c2.Scan(context.Background(), 0, 0, 4, nil, func(int64, *logpb.LogEntry, int) error { return nil })
-		done <- err
-	}()
-	<-inFlight
-	if err := c2.Close(); err != nil {
-		t.Errorf("close: %v", err)
-	}
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrClosed) {
-			t.Errorf("scan during Close: got %v, want ErrClosed", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Scan still running after Close returned")
-	}
+		return err
+	})
 }
