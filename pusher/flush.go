@@ -65,11 +65,24 @@ func (s *Server) collect(now time.Time) int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	s.hub.mu.RLock()
-	defer s.hub.mu.RUnlock()
 	tail := s.hub.log.nextSeq
-	tailCum := s.hub.log.cumAt(tail)
 	s.qm.reset(s.idx.next, tail)
 	s.idx.update(&s.hub.log)
+	for seq := max(s.mx.next, s.hub.log.headSeq); seq < tail; seq++ {
+		if r := s.hub.log.at(seq); r != nil {
+			s.newRecs = append(s.newRecs, r)
+		}
+	}
+	s.hub.mu.RUnlock()
+	// Each new entry is evaluated once for all filters, without the hub's
+	// lock: records are immutable.
+	s.mx.sync(s.clients)
+	s.mx.match(s.newRecs, tail)
+	clear(s.newRecs)
+	s.newRecs = s.newRecs[:0]
+	s.hub.mu.RLock()
+	defer s.hub.mu.RUnlock()
+	tailCum := s.hub.log.cumAt(tail)
 	var delivered, backlog int64
 	for i, c := range s.clients {
 		if i%yieldEvery == yieldEvery-1 {
@@ -202,24 +215,25 @@ const yieldEvery = 64
 // and a floor. It returns the seq to continue from and the entries included.
 // Caller holds s.hub.mu (read).
 func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c *client) (end uint64, n int) {
-	reserve := startFrame(fr, prefix, c)
-	all := f.all()
 	end = tail
-	memo := s.qm.of(f.q)
-	for seq := range s.idx.candidates(f, max(from, s.hub.log.headSeq), tail) {
-		r := s.hub.log.at(seq)
-		if r == nil || !all && (s.qm.rejects(memo, f.q, r) || !f.matchRecord(r)) {
-			continue
-		}
-		if !addLine(fr, r, c) {
-			continue
-		}
-		n++
-		if len(fr.buf)-reserve >= maxFramePayload {
-			end = seq + 1
+	// f is cheap (costly filters have a scanner): what it may match, it
+	// matches. The lines are gathered first, so that the frame grows once.
+	size := 0
+	for r := range s.mayMatches(f, from, tail) {
+		s.scanTmp = append(s.scanTmp, r)
+		if size += len(r.line); size >= maxFramePayload {
+			end = r.seq + 1
 			break
 		}
 	}
+	reserve := startFrame(fr, prefix, c, size)
+	for _, r := range s.scanTmp {
+		if addLine(fr, r, c) {
+			n++
+		}
+	}
+	clear(s.scanTmp)
+	s.scanTmp = s.scanTmp[:0]
 	endFrame(fr, prefix, reserve)
 	return end, n
 }
@@ -227,24 +241,30 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 // buildScanned is build for a client whose scanner has matched the
 // entries already: it takes them, and moves c's position past them.
 func (s *Server) buildScanned(fr *frame, prefix []byte, c *client) (n int) {
-	reserve := startFrame(fr, prefix, c)
 	s.scanTmp, c.pos = c.scan.take(s.scanTmp[:0], c.pos, maxFramePayload)
+	size := 0
+	for _, r := range s.scanTmp {
+		size += len(r.line)
+	}
+	reserve := startFrame(fr, prefix, c, size)
 	for _, r := range s.scanTmp {
 		if addLine(fr, r, c) {
 			n++
 		}
 	}
 	clear(s.scanTmp)
+	s.scanTmp = s.scanTmp[:0]
 	c.scan.signal() // there is room again
 	endFrame(fr, prefix, reserve)
 	return n
 }
 
-// startFrame reserves room in fr for prefix and a frame header, and starts
-// the payload with c's pending dropped count. It returns the payload start.
-func startFrame(fr *frame, prefix []byte, c *client) int {
+// startFrame reserves room in fr for prefix and a frame header, and for
+// size bytes of lines, and starts the payload with c's pending dropped
+// count. It returns the payload start.
+func startFrame(fr *frame, prefix []byte, c *client, size int) int {
 	reserve := len(prefix) + headerRoom
-	fr.buf = slices.Grow(fr.buf[:0], reserve+4096)[:reserve]
+	fr.buf = slices.Grow(fr.buf[:0], reserve+size+256)[:reserve]
 	if c != nil && c.dropped > 0 {
 		fr.buf = appendDropped(fr.buf, c.dropped)
 		c.dropped = 0
@@ -358,10 +378,8 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 			}
 		}
 	} else {
-		for seq := range s.idx.candidates(f, max(c.pos, head), tail) {
-			if r := s.hub.log.at(seq); r != nil && f.matchRecord(r) {
-				n++
-			}
+		for range s.mayMatches(f, max(c.pos, head), tail) {
+			n++
 		}
 	}
 	c.pos = tail

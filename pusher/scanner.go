@@ -99,18 +99,16 @@ func (sc *scanner) skip(tail uint64) bool {
 	s := sc.s
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.busy || len(sc.out) > 0 || len(sc.todo) > 0 || sc.next < s.hub.log.headSeq {
+	if sc.busy || len(sc.todo) > 0 || sc.next < s.hub.log.headSeq {
 		return sc.next < tail
 	}
 	end := tail
-	for seq := range s.idx.candidates(sc.f, sc.next, tail) {
-		if r := s.hub.log.at(seq); r != nil && sc.f.mayMatch(r) {
-			if len(sc.todo) == scanBatch {
-				end = seq
-				break
-			}
-			sc.todo = append(sc.todo, r)
+	for r := range s.mayMatches(sc.f, sc.next, tail) {
+		if len(sc.todo) == scanBatch {
+			end = r.seq
+			break
 		}
+		sc.todo = append(sc.todo, r)
 	}
 	if len(sc.todo) == 0 {
 		sc.next = max(sc.next, tail)
@@ -213,9 +211,10 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	from, gen, full := sc.next, sc.gen, sc.bytes >= sc.s.cfg.QueueBytes
 	sc.busy = !full
 	var lo, hi uint64
-	if !full && len(sc.todo) > 0 {
-		// The flush loop found these: they are all that may match below
-		// todoEnd.
+	handed := !full && len(sc.todo) > 0
+	if handed {
+		// The flush loop found these (filter.mayMatch): they are all that
+		// may match below todoEnd.
 		sc.batch, sc.todo = sc.todo, sc.batch[:0]
 		lo, hi = from, sc.todoEnd
 	}
@@ -223,12 +222,19 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 	if full {
 		return 0, false // the flush loop wakes us once it has taken some
 	}
-	if hi == 0 {
+	if !handed {
+		// The flush loop hands an idle scanner what its filter may match
+		// in each pass (skip), having matched each entry once for all
+		// filters (matchindex.go); the scanner reads the log itself only
+		// where the flush loop will not: below the log's head, which it
+		// leaves to the scanner.
 		h := sc.s.hub
 		h.mu.RLock()
-		var tail uint64
-		lo, tail = max(from, h.log.headSeq), h.log.nextSeq
-		hi = min(tail, lo+scanBatch)
+		head := h.log.headSeq
+		lo, hi = max(from, head), min(h.log.nextSeq, max(from, head)+scanBatch)
+		if from >= head {
+			hi = lo
+		}
 		sc.batch = sc.batch[:0]
 		for seq := lo; seq < hi; seq++ {
 			if r := h.log.at(seq); r != nil {
@@ -251,7 +257,7 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 		// Only the regular expressions are timed and charged: the cheap
 		// terms and the literal prefilter reject most entries for the
 		// price of a comparison, and timing each would cost more.
-		if !sc.f.mayMatch(r) {
+		if !handed && !sc.f.mayMatch(r) {
 			continue
 		}
 		t := time.Now()

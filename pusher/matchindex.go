@@ -1,0 +1,275 @@
+package pusher
+
+import (
+	"iter"
+	"math"
+	"slices"
+	"strings"
+)
+
+// maxMatchSeqs bounds the matches a filter's list keeps: past it, the
+// oldest half is dropped, and a client still behind them is served by
+// testing entries one by one (mayMatches), as before the list.
+const maxMatchSeqs = 4096
+
+// minAnchorWord is the shortest q text or regex literal used as an anchor:
+// a shorter one is in most messages and selects nothing.
+const minAnchorWord = 3
+
+// matchIndex evaluates each new entry once against all viewers' filters,
+// instead of each filter scanning every entry: a thousand viewers with
+// distinct filters would otherwise cost a thousand filter evaluations per
+// entry. Each filter in use has one anchor, a term that every entry it may
+// match has: its q text or regex literals (a word), its services, its
+// pattern ids, the field of a where, its hosts; or none. Per entry, the
+// words are searched once for all filters, the other anchors are map
+// lookups, and only the filters anchored there are evaluated in full
+// (filter.mayMatch: everything but regular expressions, which stay on the
+// client's scanner and budget). The matches go to a list per filter, from
+// which the flush loop builds frames and feeds scanners.
+//
+// Like svcIndex it belongs to the flush loop: collect syncs it with the
+// clients' filters and matches the new entries into it, and nothing else
+// touches it.
+type matchIndex struct {
+	next  uint64 // entries below next have been matched
+	lists map[*filter]*matchList
+	pass  uint64 // bumped by sync; a list not seen in a pass is dropped
+
+	// The anchors, rebuilt when the set of filters changes.
+	words  []anchorWord
+	bySvc  map[string][]*matchList
+	byPat  map[string][]*matchList
+	byKey  map[string][]*matchList // a where's field
+	byHost map[string][]*matchList
+	always []*matchList
+}
+
+// anchorWord is a text whose presence the filters of lists need: in the
+// lowercased message and field values (fold), or in the message.
+type anchorWord struct {
+	word  string
+	fold  bool
+	lists []*matchList
+}
+
+// matchList is one filter's matches.
+type matchList struct {
+	f *filter
+	// seqs holds, ascending, every seq in [since, matchIndex.next) of a
+	// record that f may match (mayMatch).
+	since  uint64
+	seqs   []uint64
+	tried  uint64 // 1+seq of the last record evaluated: anchors may repeat
+	minPos uint64 // the lowest position of f's clients at this pass's start
+	pass   uint64
+}
+
+// list returns f's list, nil when f has none.
+func (x *matchIndex) list(f *filter) *matchList { return x.lists[f] }
+
+// sync gives every filter in use a list (starting at next: the entries
+// before are served by testing them), drops the lists of filters no longer
+// in use, trims each list below its clients' lowest position, and
+// rebuilds the anchors when the set of filters changed.
+func (x *matchIndex) sync(clients []*client) {
+	if x.lists == nil {
+		x.lists = make(map[*filter]*matchList)
+	}
+	x.pass++
+	changed := false
+	for _, c := range clients {
+		f := c.filt.Load()
+		if f == nil || f.all() {
+			continue
+		}
+		ml := x.lists[f]
+		if ml == nil {
+			ml = &matchList{f: f, since: x.next}
+			x.lists[f] = ml
+			changed = true
+		}
+		if ml.pass != x.pass {
+			ml.pass, ml.minPos = x.pass, math.MaxUint64
+		}
+		ml.minPos = min(ml.minPos, c.pos)
+	}
+	for f, ml := range x.lists {
+		if ml.pass != x.pass {
+			delete(x.lists, f)
+			changed = true
+			continue
+		}
+		ml.trim(ml.minPos)
+	}
+	if changed {
+		x.rebuild()
+	}
+}
+
+// trim drops the matches below pos, which no client of the list needs.
+func (ml *matchList) trim(pos uint64) {
+	if pos <= ml.since {
+		return
+	}
+	i, _ := slices.BinarySearch(ml.seqs, pos)
+	if i > 0 {
+		n := copy(ml.seqs, ml.seqs[i:])
+		ml.seqs = ml.seqs[:n]
+	}
+	ml.since = pos
+}
+
+// rebuild indexes the lists by their filters' anchors.
+func (x *matchIndex) rebuild() {
+	x.words = x.words[:0]
+	x.bySvc = make(map[string][]*matchList)
+	x.byPat = make(map[string][]*matchList)
+	x.byKey = make(map[string][]*matchList)
+	x.byHost = make(map[string][]*matchList)
+	x.always = x.always[:0]
+	type wordKey struct {
+		word string
+		fold bool
+	}
+	words := make(map[wordKey]int) // index in x.words
+	addWord := func(w string, fold bool, ml *matchList) {
+		i, ok := words[wordKey{w, fold}]
+		if !ok {
+			i = len(x.words)
+			words[wordKey{w, fold}] = i
+			x.words = append(x.words, anchorWord{word: w, fold: fold})
+		}
+		x.words[i].lists = append(x.words[i].lists, ml)
+	}
+	// Ranging over a map: the anchors' order does not matter, each list
+	// is appended in seq order whatever it is.
+	for _, ml := range x.lists {
+		f := ml.f
+		lits := f.pre.lits
+		switch {
+		case len(f.q) >= minAnchorWord:
+			addWord(f.q, true, ml)
+		case f.re != nil && len(lits) > 0 && shortest(lits) >= minAnchorWord:
+			for _, l := range lits {
+				addWord(l, f.pre.fold, ml)
+			}
+		case indexed(f):
+			for _, s := range f.services {
+				x.bySvc[s] = append(x.bySvc[s], ml)
+			}
+		case len(f.patterns) > 0:
+			for _, p := range f.patterns {
+				x.byPat[p] = append(x.byPat[p], ml)
+			}
+		case len(f.wheres) > 0:
+			// Every where needs its field: a field the entry lacks
+			// matches nothing, not even !=.
+			k := f.wheres[0].key
+			x.byKey[k] = append(x.byKey[k], ml)
+		case f.q != "":
+			addWord(f.q, true, ml)
+		case f.re != nil && len(lits) > 0:
+			for _, l := range lits {
+				addWord(l, f.pre.fold, ml)
+			}
+		case len(f.hosts) > 0 && len(f.hosts) <= maxIndexServices:
+			for _, h := range f.hosts {
+				x.byHost[h] = append(x.byHost[h], ml)
+			}
+		default:
+			x.always = append(x.always, ml)
+		}
+	}
+}
+
+// match evaluates recs, the log's records from next up to tail in order
+// (holes left out), against the filters, and moves next to tail. The
+// records are immutable: no lock is needed.
+func (x *matchIndex) match(recs []*record, tail uint64) {
+	for _, r := range recs {
+		for i := range x.words {
+			w := &x.words[i]
+			text := r.msg
+			if w.fold {
+				text = r.ltext
+			}
+			if strings.Contains(text, w.word) {
+				try(w.lists, r)
+			}
+		}
+		try(x.bySvc[r.service], r)
+		if len(x.byPat) > 0 && r.pattern != "" {
+			try(x.byPat[r.pattern], r)
+		}
+		if len(x.byKey) > 0 {
+			for _, fl := range r.fields {
+				if fl != nil {
+					try(x.byKey[fl.Key], r)
+				}
+			}
+		}
+		if len(x.byHost) > 0 {
+			try(x.byHost[r.host], r)
+		}
+		try(x.always, r)
+	}
+	x.next = max(x.next, tail)
+	for _, ml := range x.lists {
+		if len(ml.seqs) > maxMatchSeqs {
+			ml.trim(ml.seqs[len(ml.seqs)-maxMatchSeqs/2])
+		}
+	}
+}
+
+// try evaluates r against the filters of lists it has not been yet.
+func try(lists []*matchList, r *record) {
+	for _, ml := range lists {
+		if ml.tried == r.seq+1 {
+			continue
+		}
+		ml.tried = r.seq + 1
+		if ml.f.mayMatch(r) {
+			ml.seqs = append(ml.seqs, r.seq)
+		}
+	}
+}
+
+// mayMatches yields, in order, the records in [from, tail) that f may
+// match (filter.mayMatch; for a filter without a regular expression, the
+// records it matches): from f's list when it reaches back to from, else
+// by testing the candidates of the service index. Caller holds the hub's
+// read lock, with s.idx and s.mx brought to tail.
+func (s *Server) mayMatches(f *filter, from, tail uint64) iter.Seq[*record] {
+	l := &s.hub.log
+	from = max(from, l.headSeq)
+	if ml := s.mx.list(f); ml != nil && from >= ml.since && tail <= s.mx.next {
+		return func(yield func(*record) bool) {
+			i, _ := slices.BinarySearch(ml.seqs, from)
+			for _, seq := range ml.seqs[i:] {
+				if seq >= tail {
+					return
+				}
+				// The hub's lock may have been released since from was
+				// computed: what was evicted meanwhile is a hole, or a
+				// newer record in a reused slot.
+				if r := l.at(seq); r != nil && r.seq == seq && !yield(r) {
+					return
+				}
+			}
+		}
+	}
+	all := f.all()
+	memo := s.qm.of(f.q)
+	return func(yield func(*record) bool) {
+		for seq := range s.idx.candidates(f, from, tail) {
+			r := l.at(seq)
+			if r == nil || !all && (s.qm.rejects(memo, f.q, r) || !f.mayMatch(r)) {
+				continue
+			}
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
