@@ -1,7 +1,6 @@
 package pusher
 
 import (
-	"slices"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -264,7 +263,11 @@ func (s *Server) buildScanned(fr *frame, prefix []byte, c *client) (n int) {
 // count. It returns the payload start.
 func startFrame(fr *frame, prefix []byte, c *client, size int) int {
 	reserve := len(prefix) + headerRoom
-	fr.buf = slices.Grow(fr.buf[:0], reserve+size+256)[:reserve]
+	if need := reserve + size + 256; cap(fr.buf) < need {
+		// Not slices.Grow, which would copy the old contents.
+		fr.buf = make([]byte, 0, need)
+	}
+	fr.buf = fr.buf[:reserve]
 	if c != nil && c.dropped > 0 {
 		fr.buf = appendDropped(fr.buf, c.dropped)
 		c.dropped = 0
