@@ -166,3 +166,73 @@ func median(d []time.Duration) time.Duration {
 	slices.Sort(d)
 	return (d[(len(d)-1)/2] + d[len(d)/2]) / 2
 }
+
+// TestSlowRegexDoesNotHoldBackItsNeighbours: viewers whose filters share
+// an anchor in the match index (here the word "timeout") are matched in
+// the same pass, but a regular expression still runs on its own client's
+// scanner and budget: while a costly one is held back by its budget, the
+// viewer with the cheap filter gets every entry, and the costly one is
+// told why it falls behind.
+func TestSlowRegexDoesNotHoldBackItsNeighbours(t *testing.T) {
+	s, u := testServer(t, Config{FilterBudget: 2 * time.Millisecond, SlowTimeout: time.Minute, QueueBytes: 64 << 20})
+	s.Begin(0, 0)
+	costly := "timeout" + hostileRe // the literal makes it an anchor neighbour of q=timeout
+	if p := newPrefilter(costly); !slices.Equal(p.lits, []string{"timeout"}) {
+		t.Fatalf("prefilter of %s: got %q, want [timeout]", costly, p.lits)
+	}
+	good := dial(t, u+"?q=timeout")
+	good.hello()
+	bad := dial(t, u+"?re="+url.QueryEscape(costly))
+	bad.hello()
+	waitClients(t, s, 2)
+	var told atomic.Bool
+	badDone := make(chan struct{})
+	go func() {
+		defer close(badDone)
+		for {
+			m, err := bad.nextErr(30 * time.Second)
+			if err != nil {
+				return
+			}
+			if m.Type == "error" && strings.Contains(m.Error, "too costly") {
+				told.Store(true)
+			}
+		}
+	}()
+	// At about a millisecond a message, the costly filter checks a few
+	// entries a second within its budget; the cheap one checks them all
+	// in a pass.
+	const n = 200
+	body := strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789 ", 60)
+	for i := range n {
+		s.Publish(0, int64(i), entry("api", "web-1", lInfo, fmt.Sprintf("%d timeout %s", i, body)))
+	}
+	for i := range n {
+		m, err := good.nextErr(20 * time.Second)
+		if err != nil {
+			t.Fatalf("cheap viewer after %d of %d entries: %v", i, n, err)
+		}
+		if want := fmt.Sprintf("%d timeout ", i); m.Type != "entry" || !strings.HasPrefix(m.Msg, want) {
+			t.Fatalf("cheap viewer's message %d: got %s %.40q, want the entry %q...", i, m.Type, m.Msg, want)
+		}
+	}
+	// Now that the cheap viewer has everything, the costly one is still
+	// behind: it was never what the other waited for.
+	s.mu.Lock() // c.scan and c.pos are the flush loop's: it holds the read lock
+	var served, tail uint64
+	for _, c := range s.clients {
+		if f := c.filt.Load(); f != nil && f.re != nil && c.scan != nil {
+			served = c.scan.served(c.pos)
+		}
+	}
+	s.hub.mu.RLock()
+	tail = s.hub.log.nextSeq
+	s.hub.mu.RUnlock()
+	s.mu.Unlock()
+	if served >= tail {
+		t.Errorf("costly viewer served up to %d of %d when the cheap one had all: want it still held back by its budget", served, tail)
+	}
+	wait.For(t, 10*time.Second, "the costly viewer to be told why it falls behind", told.Load)
+	bad.conn.Close()
+	<-badDone
+}
