@@ -59,6 +59,7 @@ type client struct {
 	floor       []vecEntry // live entries at or below are already delivered
 	scan        *scanner   // evaluates a costly filter; nil for cheap ones
 	nextPing    time.Time
+	lastData    time.Time // the pass that last sent it entries (coalesce.go)
 
 	// raw is the socket of a plain TCP connection, written by the writer
 	// pool without blocking; nil (TLS) means every write is a blocking one.

@@ -83,6 +83,7 @@ func (s *Server) collect(now time.Time) int64 {
 	defer s.hub.mu.RUnlock()
 	tailCum := s.hub.log.cumAt(tail)
 	var delivered, backlog int64
+	frames := 0 // data frames handed to writers
 	for i, c := range s.clients {
 		if i%yieldEvery == yieldEvery-1 {
 			// Let a waiting Publish in: with many clients of distinct
@@ -132,6 +133,9 @@ func (s *Server) collect(now time.Time) int64 {
 				continue
 			}
 			f := c.filt.Load()
+			if s.holdBack(c, f, tail, now) {
+				continue
+			}
 			if c.floor == nil && c.scan == nil {
 				key := sharedKey{f: f, pos: c.pos}
 				sf, ok := s.shared[key]
@@ -150,6 +154,8 @@ func (s *Server) collect(now time.Time) int64 {
 				}
 				sf.fr.refs.Add(1)
 				delivered += int64(sf.n)
+				c.lastData = now
+				frames++
 				s.dispatch(c, sf.fr, false, "")
 				continue
 			}
@@ -191,8 +197,13 @@ func (s *Server) collect(now time.Time) int64 {
 			putFrame(fr)
 			continue
 		}
+		if n > 0 {
+			c.lastData = now
+			frames++
+		}
 		s.dispatch(c, fr, false, "")
 	}
+	s.lastFrames = frames
 	for _, sf := range s.shared {
 		if sf.fr != nil {
 			putFrame(sf.fr)

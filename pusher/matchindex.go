@@ -273,3 +273,19 @@ func (s *Server) mayMatches(f *filter, from, tail uint64) iter.Seq[*record] {
 		}
 	}
 }
+
+// pending counts the records in [from, tail) f matches, up to limit; it
+// returns limit when it cannot tell cheaply (f has no list reaching back
+// to from). Caller: as mayMatches.
+func (s *Server) pending(f *filter, from, tail uint64, limit int) int {
+	if f.all() {
+		return int(min(tail-min(from, tail), uint64(limit)))
+	}
+	ml := s.mx.list(f)
+	if ml == nil || from < ml.since || tail > s.mx.next {
+		return limit
+	}
+	i, _ := slices.BinarySearch(ml.seqs, from)
+	j, _ := slices.BinarySearch(ml.seqs, tail)
+	return min(j-i, limit)
+}

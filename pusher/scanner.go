@@ -153,10 +153,13 @@ func (sc *scanner) served(pos uint64) uint64 {
 }
 
 // pending reports whether matches wait to be taken.
-func (sc *scanner) pending() bool {
+func (sc *scanner) pending() bool { return sc.waiting() > 0 }
+
+// waiting is how many matches wait to be taken.
+func (sc *scanner) waiting() int {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	return len(sc.out) > 0
+	return len(sc.out)
 }
 
 func (sc *scanner) run() {

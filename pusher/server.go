@@ -56,14 +56,15 @@ type Server struct {
 	filters map[string]*internedFilter
 
 	// Flush-loop scratch, reused across passes.
-	shared  map[sharedKey]sharedFrame
-	ctrlTmp []byte
-	batch   []*client  // jobs for the writer pool
-	scanTmp []*record  // matches taken from a scanner
-	idx     svcIndex   // the log's records by service (index.go)
-	qm      qMemo      // q results of the pass (index.go)
-	mx      matchIndex // each new entry matched once for all filters (matchindex.go)
-	newRecs []*record  // the pass's new records, for mx
+	shared     map[sharedKey]sharedFrame
+	ctrlTmp    []byte
+	batch      []*client  // jobs for the writer pool
+	scanTmp    []*record  // matches taken from a scanner
+	idx        svcIndex   // the log's records by service (index.go)
+	qm         qMemo      // q results of the pass (index.go)
+	mx         matchIndex // each new entry matched once for all filters (matchindex.go)
+	newRecs    []*record  // the pass's new records, for mx
+	lastFrames int        // data frames the last pass handed to writers (coalesce.go)
 
 	lingerMu  sync.Mutex
 	lingering []lingerConn // see finishClose
