@@ -21,7 +21,8 @@ const minAnchorWord = 3
 // distinct filters would otherwise cost a thousand filter evaluations per
 // entry. Each filter in use has one anchor, a term that every entry it may
 // match has: its q text or regex literals (a word), its services, its
-// pattern ids, the field of a where, its hosts; or none. Per entry, the
+// pattern ids, the field of a where (and its value, for key=text), its
+// hosts; or none. Per entry, the
 // words are searched once for all filters, the other anchors are map
 // lookups, and only the filters anchored there are evaluated in full
 // (filter.mayMatch: everything but regular expressions, which stay on the
@@ -41,9 +42,15 @@ type matchIndex struct {
 	bySvc  map[string][]*matchList
 	byPat  map[string][]*matchList
 	byKey  map[string][]*matchList // a where's field
+	byVal  map[fieldVal][]*matchList
 	byHost map[string][]*matchList
 	always []*matchList
 }
+
+// fieldVal is a field and its value, end to end: the anchor of a where
+// key=value whose value is not a number (a number also equals its other
+// spellings, 500.0 for 500).
+type fieldVal struct{ key, val string }
 
 // anchorWord is a text whose presence the filters of lists need: in the
 // lowercased message and field values (fold), or in the message.
@@ -126,6 +133,7 @@ func (x *matchIndex) rebuild() {
 	x.bySvc = make(map[string][]*matchList)
 	x.byPat = make(map[string][]*matchList)
 	x.byKey = make(map[string][]*matchList)
+	x.byVal = make(map[fieldVal][]*matchList)
 	x.byHost = make(map[string][]*matchList)
 	x.always = x.always[:0]
 	type wordKey struct {
@@ -147,7 +155,11 @@ func (x *matchIndex) rebuild() {
 	for _, ml := range x.lists {
 		f := ml.f
 		lits := f.pre.lits
+		eq := slices.IndexFunc(f.wheres, func(w where) bool { return w.op == opEq && !w.isNum })
 		switch {
+		case eq >= 0:
+			k := fieldVal{f.wheres[eq].key, f.wheres[eq].val}
+			x.byVal[k] = append(x.byVal[k], ml)
 		case len(f.q) >= minAnchorWord:
 			addWord(f.q, true, ml)
 		case f.re != nil && len(lits) > 0 && shortest(lits) >= minAnchorWord:
@@ -202,10 +214,11 @@ func (x *matchIndex) match(recs []*record, tail uint64) {
 		if len(x.byPat) > 0 && r.pattern != "" {
 			try(x.byPat[r.pattern], r)
 		}
-		if len(x.byKey) > 0 {
+		if len(x.byKey) > 0 || len(x.byVal) > 0 {
 			for _, fl := range r.fields {
 				if fl != nil {
 					try(x.byKey[fl.Key], r)
+					try(x.byVal[fieldVal{fl.Key, fl.Value}], r)
 				}
 			}
 		}
