@@ -10,7 +10,8 @@
 //     snapshots that replays are planned from (replay.go: planReplay). It has
 //     its own lock and knows nothing of sockets, so it is tested alone.
 //     Each entry is encoded once at Publish (encode.go).
-//   - The fan-out (server.go, client.go, registry.go, flush.go, scanner.go,
+//   - The fan-out (server.go, client.go, registry.go, flush.go,
+//     matchindex.go, index.go, literal.go, coalesce.go, scanner.go,
 //     frame.go, writer.go, reader.go, poller.go, access.go, request.go,
 //     filter.go, replay.go, merge.go, refill.go) keeps the clients, the
 //     flush loop, the writers and the poller, under the registry lock
@@ -21,12 +22,16 @@
 // clients); a regular expression in the client's scanner goroutine, within
 // Config.FilterBudget; replays and refills in the client's own goroutine.
 // None runs under a lock Publish or other clients wait for.
-// An entry meets only the filters that can want it (index.go, literal.go):
-// the flush loop walks, for a filter on a few services, an index of the
-// log by service rather than every entry; cheap terms run before regular
-// expressions, and a regular expression runs only on messages holding a
-// literal every match needs; the flush loop hands an idle scanner the
-// entries its filter may match and wakes it only for those.
+// Each new entry is evaluated once against all filters (matchindex.go):
+// every filter has an anchor (a q word, a regex literal, its services, a
+// where's field...), each distinct word is searched once per entry, and
+// only the filters anchored there are evaluated, their cheap terms and
+// the regex's literal prefilter (literal.go); the matches go to per-filter
+// lists from which the flush loop builds frames and hands an idle scanner
+// the entries its filter may match, waking it only for those. A client
+// behind its filter's list is served as before, through an index of the
+// log by service (index.go). Under load, small frames wait one pass
+// (coalesce.go).
 //
 // Clients are positions in the shared log, so a client costs no per-entry
 // copies. A single flush loop coalesces new entries into frames (the first

@@ -20,9 +20,10 @@ const scanYield = 50 * time.Microsecond
 // the client's own goroutine, so that its cost falls on that client alone:
 // the flush loop, which serves everyone, only takes the matches the
 // scanner has found. The scanner matches the entries the flush loop
-// hands it (skip: those its filter may match), or else reads the log in
-// batches of record pointers copied under the hub's read lock, and matches
-// them after releasing it, within the client's filter budget (costMeter); a client
+// hands it (skip: those its filter may match, from the match index), or,
+// behind the log's head only, reads the log in batches of record pointers
+// copied under the hub's read lock, and matches them after releasing it,
+// within the client's filter budget (costMeter); a client
 // whose filter needs more falls behind, is told why, is skipped ahead like
 // any slow client ("dropped"), and is closed with 1008 if it stays over.
 //
@@ -86,11 +87,11 @@ func (sc *scanner) reset(pos uint64) {
 	sc.signal()
 }
 
-// skip, for an idle scanner (nothing found waiting, no batch being
-// scanned or handed over), finds the entries below tail its filter may
-// match (filter.mayMatch: the cheap terms and the literal prefilter) and
-// hands up to a batch of them over (todo); when there are none it moves
-// the scanner to tail. It reports whether the goroutine has work: the
+// skip, for a scanner with no batch being scanned or handed over (matches
+// found earlier may still wait to be taken), finds the entries below tail
+// its filter may match (filter.mayMatch: the cheap terms and the literal
+// prefilter, from the match index) and hands up to a batch of them over
+// (todo); when there are none it moves the scanner to tail. It reports whether the goroutine has work: the
 // flush loop wakes a scanner only for entries that need its regular
 // expression, not a thousand goroutines for every entry, and the
 // goroutine does not walk the log again. Caller: the flush loop, holding
