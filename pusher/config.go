@@ -73,7 +73,9 @@ type Config struct {
 	MaxMessageBytes int64
 	// FilterBudget is the time a client's filter may spend per second of
 	// wall time matching entries (its regular expression; it is measured
-	// only for filters with one). A client that needs more falls behind: it
+	// only for filters with one, and not for live entries when a literal
+	// search decides the expression, e.g. timeout|refused, which costs
+	// what q does). A client that needs more falls behind: it
 	// is sent an error saying why, its entries are dropped, and it is closed
 	// with 1008 once over budget for SlowTimeout. No other client pays for
 	// it. Default 50ms (5% of a core); negative: no limit.

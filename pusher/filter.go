@@ -71,6 +71,28 @@ func (f *filter) costly() bool {
 	return false
 }
 
+// scanned reports whether the fan-out evaluates f on its client's scanner
+// (scanner.go) rather than in the flush loop: f is costly, unless its only
+// costly term is a regular expression that its literal prefilter decides
+// (an unanchored, case-sensitive literal or alternation of literals:
+// prefilter.full), which costs what a q does, a few byte searches of a
+// bounded text. For such a filter, as for every cheap one, mayMatch is
+// match.
+func (f *filter) scanned() bool {
+	if !f.costly() {
+		return false
+	}
+	if f.re == nil || !f.pre.full {
+		return true
+	}
+	for i := range f.wheres {
+		if f.wheres[i].re != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // match reports whether an entry passes. ltext is the lowercased message
 // and field values (record.ltext). The cheap terms go first, so that the
 // regular expressions run only on entries that pass them.

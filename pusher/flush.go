@@ -101,7 +101,7 @@ func (s *Server) collect(now time.Time) int64 {
 			// Blocking readers notice this through their read deadline.
 			c.requestClose(statusIdle, "idle timeout: no frame within two ping intervals", reasonIdle)
 		}
-		if f := c.filt.Load(); f.costly() {
+		if f := c.filt.Load(); f.scanned() {
 			if c.scan == nil || c.scan.f != f {
 				if c.scan != nil {
 					c.scan.stop()
@@ -226,7 +226,7 @@ const yieldEvery = 64
 // Caller holds s.hub.mu (read).
 func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c *client) (end uint64, n int) {
 	end = tail
-	// f is cheap (costly filters have a scanner): what it may match, it
+	// f is not scanned (those have a scanner): what it may match, it
 	// matches. The lines are gathered first, so that the frame grows once.
 	size := 0
 	for r := range s.mayMatches(f, from, tail) {
@@ -382,10 +382,10 @@ func (s *Server) checkBehind(c *client, tail uint64, now time.Time) {
 	if c.pos < head {
 		n = int64(head - c.pos) // evicted: counted before filtering
 	}
-	// A costly filter is not run here: what its client skips is counted
+	// A scanned filter is not run here: what its client skips is counted
 	// before filtering.
 	f := c.filt.Load()
-	if f.costly() {
+	if f.scanned() {
 		for seq := max(c.pos, head); seq < tail; seq++ {
 			if s.hub.log.at(seq) != nil {
 				n++

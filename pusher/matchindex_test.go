@@ -165,13 +165,14 @@ func TestMatchIndexPicksTheMatchingFilters(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if !f.costly() {
-			// build relies on it: what a cheap filter may match, it matches.
+		if !f.scanned() {
+			// build relies on it: what a filter the flush loop evaluates
+			// may match, it matches.
 			for _, e := range entries[:200] {
 				var p partState
 				lt := p.lowerText(e)
 				if got, want := f.mayMatchEntry(e, lt), f.match(e.Service, e.Host, e.Level, e.Message, lt, e.Fields, ""); got != want {
-					t.Fatalf("%s: mayMatch %v, match %v on %q, want them equal for a cheap filter", tt.name, got, want, e.Message)
+					t.Fatalf("%s: mayMatch %v, match %v on %q, want them equal for a filter without a scanner", tt.name, got, want, e.Message)
 				}
 			}
 		}
@@ -353,3 +354,43 @@ func TestMatchIndexRandomized(t *testing.T) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "") == s }
+
+// TestScanned: a regular expression runs on its client's scanner unless a
+// literal search decides it, and then the filter matches exactly what it
+// may match, in the flush loop.
+func TestScanned(t *testing.T) {
+	tests := []struct {
+		spec filterSpec
+		want bool
+	}{
+		{filterSpec{q: "timeout"}, false},
+		{filterSpec{re: `timeout|refused`}, false},
+		{filterSpec{re: `payment (declined|failed)`, services: []string{"api"}}, false},
+		{filterSpec{re: `rate limit exceeded`, wheres: []string{"status>=500"}}, false},
+		{filterSpec{re: `(?i)timeout`}, true},
+		{filterSpec{re: `^Received`}, true},
+		{filterSpec{re: `served in [0-9]{3,}ms`}, true},
+		{filterSpec{re: `timeout|refused`, wheres: []string{"user~^u1"}}, true},
+		{filterSpec{wheres: []string{"user~^u1"}}, true},
+	}
+	entries := sampleEntries(t)
+	for _, tt := range tests {
+		f, err := tt.spec.compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.scanned(); got != tt.want {
+			t.Errorf("%s: scanned %v, want %v", f.key, got, tt.want)
+		}
+		if f.scanned() {
+			continue
+		}
+		var p partState
+		for _, e := range entries {
+			lt := p.lowerText(e)
+			if got, want := f.mayMatchEntry(e, lt), f.match(e.Service, e.Host, e.Level, e.Message, lt, e.Fields, ""); got != want {
+				t.Fatalf("%s on %q: mayMatch %v, match %v, want equal", f.key, e.Message, got, want)
+			}
+		}
+	}
+}
