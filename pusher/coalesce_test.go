@@ -1,0 +1,56 @@
+package pusher
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+// TestHoldBack: a viewer skips a pass only when the server is busy, it got
+// entries in the previous pass and few wait; never twice in a row.
+func TestHoldBack(t *testing.T) {
+	const fi = 5 * time.Millisecond
+	now := time.Now()
+	tests := []struct {
+		name       string
+		lastFrames int
+		lastData   time.Duration // before now; 0: never
+		waiting    int           // entries of its filter published since its position
+		want       bool
+	}{
+		{"busy, recent, few waiting", coalesceFrames, fi, 3, true},
+		{"busy, recent, one waiting", 10 * coalesceFrames, fi, 1, true},
+		{"few frames last pass", coalesceFrames - 1, fi, 3, false},
+		{"held the pass before", coalesceFrames, 2 * fi, 3, false},
+		{"never sent entries", coalesceFrames, 0, 3, false},
+		{"many waiting", coalesceFrames, fi, coalesceEntries, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newMatchHarness(1000)
+			h.s.cfg.FlushInterval = fi
+			f, err := filterSpec{services: []string{"api"}}.compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := h.add(f, 0)
+			for i := range 2 * coalesceEntries {
+				svc := "other"
+				if i < tt.waiting {
+					svc = "api"
+				}
+				h.s.hub.Publish(0, int64(i), entry(svc, "h", logpb.Level_LEVEL_INFO, "m"))
+			}
+			tail := h.pass()
+			defer h.done()
+			h.s.lastFrames = tt.lastFrames
+			if tt.lastData > 0 {
+				c.lastData = now.Add(-tt.lastData)
+			}
+			if got := h.s.holdBack(c, f, tail, now); got != tt.want {
+				t.Errorf("got hold back %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
