@@ -59,7 +59,7 @@ type Server struct {
 	shared     map[sharedKey]sharedFrame
 	ctrlTmp    []byte
 	batch      []*client  // jobs for the writer pool
-	scanTmp    []*record  // matches taken from a scanner
+	scanTmp    []*record  // the records of the frame being built
 	idx        svcIndex   // the log's records by service (index.go)
 	qm         qMemo      // q results of the pass (index.go)
 	mx         matchIndex // each new entry matched once for all filters (matchindex.go)
