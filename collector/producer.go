@@ -97,15 +97,27 @@ func (p *producer) close() error {
 	return nil
 }
 
+// successLoop applies acknowledgements in batches (ackBatch): each one
+// that arrives, with those already queued behind it, never waiting for more.
 func (p *producer) successLoop() {
 	defer p.ackWG.Done()
-	for msg := range p.async.Successes() {
-		m := msg.Metadata.(*msgMeta)
-		m.win.ack(m.gen, m.seq)
-		p.budget.release(m.size)
-		p.stats.acked.Add(1)
-		p.stats.bytesAcked.Add(int64(msg.Value.Length()))
-		recycle(msg)
+	succ := p.async.Successes()
+	var b ackBatch
+	for msg := range succ {
+		b.msgs = append(b.msgs, msg)
+	drain:
+		for len(b.msgs) < maxAckBatch {
+			select {
+			case msg, ok := <-succ:
+				if !ok {
+					break drain
+				}
+				b.msgs = append(b.msgs, msg)
+			default:
+				break drain
+			}
+		}
+		b.apply(p.budget, p.stats)
 	}
 }
 

@@ -53,7 +53,11 @@ type tailDeps struct {
 	stats     *counters
 	records   chan<- *sarama.ProducerMessage // the producer's input
 	maxRecord int                            // largest record key plus value
-	ghosts    *ghosts                        // truncations, for copytruncate
+	// batchBytes hands a batch of records over before it holds
+	// handOffBatch of them, so that the budget one batch takes at once
+	// stays a small part of MaxBufferedBytes.
+	batchBytes int64
+	ghosts     *ghosts // truncations, for copytruncate
 }
 
 // tailOptions are the settings of Config a tailer reads.
@@ -110,9 +114,14 @@ type tailFile struct {
 	carryStart int64
 	carryTrunc bool
 	pendTrunc  bool                      // a line of the joiner's pending entry was cut
-	readTime   int64                     // when the current chunk was read, Unix nanoseconds
+	readTime   time.Time                 // when the current chunk was read: its records' timestamp
 	slab       slab.Slab                 // record values; released when caught up
 	out        []*sarama.ProducerMessage // records made but not yet handed to the producer; see handOff
+	outEnds    []int64                   // the End offset of each of out's entries
+	outBytes   int64                     // the budget out's records need
+	outHeld    bool                      // handOff took out's budget and tracked them
+	linesRead  int64                     // lines emit counted, not yet added to the counters (countRead)
+	bytesRead  int64                     // their bytes
 	st         syscall.Stat_t            // size's fstat result
 	lastLag    time.Time
 	lastData   time.Time
@@ -276,7 +285,7 @@ func (t *tailFile) read(ctx context.Context) step {
 	}
 	if n > 0 {
 		now := time.Now()
-		t.readTime = now.UnixNano()
+		t.readTime = now
 		t.updateFingerprint(buf[:n], t.off)
 		ok := t.consume(ctx, buf[:n], t.off)
 		chunks.put(buf) // consume copied what it keeps
