@@ -20,11 +20,10 @@
 // included) at most the unacknowledged entries are read and sent again.
 // Un-acknowledged bytes are bounded by MaxBufferedBytes: when reached, the
 // readers block until acknowledgements return; nothing is dropped. A reader
-// takes the budget of a batch of records (up to 128 records or 256 KiB,
-// an eighth of the bound under a small one)
-// as it hands the batch over, and the success loop applies the
-// acknowledgements ready at once, so locks and atomics are paid per batch,
-// not per record.
+// takes the budget of a batch of records (up to 128 records or 256 KiB, an
+// eighth of the bound under a small one) as it hands the batch over, and
+// the success loop applies the acknowledgements ready at once, so locks and
+// atomics are paid per batch, not per record.
 //
 // Rotation: a file renamed away keeps being read through its open
 // descriptor until it has been quiet at its end, while the new file at the
