@@ -200,28 +200,16 @@ func (c *collectCommand) run(ctx context.Context, env Env) error {
 // load (bench/collector.sh: 1,000 files, 1,000 lines/s): with a 24 MiB base
 // the heap goal sat at the live heap and the GC ran 50 times a second, about
 // 60% of a core; with 30 MiB, 17-19% at 38.5 MiB RSS; a fixed GOMEMLIMIT of
-// 34 MiB gave 11% at 42 MiB, over issue 3's 40 MiB. While it reads fast
-// (gcBurstRate) the GC percentage goes from 200 to 400, under the same
-// limit: on 1M lines at full speed (bench/collector.sh's input, busy
-// machine, GODEBUG=gctrace=1, 2026-12-06) the GC ran 21-24 times instead
-// of 36-37, its CPU fell from 330-490 to 280-300 ms (of about 3 s), and
-// peak RSS rose from 58-60 to 82-84 MiB; a quiet agent never reaches that
-// rate, so its RSS is unchanged.
+// 34 MiB gave 11% at 42 MiB, over issue 3's 40 MiB.
 func tuneGC(ctx context.Context, col *collector.Collector) {
-	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	debug.SetGCPercent(200)
 	defer debug.SetMemoryLimit(math.MaxInt64)
 	t := time.NewTicker(gcTick)
 	defer t.Stop()
 	prev := col.Stats().BytesRead
-	pct := 200
 	for {
 		st := col.Stats()
-		rate := (st.BytesRead - prev) * int64(time.Second/gcTick)
-		debug.SetMemoryLimit(gcLimit(st.BufferedBytes, rate))
-		if p := gcPercent(rate); p != pct {
-			pct = p
-			debug.SetGCPercent(p)
-		}
+		debug.SetMemoryLimit(gcLimit(st.BufferedBytes, (st.BytesRead-prev)*int64(time.Second/gcTick)))
 		prev = st.BytesRead
 		select {
 		case <-ctx.Done():
@@ -232,19 +220,10 @@ func tuneGC(ctx context.Context, col *collector.Collector) {
 }
 
 const (
-	gcTick      = 200 * time.Millisecond
-	gcBase      = 30 << 20
-	gcBurstMax  = 96 << 20
-	gcBurstRate = 8 << 20 // bytes read a second: about 60k lines of 130 bytes
+	gcTick     = 200 * time.Millisecond
+	gcBase     = 30 << 20
+	gcBurstMax = 96 << 20
 )
-
-// gcPercent is the GC percentage for a read rate in bytes per second.
-func gcPercent(rate int64) int {
-	if rate >= gcBurstRate {
-		return 400
-	}
-	return 200
-}
 
 // gcLimit is the soft memory limit for a backlog of buffered bytes and a
 // read rate in bytes per second.

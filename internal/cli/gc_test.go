@@ -24,24 +24,3 @@ func TestGCLimit(t *testing.T) {
 		})
 	}
 }
-
-func TestGCPercent(t *testing.T) {
-	tests := []struct {
-		name string
-		rate int64
-		want int
-	}{
-		{"idle", 0, 200},
-		{"a thousand quiet files", 130 << 10, 200},
-		{"just under a burst", gcBurstRate - 1, 200},
-		{"a burst", gcBurstRate, 400},
-		{"full speed", 40 << 20, 400},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := gcPercent(tt.rate); got != tt.want {
-				t.Errorf("gcPercent(%d): got %d, want %d", tt.rate, got, tt.want)
-			}
-		})
-	}
-}
