@@ -209,7 +209,7 @@ poll:
 
 	exitCode := -1
 	var cpu time.Duration
-	var maxrss int64
+	var maxrss, minflt int64
 	if cmd != nil {
 		if exited != nil && letExit && res.status == "ok" {
 			select {
@@ -237,6 +237,7 @@ poll:
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 			maxrss = ru.Maxrss // KiB on Linux
+			minflt = ru.Minflt
 		}
 	}
 	final := res.count
@@ -245,8 +246,8 @@ poll:
 		final = n
 	}
 	cancel()
-	fmt.Printf("status=%s target=%d count=%d final_count=%d elapsed_s=%.4f elapsed_last1_s=%.4f cpu_s=%.3f maxrss_kib=%d exit=%d\n",
-		res.status, want, res.count, final, res.elapsed.Seconds(), res.elapsedLast1.Seconds(), cpu.Seconds(), maxrss, exitCode)
+	fmt.Printf("status=%s target=%d count=%d final_count=%d elapsed_s=%.4f elapsed_last1_s=%.4f cpu_s=%.3f maxrss_kib=%d minflt=%d exit=%d\n",
+		res.status, want, res.count, final, res.elapsed.Seconds(), res.elapsedLast1.Seconds(), cpu.Seconds(), maxrss, minflt, exitCode)
 	if res.status != "ok" {
 		if pollErr != nil {
 			return 1, fmt.Errorf("%s after %s with %d of %d records (last poll error: %v)", res.status, time.Since(start).Round(time.Millisecond), res.count, want, pollErr)
