@@ -7,8 +7,9 @@ import "github.com/IBM/sarama"
 // and one update of each counter per batch, where the success loop used to
 // take two locks and two atomics per record. Owned by the success loop.
 type ackBatch struct {
-	msgs []*sarama.ProducerMessage
-	ids  []ackID // scratch: one run's acknowledgements
+	msgs  []*sarama.ProducerMessage
+	ids   []ackID // scratch: one run's acknowledgements
+	spent recycler
 }
 
 // maxAckBatch bounds how many acknowledgements the success loop gathers
@@ -16,7 +17,7 @@ type ackBatch struct {
 const maxAckBatch = 512
 
 // apply advances each record's window, releases the records' budget,
-// counts them and recycles them, then empties the batch.
+// counts them and stacks them for reuse, then empties the batch.
 func (b *ackBatch) apply(bud *budget, st *counters) {
 	var win *window
 	var size, bytes int64
@@ -39,7 +40,7 @@ func (b *ackBatch) apply(bud *budget, st *counters) {
 	st.acked.Add(int64(len(b.msgs)))
 	st.bytesAcked.Add(bytes)
 	for _, msg := range b.msgs {
-		recycle(msg)
+		b.spent.put(msg.Metadata.(*msgMeta).om)
 	}
 	clear(b.msgs)
 	b.msgs, b.ids = b.msgs[:0], b.ids[:0]

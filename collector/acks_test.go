@@ -73,7 +73,7 @@ func TestAckBatchApply(t *testing.T) {
 
 // testRecord is a record as send makes it, tracked as id in win.
 func testRecord(win *window, id ackID, size int64, value string) *sarama.ProducerMessage {
-	om := outMsgs.Get().(*outMsg)
+	om := new(outMsg)
 	om.meta = msgMeta{om: om, win: win, gen: id.gen, seq: id.seq, size: size}
 	om.val.b = []byte(value)
 	om.msg.Value, om.msg.Metadata = &om.val, &om.meta

@@ -97,11 +97,15 @@ func (p *producer) close() error {
 	return nil
 }
 
-// successLoop applies acknowledgements in batches (ackBatch): each one
-// that arrives, with those already queued behind it, never waiting for more.
 func (p *producer) successLoop() {
 	defer p.ackWG.Done()
-	succ := p.async.Successes()
+	applyAcks(p.async.Successes(), p.budget, p.stats)
+}
+
+// applyAcks applies the acknowledgements on succ in batches (ackBatch):
+// each one that arrives, with those already queued behind it, never
+// waiting for more. It returns when succ is closed.
+func applyAcks(succ <-chan *sarama.ProducerMessage, bud *budget, st *counters) {
 	var b ackBatch
 	for msg := range succ {
 		b.msgs = append(b.msgs, msg)
@@ -117,7 +121,7 @@ func (p *producer) successLoop() {
 				break drain
 			}
 		}
-		b.apply(p.budget, p.stats)
+		b.apply(bud, st)
 	}
 }
 

@@ -3,7 +3,6 @@ package collector
 import (
 	"bytes"
 	"context"
-	"sync"
 
 	"github.com/IBM/sarama"
 	"go.uber.org/zap"
@@ -11,8 +10,9 @@ import (
 	"github.com/tailcast/tailcast/internal/multiline"
 )
 
-// outMsg allocates a record and its metadata together. They are pooled:
-// sarama hands a record back on Successes once it is done with it.
+// outMsg allocates a record and its metadata together. They are reused
+// (outstack.go): sarama hands a record back on Successes once it is done
+// with it.
 type outMsg struct {
 	msg  sarama.ProducerMessage
 	meta msgMeta
@@ -27,21 +27,12 @@ type recordValue struct{ b []byte }
 func (v *recordValue) Encode() ([]byte, error) { return v.b, nil }
 func (v *recordValue) Length() int             { return len(v.b) }
 
-var outMsgs = sync.Pool{New: func() any { return new(outMsg) }}
-
-// recycle returns an acknowledged record to the pool.
-func recycle(m *sarama.ProducerMessage) {
-	om := m.Metadata.(*msgMeta).om
-	*om = outMsg{}
-	outMsgs.Put(om)
-}
-
 // msgMeta travels with a record through the producer: what its
 // acknowledgement advances (win, at gen and seq), the file's retry count
 // (retry), the budget it holds (size) and its file's hash (fileHash), which
 // picks its partition.
 type msgMeta struct {
-	om       *outMsg // the allocation holding this, for recycle
+	om       *outMsg // the allocation holding this, for reuse
 	win      *window
 	retry    *retries
 	gen      uint64 // gen and seq are set by handOff, when it tracks the record
@@ -80,7 +71,7 @@ func (t *tailFile) send(ctx context.Context, e multiline.Entry, trunc bool) bool
 	// value later, so it is copied into the file's slab.
 	val := append(t.slab.Alloc(len(line)), line...)
 	size := int64(len(val) + t.overhead + 64)
-	om := outMsgs.Get().(*outMsg)
+	om := t.newOutMsg()
 	om.meta = msgMeta{om: om, win: &t.win, retry: &t.retry, size: size, fileHash: t.hash}
 	msg := &om.msg
 	om.val.b = val
@@ -158,14 +149,15 @@ func (t *tailFile) handOff(ctx context.Context) bool {
 
 // dropOut releases the records the reader made but never handed over: it is
 // stopping. They are not acknowledged, so their lines are read again. Those
-// of a batch handOff had taken budget for give it back.
+// of a batch handOff had taken budget for give it back; the records
+// themselves are left to the GC.
 func (t *tailFile) dropOut() {
 	for _, msg := range t.out {
 		if t.outHeld {
 			t.deps.budget.release(msg.Metadata.(*msgMeta).size)
 		}
-		recycle(msg)
 	}
+	t.releaseSpare()
 	clear(t.out)
 	t.out, t.outEnds, t.outBytes, t.outHeld = t.out[:0], t.outEnds[:0], 0, false
 }
