@@ -87,7 +87,8 @@
 //	 └─ producer (producer.go) sarama client and AsyncProducer, record size
 //	      limits, and the success, error and retry loops; acknowledgements,
 //	      in batches (acks.go), advance the records' windows and release
-//	      their budget (budget.go)
+//	      their budget (budget.go); the records go back to the readers a
+//	      stack at a time (outstack.go)
 //
 // New, Start, Close and Stats are safe to call concurrently; Close is
 // idempotent.
