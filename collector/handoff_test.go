@@ -17,9 +17,9 @@ import (
 func newTestTail(records chan *sarama.ProducerMessage, max, batchBytes int64) *tailFile {
 	d := &tailDeps{
 		opts: tailOptions{topic: "logs"}, log: zap.NewNop(), budget: &budget{max: max}, stats: &counters{},
-		records: records, maxRecord: 1 << 20, batchBytes: batchBytes,
+		records: records, maxRecord: 1 << 20, batchBytes: batchBytes, ghosts: &ghosts{},
 	}
-	t := &tailFile{deps: d, path: "/var/log/api.log", readTime: time.Unix(1, 0)}
+	t := &tailFile{deps: d, in: &compiledInput{}, path: "/var/log/api.log", readTime: time.Unix(1, 0)}
 	t.hdrs, t.cutHdrs = fileHeaders("api", "h", t.path, nil)
 	t.overhead = headersSize(0, t.cutHdrs)
 	t.retry.done = make(chan struct{}, 1)
@@ -127,5 +127,43 @@ func TestDropOutReleasesHeldBudget(t *testing.T) {
 				t.Errorf("got offset %d, want %d: nothing was acknowledged", got, tt.wantOffset)
 			}
 		})
+	}
+}
+
+// TestTruncationWithRecordsInHand: records made from a file's content
+// before a truncation and not yet handed over belong to the old
+// generation: their acknowledgements must not move the offset of the new
+// content, which would checkpoint past what the file now holds.
+func TestTruncationWithRecordsInHand(t *testing.T) {
+	ch := make(chan *sarama.ProducerMessage, 10)
+	tf := newTestTail(ch, 1<<20, 1<<20)
+	ctx := context.Background()
+	for i := range 3 { // old content, ends 100, 200, 300: in hand
+		tf.send(ctx, multiline.Entry{Data: []byte("old"), End: int64(i+1) * 100}, false)
+	}
+	tf.resetTo(ctx, 0)
+	tf.send(ctx, multiline.Entry{Data: []byte("new"), End: 4}, false)
+	if !tf.handOff(ctx) {
+		t.Fatal("handOff: got false, want true")
+	}
+	var old, fresh []ackID
+	for range 4 {
+		m := (<-ch).Metadata.(*msgMeta)
+		if v := string(m.om.val.b); v == "old" {
+			old = append(old, ackID{m.gen, m.seq})
+		} else {
+			fresh = append(fresh, ackID{m.gen, m.seq})
+		}
+	}
+	tf.win.ackAll(old)
+	if got := tf.win.offset(); got != 0 {
+		t.Fatalf("old content acknowledged: got offset %d, want 0", got)
+	}
+	tf.win.ackAll(fresh)
+	if got := tf.win.offset(); got != 4 {
+		t.Fatalf("new content acknowledged: got offset %d, want 4", got)
+	}
+	if got := tf.deps.budget.inUse(); got == 0 {
+		t.Fatal("got no budget in use, want the four records' (acknowledged only through the success loop)")
 	}
 }

@@ -192,8 +192,12 @@ func (t *tailFile) fingerprintPrefix() []byte {
 
 // resetTo starts reading again at offset off (truncation): the file's
 // first bytes and read offset go to the ghosts, for a copy of it, and the
-// window starts a new generation.
-func (t *tailFile) resetTo(off int64) {
+// window starts a new generation. The records in hand are handed over
+// first, so that they are tracked in the old generation, whose
+// acknowledgements no longer move the offset; if ctx is done they are
+// dropped (dropOut).
+func (t *tailFile) resetTo(ctx context.Context, off int64) {
+	t.handOff(ctx)
 	t.mu.Lock()
 	g := ghost{path: t.path, prefix: t.prefix, off: t.off, at: time.Now()}
 	t.mu.Unlock()
@@ -281,7 +285,7 @@ func (t *tailFile) read(ctx context.Context) step {
 		// Checking after the read makes this race free.
 		t.deps.log.Info("file rewritten from its start", zap.String("path", t.path))
 		t.flushPartial(ctx)
-		t.resetTo(0)
+		t.resetTo(ctx, 0)
 		return stepAgain
 	}
 	if n > 0 {
@@ -336,7 +340,7 @@ func (t *tailFile) truncated(ctx context.Context) bool {
 	if size >= 0 && size < t.off && !t.copying {
 		t.deps.log.Info("file truncated", zap.String("path", t.path), zap.Int64("size", size), zap.Int64("offset", t.off))
 		t.flushPartial(ctx)
-		t.resetTo(0)
+		t.resetTo(ctx, 0)
 		return true
 	}
 	if size >= 0 {
