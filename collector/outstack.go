@@ -42,8 +42,9 @@ func (t *tailFile) newOutMsg() *outMsg {
 	return om
 }
 
-// releaseSpare gives the reader's stack back: a caught-up file holds no
-// records it is not sending.
+// releaseSpare gives the reader's stack back before it waits: with a
+// thousand quiet files, stacks held across waits kept about 1.5 MiB more
+// RSS (bench/collector.sh's RSS step, 2026-12-06).
 func (t *tailFile) releaseSpare() {
 	switch s := t.spare; {
 	case s == nil:

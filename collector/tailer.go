@@ -258,6 +258,9 @@ func (t *tailFile) run(ctx context.Context) {
 		if t.gone.Load() && t.flushed && quiet >= t.releaseAfter() {
 			return // renamed away or deleted, and read to its end
 		}
+		// A waiting reader holds no records to make new ones from: a
+		// thousand quiet files would each keep a stack.
+		t.releaseSpare()
 		if !t.sleep(ctx, wait, t.nextCheck(quiet, settled)) {
 			return
 		}
@@ -308,7 +311,6 @@ func (t *tailFile) read(ctx context.Context) step {
 	// now and then makes no 4 KiB of garbage per line (half of what a
 	// 1,000-file agent allocated, 2026-11-23).
 	t.slab.Release()
-	t.releaseSpare()
 	return stepCaughtUp
 }
 
