@@ -19,16 +19,21 @@
 #   TAILCAST_FLAGS []    extra flags for `tailcast collect` (word-split)
 #   WRITE_DOC [1]        0: print only, leave docs/BENCHMARKS.md alone
 #   KEEP [0]             1: keep the work directory (logs, configs)
+#   ONLY [all]           all, or sarama: only tailcast and sarama-lines, no
+#                        kcat, rsyslog, ceiling, records, read comparison nor
+#                        RSS, and a short report (for A/B checks of the
+#                        collector; needs WRITE_DOC=0)
 #
 # Each measurement starts a fresh broker and runs the collector under
 # bench/cmd/topiccount, which polls the topic's high watermarks every 5 ms
-# and stops the collector once LINES records are acknowledged.
+# and stops the collector once LINES records are acknowledged. sarama
+# alone runs under the same polling, timed by its own clock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The exact command goes into the report: name every setting given.
 SET_VARS=
-for v in LINES RUNS RSS_FILES RSS_RATE RSS_WARMUP RSS_SAMPLE TAILCAST_BIN TAILCAST_FLAGS; do
+for v in LINES RUNS RSS_FILES RSS_RATE RSS_WARMUP RSS_SAMPLE TAILCAST_BIN TAILCAST_FLAGS ONLY; do
 	[[ -n ${!v+x} ]] && SET_VARS+="$v=${!v@Q} "
 done
 LINES=${LINES:-1000000}
@@ -41,6 +46,7 @@ TAILCAST_BIN=${TAILCAST_BIN:-bin/tailcast}
 TAILCAST_FLAGS=${TAILCAST_FLAGS:-}
 WRITE_DOC=${WRITE_DOC:-1}
 KEEP=${KEEP:-0}
+ONLY=${ONLY:-all}
 DOC=docs/BENCHMARKS.md
 TOPIC=logs
 
@@ -51,6 +57,8 @@ BENCH=bench-collector
 for v in LINES RUNS RSS_FILES RSS_RATE RSS_WARMUP RSS_SAMPLE; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v=${!v}: want a positive integer"
 done
+[[ $ONLY == all || $ONLY == sarama ]] || die "ONLY=$ONLY: want all or sarama"
+[[ $ONLY == all || $WRITE_DOC == 0 ]] || die "ONLY=$ONLY measures only some rows: run it with WRITE_DOC=0"
 [[ -x $TAILCAST_BIN ]] || die "$TAILCAST_BIN missing: run 'make build' (or make bench-collector)"
 TAILCAST_BIN=$(cd "$(dirname "$TAILCAST_BIN")" && pwd)/$(basename "$TAILCAST_BIN")
 command -v go >/dev/null || die "go missing: the helpers in bench/cmd are built with it"
@@ -63,22 +71,24 @@ omkafka_path() {
 	done
 	return 1
 }
-need=()
-command -v kcat >/dev/null || need+=(kcat)
-command -v rsyslogd >/dev/null || need+=(rsyslog)
-omkafka_path >/dev/null || need+=(rsyslog-kafka)
-if ((${#need[@]})); then
-	if [[ $(id -u) != 0 ]]; then
-		die "missing ${need[*]}; install them as root (Debian: apt-get install ${need[*]}) and run again"
+if [[ $ONLY == all ]]; then
+	need=()
+	command -v kcat >/dev/null || need+=(kcat)
+	command -v rsyslogd >/dev/null || need+=(rsyslog)
+	omkafka_path >/dev/null || need+=(rsyslog-kafka)
+	if ((${#need[@]})); then
+		if [[ $(id -u) != 0 ]]; then
+			die "missing ${need[*]}; install them as root (Debian: apt-get install ${need[*]}) and run again"
+		fi
+		log "installing ${need[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
+			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } ||
+			die "apt-get install ${need[*]} failed"
 	fi
-	log "installing ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
-		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } ||
-		die "apt-get install ${need[*]} failed"
-fi
-if ! command -v kcat >/dev/null || ! command -v rsyslogd >/dev/null || ! omkafka_path >/dev/null; then
-	die "kcat, rsyslogd or omkafka.so still missing after install"
+	if ! command -v kcat >/dev/null || ! command -v rsyslogd >/dev/null || ! omkafka_path >/dev/null; then
+		die "kcat, rsyslogd or omkafka.so still missing after install"
+	fi
 fi
 
 # --- work directory, helpers, cleanup --------------------------------------
@@ -163,18 +173,30 @@ EOF
 # NAME is sarama-lines (the input's lines, what kcat sends) or
 # sarama-records (the collector's own records, dumped from the topic after
 # tailcast's first run), with -bh against the blackhole broker.
+# It runs under topiccount too, so that the broker answers the same 5 ms
+# watermark polls while it works as while tailcast does; its figures are
+# its own (clock from before it connects to its last acknowledgement:
+# reading the input into memory is not its work), which topiccount lets it
+# print before stopping it (-exit).
 DUMP=$WORK/records.dump
 run_saramaonly() { # NAME RUN
-	local out=$WORK/$1.$2.kv src=(-lines "$FILE")
+	local out=$WORK/$1.$2.kv log=$WORK/$1.$2.log src=(-lines "$FILE")
 	[[ $1 == sarama-records* ]] && src=(-records "$DUMP")
 	if [[ ${src[0]} == -records && ! -s $DUMP ]]; then
 		echo "status=no-dump" >"$out"
 	else
-		"$HB/saramaonly" -brokers "$BROKER_ADDR" -topic "$TOPIC" "${src[@]}" >"$out" 2>"$WORK/$1.$2.log" ||
-			echo "status=failed" >"$out"
-		local n
-		n=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC" 2>>"$WORK/$1.$2.log" || echo 0)
-		[[ $n == "$LINES" ]] || echo "status=failed count=$n" >"$out"
+		local tc=$WORK/$1.$2.topiccount
+		spawn "$tc" "$log" "$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC" -wait "$LINES" -timeout "$TIMEOUT" -exit -- \
+			"$HB/saramaonly" -brokers "$BROKER_ADDR" -topic "$TOPIC" "${src[@]}"
+		local pid=$SPAWNED
+		wait "$pid" || true
+		forget "$pid"
+		# saramaonly's stdout is in topiccount's log.
+		grep '^status=' "$log" | tail -1 >"$out" || true
+		[[ -s $out ]] || echo "status=failed" >"$out"
+		if [[ $(kv "$tc" status) != ok || $(kv "$tc" final_count) != "$LINES" ]]; then
+			echo "status=failed count=$(kv "$tc" final_count) exit=$(kv "$tc" exit)" >"$out"
+		fi
 	fi
 	log "$1 run $2: $(<"$out")"
 }
@@ -183,6 +205,7 @@ run_saramaonly() { # NAME RUN
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "$LINES lines, $BYTES bytes, $RUNS run(s) each; load average $LOAD_BEFORE"
 NAMES=(tailcast kcat rsyslog ceiling sarama-lines sarama-records sarama-lines-bh sarama-records-bh)
+[[ $ONLY == sarama ]] && NAMES=(tailcast sarama-lines)
 declare -A FAILED=()
 for run in $(seq "$RUNS"); do
 	for name in "${NAMES[@]}"; do
@@ -194,7 +217,7 @@ for run in $(seq "$RUNS"); do
 		rsyslog) run_rsyslog "$run" ;;
 		sarama-*) run_saramaonly "$name" "$run" ;;
 		esac
-		if [[ $name == tailcast && ! -s $DUMP && $(kv "$WORK/$name.$run.kv" status) == ok ]]; then
+		if [[ $ONLY == all && $name == tailcast && ! -s $DUMP && $(kv "$WORK/$name.$run.kv" status) == ok ]]; then
 			"$HB/saramaonly" -brokers "$BROKER_ADDR" -topic "$TOPIC" -dump "$DUMP" -n "$LINES" 2>>"$WORK/dump.log" ||
 				{ rm -f "$DUMP"; log "dumping tailcast's records failed; see $WORK/dump.log"; }
 		fi
@@ -205,53 +228,55 @@ for run in $(seq "$RUNS"); do
 	done
 done
 
-# --- reading lines only: nxadm/tail against the collector's technique ---------
-# Issue 3 names nxadm/tail; the collector reads with its own loop instead
-# (collector/tailer.go). This measures what reading the lines, with their
-# offsets, costs each way, on the same file, with no Kafka at all.
-for run in $(seq "$RUNS"); do
-	for impl in nxadm chunks; do
-		"$HB/tailcompare" -impl "$impl" -input "$FILE" >"$WORK/read.$impl.$run.kv" 2>>"$WORK/read.log" ||
-			echo "status=failed" >"$WORK/read.$impl.$run.kv"
-		log "read $impl run $run: $(<"$WORK/read.$impl.$run.kv")"
+if [[ $ONLY == all ]]; then
+	# --- reading lines only: nxadm/tail against the collector's technique ---------
+	# Issue 3 names nxadm/tail; the collector reads with its own loop instead
+	# (collector/tailer.go). This measures what reading the lines, with their
+	# offsets, costs each way, on the same file, with no Kafka at all.
+	for run in $(seq "$RUNS"); do
+		for impl in nxadm chunks; do
+			"$HB/tailcompare" -impl "$impl" -input "$FILE" >"$WORK/read.$impl.$run.kv" 2>>"$WORK/read.log" ||
+				echo "status=failed" >"$WORK/read.$impl.$run.kv"
+			log "read $impl run $run: $(<"$WORK/read.$impl.$run.kv")"
+		done
 	done
-done
 
-# --- RSS while tailing many files --------------------------------------------
-log "RSS: $RSS_FILES files growing by $RSS_RATE lines/s, warm-up ${RSS_WARMUP}s, sampling ${RSS_SAMPLE}s"
-(($(ulimit -n) >= RSS_FILES + 256)) || ulimit -n $((RSS_FILES + 1024)) 2>/dev/null ||
-	log "ulimit -n is $(ulimit -n); tailing $RSS_FILES files may fail"
-MANY=$WORK/many
-spawn /dev/null "$WORK/grow.log" "$HB/genlines" -grow "$MANY" -files "$RSS_FILES" -initial 10 -rate "$RSS_RATE" -seed 2
-GROW_PID=$SPAWNED
-for _ in $(seq 300); do
-	(($(find "$MANY" -name '*.log' 2>/dev/null | wc -l) >= RSS_FILES)) && break
-	sleep 0.1
-done
-start_broker
-spawn /dev/null "$WORK/rss.log" "$TAILCAST_BIN" collect --brokers "$BROKER_ADDR" --topic "$TOPIC" \
-	--positions "$WORK/rss.positions.json" --from-start "$MANY/*.log"
-RSS_PID=$SPAWNED
-nap "$RSS_WARMUP"
-kill -0 "$RSS_PID" 2>/dev/null || die "tailcast collect exited during the RSS warm-up; see $WORK/rss.log"
-COUNT0=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC")
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-RSS_T0=$(cpu_ticks "$RSS_PID")
-RSS_MAX=0
-for _ in $(seq $((RSS_SAMPLE * 4))); do
-	r=$(awk '/^VmRSS:/ {print $2}' "/proc/$RSS_PID/status" 2>/dev/null) ||
-		die "tailcast collect exited while tailing $RSS_FILES files; see $WORK/rss.log"
-	((r > RSS_MAX)) && RSS_MAX=$r
-	sleep 0.25
-done
-RSS_T1=$(cpu_ticks "$RSS_PID")
-RSS_HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$RSS_PID/status")
-RSS_FDS=$(find "/proc/$RSS_PID/fd" -mindepth 1 2>/dev/null | wc -l)
-RSS_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/$RSS_PID/status")
-COUNT1=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC")
-stop "$RSS_PID"
-stop "$GROW_PID"
-stop_broker
+	# --- RSS while tailing many files --------------------------------------------
+	log "RSS: $RSS_FILES files growing by $RSS_RATE lines/s, warm-up ${RSS_WARMUP}s, sampling ${RSS_SAMPLE}s"
+	(($(ulimit -n) >= RSS_FILES + 256)) || ulimit -n $((RSS_FILES + 1024)) 2>/dev/null ||
+		log "ulimit -n is $(ulimit -n); tailing $RSS_FILES files may fail"
+	MANY=$WORK/many
+	spawn /dev/null "$WORK/grow.log" "$HB/genlines" -grow "$MANY" -files "$RSS_FILES" -initial 10 -rate "$RSS_RATE" -seed 2
+	GROW_PID=$SPAWNED
+	for _ in $(seq 300); do
+		(($(find "$MANY" -name '*.log' 2>/dev/null | wc -l) >= RSS_FILES)) && break
+		sleep 0.1
+	done
+	start_broker
+	spawn /dev/null "$WORK/rss.log" "$TAILCAST_BIN" collect --brokers "$BROKER_ADDR" --topic "$TOPIC" \
+		--positions "$WORK/rss.positions.json" --from-start "$MANY/*.log"
+	RSS_PID=$SPAWNED
+	nap "$RSS_WARMUP"
+	kill -0 "$RSS_PID" 2>/dev/null || die "tailcast collect exited during the RSS warm-up; see $WORK/rss.log"
+	COUNT0=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC")
+	cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+	RSS_T0=$(cpu_ticks "$RSS_PID")
+	RSS_MAX=0
+	for _ in $(seq $((RSS_SAMPLE * 4))); do
+		r=$(awk '/^VmRSS:/ {print $2}' "/proc/$RSS_PID/status" 2>/dev/null) ||
+			die "tailcast collect exited while tailing $RSS_FILES files; see $WORK/rss.log"
+		((r > RSS_MAX)) && RSS_MAX=$r
+		sleep 0.25
+	done
+	RSS_T1=$(cpu_ticks "$RSS_PID")
+	RSS_HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$RSS_PID/status")
+	RSS_FDS=$(find "/proc/$RSS_PID/fd" -mindepth 1 2>/dev/null | wc -l)
+	RSS_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/$RSS_PID/status")
+	COUNT1=$("$HB/topiccount" -brokers "$BROKER_ADDR" -topic "$TOPIC")
+	stop "$RSS_PID"
+	stop "$GROW_PID"
+	stop_broker
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report ------------------------------------------------------------------
@@ -301,6 +326,20 @@ row() { # row NAME LABEL
 	[[ $n == kcat || $n == rsyslog ]] && r=$(ratio tailcast "$n")
 	echo "| $2 | ${LPS[$n]} | ${MIBS[$n]} | ${SECS[$n]} (${ALL[$n]}) | ${CPU[$n]} | ${CPL[$n]} | ${RSS[$n]} | $r |"
 }
+if [[ $ONLY == sarama ]]; then
+	echo "$LINES lines, median of $RUNS interleaved run(s); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "| | lines/s | seconds (all runs) | CPU µs/line (all runs) |"
+	echo "|---|---:|---|---|"
+	for name in "${NAMES[@]}"; do
+		all=$(for run in $(seq "$RUNS"); do
+			f=$WORK/$name.$run.kv
+			[[ -f $f ]] && awk -v c="$(kv "$f" cpu_s)" -v n="$LINES" 'BEGIN {printf "%.2f\n", c / n * 1e6}'
+		done | paste -sd/ -)
+		echo "| $name | ${LPS[$name]:-${NOTE[$name]}} | ${SECS[$name]:-} (${ALL[$name]:-}) | ${CPL[$name]:-} ($all) |"
+	done
+	echo "tailcast ÷ sarama alone (lines/s): $(ratio tailcast sarama-lines)"
+	exit 0
+fi
 TC_LAST1=
 if [[ -n ${SECS[tailcast]:-} ]]; then
 	TC_LAST1=$(kv "$WORK/tailcast.$(median_run tailcast).kv" elapsed_last1_s)
@@ -362,7 +401,7 @@ REPORT=$WORK/report.md
 	r=$(ratio tailcast sarama-records)
 	echo "| lines/s vs sarama AsyncProducer alone, fed tailcast's own records (same bytes on the wire) | — | $r | |"
 	echo
-	echo "sarama's AsyncProducer alone (\`bench/cmd/saramaonly\`), configured by \`collector.SaramaConfig\` exactly as the collector runs it (idempotent, acks=all, lz4, linger 2 ms, one in-flight request), all records in one partition as one file's lines are, same brokers, median of $RUNS: the records are built before its clock starts, so no file is read and nothing is parsed or encoded while it runs. Issue 3 prescribes this producer, so these are the bounds of its throughput targets on this machine."
+	echo "sarama's AsyncProducer alone (\`bench/cmd/saramaonly\`), configured by \`collector.SaramaConfig\` exactly as the collector runs it (idempotent, acks=all, lz4, linger 2 ms, one in-flight request), all records in one partition as one file's lines are, same brokers, under the same 5 ms watermark polls as tailcast, median of $RUNS: the records are built before its clock starts, so no file is read and nothing is parsed or encoded while it runs; its clock starts before it connects, as tailcast's time includes its connecting. Issue 3 prescribes this producer, so these are the bounds of its throughput targets on this machine."
 	echo
 	echo "| sarama AsyncProducer alone, values | → kfake lines/s | ÷ kcat | → blackhole MiB/s of input | CPU µs/line → kfake | tailcast ÷ sarama alone, kfake / blackhole |"
 	echo "|---|---:|---:|---:|---:|---:|"

@@ -106,6 +106,7 @@ func (c *Collector) Start(ctx context.Context) error {
 	c.deps = &tailDeps{
 		opts: newTailOptions(&c.cfg), log: c.cfg.Logger, chunks: c.chunks, budget: &c.budget, stats: &c.stats,
 		records: prod.input(), maxRecord: prod.maxRecord, ghosts: &c.ghosts,
+		batchBytes: min(handOffBytes, c.budget.max/8),
 	}
 
 	if !c.cfg.Poll {

@@ -19,7 +19,11 @@
 // highest contiguous entry Kafka acknowledged; after a restart (kill -9
 // included) at most the unacknowledged entries are read and sent again.
 // Un-acknowledged bytes are bounded by MaxBufferedBytes: when reached, the
-// readers block until acknowledgements return; nothing is dropped.
+// readers block until acknowledgements return; nothing is dropped. A reader
+// takes the budget of a batch of records (up to 128 records or 256 KiB, an
+// eighth of the bound under a small one) as it hands the batch over, and
+// the success loop applies the acknowledgements ready at once, so locks and
+// atomics are paid per batch, not per record.
 //
 // Rotation: a file renamed away keeps being read through its open
 // descriptor until it has been quiet at its end, while the new file at the
@@ -81,8 +85,10 @@
 //	 │    └─ window (window.go) its entries in flight and the End of the
 //	 │         highest contiguous acknowledged one: the checkpoint
 //	 └─ producer (producer.go) sarama client and AsyncProducer, record size
-//	      limits, and the success, error and retry loops; an acknowledgement
-//	      advances the record's window and releases its budget (budget.go)
+//	      limits, and the success, error and retry loops; acknowledgements,
+//	      in batches (acks.go), advance the records' windows and release
+//	      their budget (budget.go); the records go back to the readers a
+//	      stack at a time (outstack.go)
 //
 // New, Start, Close and Stats are safe to call concurrently; Close is
 // idempotent.

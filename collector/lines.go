@@ -8,6 +8,7 @@ import (
 
 // consume splits data (which starts at file offset base) into lines.
 func (t *tailFile) consume(ctx context.Context, data []byte, base int64) bool {
+	defer t.countRead()
 	maxLine := t.deps.opts.maxLineBytes
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
@@ -65,7 +66,8 @@ func (t *tailFile) dropCarry() {
 // flushPartial sends a last line without newline and the joiner's pending
 // entry.
 func (t *tailFile) flushPartial(ctx context.Context) bool {
-	t.readTime = time.Now().UnixNano()
+	t.readTime = time.Now()
+	defer t.countRead()
 	if t.hasCarry {
 		ok := t.emit(ctx, t.carry, t.carryStart, t.off, t.carryTrunc)
 		t.dropCarry()
@@ -81,13 +83,22 @@ func (t *tailFile) flushPartial(ctx context.Context) bool {
 	return true
 }
 
+// countRead adds the lines emit counted to the collector's counters: once
+// a chunk, not two atomics a line.
+func (t *tailFile) countRead() {
+	if t.linesRead > 0 {
+		t.deps.stats.linesRead.Add(t.linesRead)
+		t.deps.stats.bytesRead.Add(t.bytesRead)
+		t.linesRead, t.bytesRead = 0, 0
+	}
+}
+
 // emit passes one physical line to the joiner and sends what it completes.
 func (t *tailFile) emit(ctx context.Context, line []byte, start, end int64, trunc bool) bool {
-	st := t.deps.stats
-	st.linesRead.Add(1)
-	st.bytesRead.Add(end - start)
+	t.linesRead++
+	t.bytesRead += end - start
 	if trunc {
-		st.truncated.Add(1)
+		t.deps.stats.truncated.Add(1)
 	}
 	// A CRLF line keeps its '\r' here: inside a multiline entry it is part
 	// of the text; send drops the last one, the entry's own terminator.

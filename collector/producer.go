@@ -99,13 +99,29 @@ func (p *producer) close() error {
 
 func (p *producer) successLoop() {
 	defer p.ackWG.Done()
-	for msg := range p.async.Successes() {
-		m := msg.Metadata.(*msgMeta)
-		m.win.ack(m.gen, m.seq)
-		p.budget.release(m.size)
-		p.stats.acked.Add(1)
-		p.stats.bytesAcked.Add(int64(msg.Value.Length()))
-		recycle(msg)
+	applyAcks(p.async.Successes(), p.budget, p.stats)
+}
+
+// applyAcks applies the acknowledgements on succ in batches (ackBatch):
+// each one that arrives, with those already queued behind it, never
+// waiting for more. It returns when succ is closed.
+func applyAcks(succ <-chan *sarama.ProducerMessage, bud *budget, st *counters) {
+	var b ackBatch
+	for msg := range succ {
+		b.msgs = append(b.msgs, msg)
+	drain:
+		for len(b.msgs) < maxAckBatch {
+			select {
+			case msg, ok := <-succ:
+				if !ok {
+					break drain
+				}
+				b.msgs = append(b.msgs, msg)
+			default:
+				break drain
+			}
+		}
+		b.apply(bud, st)
 	}
 }
 

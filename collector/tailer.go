@@ -53,7 +53,11 @@ type tailDeps struct {
 	stats     *counters
 	records   chan<- *sarama.ProducerMessage // the producer's input
 	maxRecord int                            // largest record key plus value
-	ghosts    *ghosts                        // truncations, for copytruncate
+	// batchBytes hands a batch of records over before it holds
+	// handOffBatch of them, so that the budget one batch takes at once
+	// stays a small part of MaxBufferedBytes.
+	batchBytes int64
+	ghosts     *ghosts // truncations, for copytruncate
 }
 
 // tailOptions are the settings of Config a tailer reads.
@@ -110,9 +114,15 @@ type tailFile struct {
 	carryStart int64
 	carryTrunc bool
 	pendTrunc  bool                      // a line of the joiner's pending entry was cut
-	readTime   int64                     // when the current chunk was read, Unix nanoseconds
+	readTime   time.Time                 // when the current chunk was read: its records' timestamp
 	slab       slab.Slab                 // record values; released when caught up
 	out        []*sarama.ProducerMessage // records made but not yet handed to the producer; see handOff
+	outEnds    []int64                   // the End offset of each of out's entries
+	outBytes   int64                     // the budget out's records need
+	outHeld    bool                      // handOff took out's budget and tracked them
+	spare      *outStack                 // cleared records to make new ones from (outstack.go)
+	linesRead  int64                     // lines emit counted, not yet added to the counters (countRead)
+	bytesRead  int64                     // their bytes
 	st         syscall.Stat_t            // size's fstat result
 	lastLag    time.Time
 	lastData   time.Time
@@ -182,8 +192,12 @@ func (t *tailFile) fingerprintPrefix() []byte {
 
 // resetTo starts reading again at offset off (truncation): the file's
 // first bytes and read offset go to the ghosts, for a copy of it, and the
-// window starts a new generation.
-func (t *tailFile) resetTo(off int64) {
+// window starts a new generation. The records in hand are handed over
+// first, so that they are tracked in the old generation, whose
+// acknowledgements no longer move the offset; if ctx is done they are
+// dropped (dropOut).
+func (t *tailFile) resetTo(ctx context.Context, off int64) {
+	t.handOff(ctx)
 	t.mu.Lock()
 	g := ghost{path: t.path, prefix: t.prefix, off: t.off, at: time.Now()}
 	t.mu.Unlock()
@@ -244,6 +258,9 @@ func (t *tailFile) run(ctx context.Context) {
 		if t.gone.Load() && t.flushed && quiet >= t.releaseAfter() {
 			return // renamed away or deleted, and read to its end
 		}
+		// A waiting reader holds no records to make new ones from: a
+		// thousand quiet files would each keep a stack.
+		t.releaseSpare()
 		if !t.sleep(ctx, wait, t.nextCheck(quiet, settled)) {
 			return
 		}
@@ -271,12 +288,12 @@ func (t *tailFile) read(ctx context.Context) step {
 		// Checking after the read makes this race free.
 		t.deps.log.Info("file rewritten from its start", zap.String("path", t.path))
 		t.flushPartial(ctx)
-		t.resetTo(0)
+		t.resetTo(ctx, 0)
 		return stepAgain
 	}
 	if n > 0 {
 		now := time.Now()
-		t.readTime = now.UnixNano()
+		t.readTime = now
 		t.updateFingerprint(buf[:n], t.off)
 		ok := t.consume(ctx, buf[:n], t.off)
 		chunks.put(buf) // consume copied what it keeps
@@ -325,7 +342,7 @@ func (t *tailFile) truncated(ctx context.Context) bool {
 	if size >= 0 && size < t.off && !t.copying {
 		t.deps.log.Info("file truncated", zap.String("path", t.path), zap.Int64("size", size), zap.Int64("offset", t.off))
 		t.flushPartial(ctx)
-		t.resetTo(0)
+		t.resetTo(ctx, 0)
 		return true
 	}
 	if size >= 0 {

@@ -34,6 +34,13 @@ func (w *window) begin(off int64) {
 // track registers an entry ending at end as in flight and returns the
 // generation and seq its acknowledgement must carry.
 func (w *window) track(end int64) (gen, seq uint64) {
+	return w.trackAll([]int64{end})
+}
+
+// trackAll registers entries ending at ends, in read order, as in flight,
+// under one lock: the reader tracks a batch as it hands it to the producer.
+// Their acknowledgements carry gen and seqs first, first+1, ...
+func (w *window) trackAll(ends []int64) (gen, first uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	// Compact once the acknowledged head is most of the slice, so a file
@@ -43,26 +50,39 @@ func (w *window) track(end int64) (gen, seq uint64) {
 		w.pending = w.pending[:n]
 		w.head = 0
 	}
-	w.pending = append(w.pending, pend{end: end})
-	seq = w.nextSeq
-	w.nextSeq++
-	return w.gen, seq
+	for _, end := range ends {
+		w.pending = append(w.pending, pend{end: end})
+	}
+	first = w.nextSeq
+	w.nextSeq += uint64(len(ends))
+	return w.gen, first
 }
+
+// ackID names one tracked entry: the generation and seq track gave it.
+type ackID struct{ gen, seq uint64 }
 
 // ack marks an entry acknowledged and advances the contiguous offset. An
 // acknowledgement from an older generation (content from before a
 // truncation) or of an entry not tracked is ignored.
 func (w *window) ack(gen, seq uint64) {
+	w.ackAll([]ackID{{gen, seq}})
+}
+
+// ackAll acknowledges entries in any order under one lock: the success loop
+// acknowledges a file's run of records at once.
+func (w *window) ackAll(ids []ackID) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if gen != w.gen || seq < w.base {
-		return
+	for _, id := range ids {
+		if id.gen != w.gen || id.seq < w.base {
+			continue
+		}
+		i := w.head + int(id.seq-w.base)
+		if i >= len(w.pending) {
+			continue
+		}
+		w.pending[i].acked = true
 	}
-	i := w.head + int(seq-w.base)
-	if i >= len(w.pending) {
-		return
-	}
-	w.pending[i].acked = true
 	for w.head < len(w.pending) && w.pending[w.head].acked {
 		w.acked = w.pending[w.head].end
 		w.head++

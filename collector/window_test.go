@@ -142,3 +142,52 @@ func TestWindowConcurrentAcks(t *testing.T) {
 		t.Fatalf("got offset %d, want %d", got, n)
 	}
 }
+
+// TestWindowBatches: entries tracked a batch at a time and acknowledged in
+// runs, as handOff and the success loop do, give the offsets one at a time
+// would.
+func TestWindowBatches(t *testing.T) {
+	tests := []struct {
+		name    string
+		batches [][]int64 // ends, tracked one batch at a time
+		runs    [][]int   // entries acknowledged, by index over every batch, one run at a time
+		reset   int       // before run reset (1-based; 0: none), the window is reset to 0
+		want    int64
+		idle    bool
+	}{
+		{"one batch, one run", [][]int64{{10, 20, 30}}, [][]int{{0, 1, 2}}, 0, 30, true},
+		{"two batches, run across them", [][]int64{{10, 20}, {30, 40}}, [][]int{{1, 2, 0}}, 0, 30, false},
+		{"gap filled by a later run", [][]int64{{10, 20, 30}}, [][]int{{0, 2}, {1}}, 0, 30, true},
+		{"run with a duplicate", [][]int64{{10, 20}}, [][]int{{0, 0}}, 0, 10, false},
+		{"empty batch tracks nothing", [][]int64{{}, {10}}, [][]int{{0}}, 0, 10, true},
+		{"acks from before a reset ignored", [][]int64{{10, 20}}, [][]int{{0}, {1}}, 2, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWindow(0)
+			var ids []ackID
+			for _, b := range tt.batches {
+				gen, first := w.trackAll(b)
+				for i := range b {
+					ids = append(ids, ackID{gen, first + uint64(i)})
+				}
+			}
+			for r, run := range tt.runs {
+				if r+1 == tt.reset {
+					w.reset(0)
+				}
+				var batch []ackID
+				for _, i := range run {
+					batch = append(batch, ids[i])
+				}
+				w.ackAll(batch)
+			}
+			if got := w.offset(); got != tt.want {
+				t.Fatalf("got offset %d, want %d", got, tt.want)
+			}
+			if got := w.idle(); got != tt.idle {
+				t.Fatalf("got idle %v, want %v", got, tt.idle)
+			}
+		})
+	}
+}

@@ -9,5 +9,9 @@
 //	go tool pprof -top /tmp/cpu.pprof
 //
 // The broker shares the process, so its work shows in the profile too (little
-// of it with -blackhole).
+// of it with -blackhole), unless -brokers names one in another process
+// (bench/cmd/kfakebroker, fresh, with a 3-partition topic "logs"): then the
+// profile holds the collector alone and compares with saramaonly's
+// -cpuprofile on the same lines, the difference being the collector's own
+// cost.
 package main

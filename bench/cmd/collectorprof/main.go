@@ -32,14 +32,15 @@ func main() {
 func run() error {
 	input := flag.String("input", "", "file to collect (required), e.g. from bench/cmd/genlines")
 	blackhole := flag.Bool("blackhole", false, "broker acknowledges without storing records")
+	brokers := flag.String("brokers", "", "use this broker (e.g. bench/cmd/kfakebroker) instead of an in-process one, so its work stays out of the profile")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memprofile := flag.String("memprofile", "", "write a heap profile here, taken when every line is acknowledged")
 	compression := flag.String("compression", "", "collector compression (default: the collector's)")
 	linger := flag.Duration("linger", 0, "collector linger (default: the collector's)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
-	if *input == "" || flag.NArg() > 0 {
-		return errors.New("usage: collectorprof -input FILE [-blackhole] [-cpuprofile F] [-memprofile F]")
+	if *input == "" || flag.NArg() > 0 || (*blackhole && *brokers != "") {
+		return errors.New("usage: collectorprof -input FILE [-blackhole | -brokers ADDR] [-cpuprofile F] [-memprofile F]")
 	}
 	abs, err := filepath.Abs(*input)
 	if err != nil {
@@ -50,20 +51,15 @@ func run() error {
 		return err
 	}
 
-	opts := []kfake.Opt{
-		kfake.NumBrokers(1),
-		kfake.ListenFn(func(network, _ string) (net.Listener, error) { return net.Listen(network, "127.0.0.1:0") }),
-		kfake.SeedTopics(3, "logs"),
+	addrs := []string{*brokers}
+	if *brokers == "" {
+		cluster, err := startCluster(*blackhole)
+		if err != nil {
+			return err
+		}
+		defer cluster.Close()
+		addrs = cluster.ListenAddrs()
 	}
-	if *blackhole {
-		opts = append(opts, kfake.BlackholeProduce())
-	}
-	cluster, err := kfake.NewCluster(opts...)
-	if err != nil {
-		return fmt.Errorf("start kfake: %w", err)
-	}
-	defer cluster.Close()
-
 	dir, err := os.MkdirTemp("", "collectorprof")
 	if err != nil {
 		return fmt.Errorf("temp dir: %w", err)
@@ -71,7 +67,7 @@ func run() error {
 	defer os.RemoveAll(dir)
 	c, err := collector.New(collector.Config{
 		Inputs:        []collector.Input{{Pattern: abs}},
-		Kafka:         kafkaconf.Config{Brokers: cluster.ListenAddrs()},
+		Kafka:         kafkaconf.Config{Brokers: addrs},
 		Topic:         "logs",
 		PositionsFile: filepath.Join(dir, "positions.json"),
 		FromStart:     true,
@@ -154,4 +150,22 @@ func countLines(path string) (lines, size int64, err error) {
 		return 0, 0, fmt.Errorf("input %s has no complete line", path)
 	}
 	return lines, size, nil
+}
+
+// startCluster starts an in-process broker with the topic the collector
+// produces to.
+func startCluster(blackhole bool) (*kfake.Cluster, error) {
+	opts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.ListenFn(func(network, _ string) (net.Listener, error) { return net.Listen(network, "127.0.0.1:0") }),
+		kfake.SeedTopics(3, "logs"),
+	}
+	if blackhole {
+		opts = append(opts, kfake.BlackholeProduce())
+	}
+	cluster, err := kfake.NewCluster(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("start kfake: %w", err)
+	}
+	return cluster, nil
 }

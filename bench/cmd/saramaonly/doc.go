@@ -17,7 +17,11 @@
 // manual one, sarama's cheapest). -lines records carry a key as a file's
 // records once did; -records ones the key they were dumped with (none for
 // the collector's since the meta header). The produce modes
-// print one line of key=value results: status, count, elapsed_s (first
-// record handed to sarama to the last acknowledgement), cpu_s (the
-// process's CPU over the same span), lines_per_s.
+// print one line of key=value results: status, count, elapsed_s (from just
+// before it connects, as `tailcast collect` connects within its time, to
+// the last acknowledgement), cpu_s (the process's CPU over the same span),
+// lines_per_s. bench/collector.sh runs it under topiccount -exit, so that
+// the broker answers the same watermark polls as during tailcast's runs.
+// -cpuprofile writes a CPU profile of that span: beside collectorprof's
+// against the same broker, the difference is the collector's own cost.
 package main

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ func run() error {
 	linger := flag.Duration("linger", 2*time.Millisecond, "producer linger (tailcast collect's default)")
 	compression := flag.String("compression", "lz4", "producer compression (tailcast collect's default)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed span here")
 	flag.Parse()
 	modes := 0
 	for _, s := range []string{*lines, *records, *dump} {
@@ -73,21 +75,36 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	return produce(ctx, strings.Split(*brokers, ","), sc, *topic, msgs)
 }
 
-// produce sends msgs and waits for every acknowledgement.
+// produce connects, sends msgs and waits for every acknowledgement. The
+// clock starts before it connects: `tailcast collect`, timed from its
+// start, connects and reads the topic's metadata within its time too.
 func produce(ctx context.Context, brokers []string, sc *sarama.Config, topic string, msgs []sarama.ProducerMessage) error {
+	now := time.Now()
+	for i := range msgs {
+		msgs[i].Topic, msgs[i].Timestamp, msgs[i].Partition = topic, now, 0
+	}
+	cpu0 := selfcpu.Used()
+	start := time.Now()
 	sc.Producer.Partitioner = sarama.NewManualPartitioner
 	p, err := sarama.NewAsyncProducer(brokers, sc)
 	if err != nil {
 		return fmt.Errorf("start producer: %w", err)
 	}
 	defer p.Close()
-	now := time.Now()
-	for i := range msgs {
-		msgs[i].Topic, msgs[i].Timestamp, msgs[i].Partition = topic, now, 0
-	}
 	acked := make(chan error, 1)
 	go func() {
 		n := 0
@@ -106,8 +123,6 @@ func produce(ctx context.Context, brokers []string, sc *sarama.Config, topic str
 		acked <- nil
 	}()
 
-	cpu0 := selfcpu.Used()
-	start := time.Now()
 	for i := range msgs {
 		select {
 		case p.Input() <- &msgs[i]:

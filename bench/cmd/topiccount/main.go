@@ -30,6 +30,7 @@ func run() (int, error) {
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up waiting after this long")
 	interval := flag.Duration("interval", 5*time.Millisecond, "poll interval")
 	grace := flag.Duration("grace", 15*time.Second, "how long CMD may take to exit after SIGTERM")
+	letExit := flag.Bool("exit", false, "once N records are counted, let CMD exit by itself (up to -grace) before SIGTERM: for a command that times itself and prints its results at the end")
 	flag.Parse()
 	if *brokers == "" {
 		return 2, errors.New("-brokers is required")
@@ -63,7 +64,7 @@ func run() (int, error) {
 	if n != 0 {
 		return 1, fmt.Errorf("topic %q already holds %d records; want a fresh broker", *topic, n)
 	}
-	return c.measure(ctx, *want, *timeout, *interval, *grace, flag.Args())
+	return c.measure(ctx, *want, *timeout, *interval, *grace, *letExit, flag.Args())
 }
 
 type counter struct {
@@ -142,7 +143,7 @@ type result struct {
 	elapsedLast1 time.Duration
 }
 
-func (c *counter) measure(ctx context.Context, want int64, timeout, interval, grace time.Duration, argv []string) (int, error) {
+func (c *counter) measure(ctx context.Context, want int64, timeout, interval, grace time.Duration, letExit bool, argv []string) (int, error) {
 	var cmd *exec.Cmd
 	exited := make(chan struct{})
 	start := time.Now()
@@ -208,8 +209,16 @@ poll:
 
 	exitCode := -1
 	var cpu time.Duration
-	var maxrss int64
+	var maxrss, minflt int64
 	if cmd != nil {
+		if exited != nil && letExit && res.status == "ok" {
+			select {
+			case <-exited:
+				exited = nil
+			case <-time.After(grace):
+				fmt.Fprintf(os.Stderr, "topiccount: %s did not exit by itself within %s; stopping it\n", argv[0], grace)
+			}
+		}
 		if exited != nil {
 			select {
 			case <-exited:
@@ -228,6 +237,7 @@ poll:
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 			maxrss = ru.Maxrss // KiB on Linux
+			minflt = ru.Minflt
 		}
 	}
 	final := res.count
@@ -236,8 +246,8 @@ poll:
 		final = n
 	}
 	cancel()
-	fmt.Printf("status=%s target=%d count=%d final_count=%d elapsed_s=%.4f elapsed_last1_s=%.4f cpu_s=%.3f maxrss_kib=%d exit=%d\n",
-		res.status, want, res.count, final, res.elapsed.Seconds(), res.elapsedLast1.Seconds(), cpu.Seconds(), maxrss, exitCode)
+	fmt.Printf("status=%s target=%d count=%d final_count=%d elapsed_s=%.4f elapsed_last1_s=%.4f cpu_s=%.3f maxrss_kib=%d minflt=%d exit=%d\n",
+		res.status, want, res.count, final, res.elapsed.Seconds(), res.elapsedLast1.Seconds(), cpu.Seconds(), maxrss, minflt, exitCode)
 	if res.status != "ok" {
 		if pollErr != nil {
 			return 1, fmt.Errorf("%s after %s with %d of %d records (last poll error: %v)", res.status, time.Since(start).Round(time.Millisecond), res.count, want, pollErr)
