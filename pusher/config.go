@@ -93,6 +93,15 @@ type Config struct {
 	// lines read a little after their own time are still found.
 	// Default 1m.
 	HistoryMargin time.Duration
+	// HistoryLiveShare is the share of the wall time each reader of a
+	// range query may run while live entries are being delivered (a flush
+	// pass sent some within the last second): a reader runs in spells of
+	// a few milliseconds and rests between them, so that a scan leaves
+	// the CPUs and the broker to live viewers, whose latency it would
+	// otherwise raise. A query's first 100ms are never paced, nor is a
+	// scan while nothing live is delivered. Default 0.5; 1: no pacing;
+	// must be in (0, 1].
+	HistoryLiveShare float64
 	// PatternNew is how long after its first sighting a pattern's entries
 	// carry "new": true; it is also the learning period after a start,
 	// during which nothing is new. Default 10m; negative: nothing is new.
@@ -175,6 +184,9 @@ func (c *Config) fill() error {
 	if c.HistoryMargin == 0 {
 		c.HistoryMargin = time.Minute
 	}
+	if c.HistoryLiveShare == 0 {
+		c.HistoryLiveShare = 0.5
+	}
 	if c.Version == "" {
 		c.Version = "dev"
 	}
@@ -200,6 +212,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("history queries %d, per IP %d: must be positive", c.HistoryQueries, c.HistoryPerIP)
 	case c.HistoryMargin < 0:
 		return fmt.Errorf("history margin %v: must not be negative", c.HistoryMargin)
+	case !(c.HistoryLiveShare > 0 && c.HistoryLiveShare <= 1):
+		return fmt.Errorf("history live share %v: must be in (0, 1]", c.HistoryLiveShare)
 	case c.MaxMessageBytes < 1:
 		return fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
 	}

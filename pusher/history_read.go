@@ -3,9 +3,9 @@ package pusher
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -100,6 +100,10 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 		keep = pf.keep
 	}
 	var counted, bytes, sinceItem int64
+	pace := newPacer(&s.liveAt, s.cfg.HistoryLiveShare, func(d time.Duration) {
+		s.m.hist.rests.Inc()
+		s.m.hist.rested.Add(d.Seconds())
+	})
 	flush := func() {
 		s.m.hist.scanned.Add(float64(counted))
 		s.m.hist.scannedBytes.Add(float64(bytes))
@@ -123,10 +127,9 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 			flush()
 		}
 		if counted%yieldRecords == 0 {
-			// Live delivery waits for a CPU behind the scan's goroutines;
-			// without this a reader gives it up only when preempted
-			// (every 10 ms), which live viewers see as latency.
-			runtime.Gosched()
+			if err := pace.pause(ctx); err != nil {
+				return err
+			}
 		}
 		if e != nil {
 			if ts := entryTime(e); tr.contains(ts) {

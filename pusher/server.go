@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -72,6 +73,7 @@ type Server struct {
 	histMu      sync.Mutex // history query slots (history.go)
 	histRunning int
 	histPerIP   map[string]int
+	liveAt      atomic.Int64 // UnixNano of the last flush pass that delivered entries (history_pace.go)
 
 	closeOnce sync.Once
 }

@@ -1,0 +1,217 @@
+package pusher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tailcast/tailcast/internal/wait"
+	"github.com/tailcast/tailcast/proto/logpb"
+)
+
+func TestPacerRests(t *testing.T) {
+	const never = -1
+	for _, tt := range []struct {
+		name    string
+		share   float64
+		liveAgo time.Duration // never: no live delivery yet
+		running time.Duration // since the reader began
+		ran     time.Duration // since its spell began
+		want    time.Duration // the rest; 0: none
+	}{
+		{"live, half share: rests as long as it ran", 0.5, time.Millisecond, time.Second, 4 * time.Millisecond, 4 * time.Millisecond},
+		{"live, quarter share: rests three times as long", 0.25, time.Millisecond, time.Second, 2 * time.Millisecond, 6 * time.Millisecond},
+		{"live, a long spell: the rest is capped", 0.5, time.Millisecond, time.Second, time.Second, paceMaxRest},
+		{"live, spell not over", 0.5, time.Millisecond, time.Second, paceSpell - 1, 0},
+		{"live, within the grace", 0.5, time.Millisecond, paceGrace - paceSpell, paceSpell, 0},
+		{"live delivery long ago", 0.5, 2 * liveRecent, time.Second, 4 * time.Millisecond, 0},
+		{"no live delivery ever", 0.5, never, time.Second, 4 * time.Millisecond, 0},
+		{"share 1: no pacing", 1, time.Millisecond, time.Second, 4 * time.Millisecond, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+			var liveAt atomic.Int64
+			if tt.liveAgo != never {
+				liveAt.Store(now.Add(-tt.liveAgo).UnixNano())
+			}
+			var rests []time.Duration
+			p := newPacer(&liveAt, tt.share, func(d time.Duration) { rests = append(rests, d) })
+			p.now = func() time.Time { return now }
+			var slept []time.Duration
+			p.sleep = func(_ context.Context, d time.Duration) error {
+				slept = append(slept, d)
+				now = now.Add(d)
+				return nil
+			}
+			p.began, p.spell = now.Add(-tt.running), now.Add(-tt.ran)
+			if err := p.pause(context.Background()); err != nil {
+				t.Fatalf("pause: %v", err)
+			}
+			var want []time.Duration
+			if tt.want > 0 {
+				want = []time.Duration{tt.want}
+			}
+			if !slices.Equal(slept, want) || !slices.Equal(rests, want) {
+				t.Errorf("slept %v, counted %v, want %v", slept, rests, want)
+			}
+			// The next spell starts after the rest: pausing again at once
+			// never rests.
+			if err := p.pause(context.Background()); err != nil || len(slept) != len(want) {
+				t.Errorf("second pause: slept %v (err %v), want no more than %v", slept, err, want)
+			}
+		})
+	}
+}
+
+func TestPacerRestEndsWithContext(t *testing.T) {
+	var liveAt atomic.Int64
+	liveAt.Store(time.Now().UnixNano())
+	p := newPacer(&liveAt, 0.01, func(time.Duration) {}) // rests of paceMaxRest
+	p.began = time.Now().Add(-time.Hour)
+	p.spell = p.began
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.pause(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("pause with an ended context: got %v, want context.Canceled", err)
+	}
+}
+
+// fillFetcher serves a range scan of partition 0 (other partitions are
+// empty): records that cannot
+// match until more() is false, then the matches "m0", "m1", "m2" at the
+// next offsets, then the end of the partition. It counts the records.
+type fillFetcher struct {
+	at   time.Time
+	more func() bool
+	fed  atomic.Int64
+}
+
+func (f *fillFetcher) Fetch(context.Context, int32, int64, int64, func(int64, *logpb.LogEntry) error) (int64, error) {
+	return 0, errors.New("fillFetcher only scans")
+}
+
+func (f *fillFetcher) Scan(ctx context.Context, p int32, from, to int64, _ func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+	if p != 0 {
+		return 0, nil
+	}
+	o := from
+	for ; o < to && f.more(); o++ {
+		f.fed.Add(1)
+		if err := fn(o, nil, 100); err != nil { // ruled out before decoding
+			return 0, err
+		}
+	}
+	for i := range 3 {
+		e := entry("api", "h", lInfo, fmt.Sprintf("m%d", i))
+		e.TimeUnixNano, e.ReadTimeUnixNano = f.at.UnixNano(), f.at.UnixNano()
+		f.fed.Add(1)
+		if err := fn(o+int64(i), e, 100); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func (f *fillFetcher) OffsetForTime(_ context.Context, _ int32, t time.Time) (int64, int64, error) {
+	if t.After(f.at.Add(time.Hour)) {
+		return 1 << 40, 0, nil
+	}
+	return 0, 0, nil
+}
+
+// TestRangeScanRestsForLive scans a range while a live viewer is sent
+// entries throughout, and without one: with live delivery the readers rest
+// (the metric counts it) and the scan still finishes with every match;
+// without it they never rest.
+func TestRangeScanRestsForLive(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		live bool
+	}{
+		{"live entries delivered meanwhile", true},
+		{"nothing live", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ff := &fillFetcher{at: time.Now().Add(-time.Hour)}
+			s, u := testServer(t, Config{Fetcher: ff, Registerer: prometheus.NewRegistry()})
+			s.Begin(0, 0)
+			began := time.Now()
+			if tt.live {
+				// Records that cannot match until the readers have rested:
+				// however long that takes, the scan must then finish.
+				deadline := time.Now().Add(20 * time.Second)
+				ff.more = func() bool { return counterValue(s.m.hist.rests) == 0 && time.Now().Before(deadline) }
+				live := dial(t, u)
+				live.hello()
+				stop := publishLive(t, s, live)
+				defer stop()
+			} else {
+				// Past the grace and many spells, which would rest with
+				// live delivery.
+				ff.more = func() bool { return time.Since(began) < paceGrace+20*paceSpell }
+			}
+			c := dial(t, u+"?from=2h&to=1m&q=m")
+			c.hello()
+			ms := c.untilType("end")
+			if got, want := entriesOf(ms), []string{"m0", "m1", "m2"}; !slices.Equal(got, want) {
+				t.Errorf("entries: got %v, want %v", got, want)
+			}
+			end := ms[len(ms)-1]
+			if end.Scanned != ff.fed.Load() || end.Sent != 3 || end.Stopped != "" {
+				t.Errorf("end: got %+v, want scanned %d, sent 3, not stopped", end, ff.fed.Load())
+			}
+			rests, rested := counterValue(s.m.hist.rests), counterValue(s.m.hist.rested)
+			if tt.live && (rests == 0 || rested <= 0) {
+				t.Errorf("with live delivery: got %v rests of %vs in all, want some", rests, rested)
+			}
+			if !tt.live && rests != 0 {
+				t.Errorf("without live delivery: got %v rests, want none", rests)
+			}
+		})
+	}
+}
+
+// publishLive publishes an entry on partition 1 every millisecond, which
+// the flush loop delivers to live, read meanwhile, until the returned
+// stop is called.
+func publishLive(t *testing.T, s *Server, live *wsClient) (stop func()) {
+	t.Helper()
+	s.Begin(1, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for o := int64(0); ; o++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				s.Publish(1, o, entry("api", "h", lInfo, "live"))
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			if _, err := live.nextErr(5 * time.Second); err != nil {
+				return
+			}
+		}
+	}()
+	wait.For(t, 10*time.Second, "live delivery", func() bool { return s.liveAt.Load() != 0 })
+	return func() {
+		cancel()
+		live.conn.Close()
+		wg.Wait()
+	}
+}
