@@ -152,6 +152,11 @@ done
 # measuring append → read), as bench/pusher.sh's end-to-end step does; in
 # the "scan" runs `tailcast tail` scans the whole range over and over from
 # another address meanwhile.
+# rested_s: the seconds the server's range readers have rested for live
+# delivery so far (HistoryLiveShare), 0 when it does not say.
+rested_s() {
+	curl -fs "http://$HOST/metrics" 2>/dev/null | awk '$1 == "tailcast_pusher_history_rested_seconds_total" {v = $2} END {print v + 0}'
+}
 live_step() { # live_step NAME SCAN(0/1)
 	local name=$1 scan=$2 file=$WORK/$1.log scan_pid='' col_pid w rc=0
 	: >"$file"
@@ -168,13 +173,16 @@ live_step() { # live_step NAME SCAN(0/1)
 		-n "$LIVE_CLIENTS" -sources 127.0.0.2-9 -sample 1 -pid "$SERVE_PID" -warmup 3s -duration "${LIVE_WINDOW}s" \
 		-- "$HB/ratelines" -o "$file" -rate "$LIVE_RATE"
 	w=$SPAWNED
+	r0=$(rested_s)
 	wait "$w" || rc=$?
 	forget "$w"
+	r1=$(rested_s)
 	[[ -n $scan_pid ]] && stop "$scan_pid"
 	stop "$col_pid"
 	[[ -s $WORK/$name.kv ]] || echo "status=failed exit=$rc" >"$WORK/$name.kv"
 	if [[ -n $scan_pid ]]; then
 		echo "scans_done=$(grep -c '^scan$' "$WORK/$name.scan.log" 2>/dev/null || true)" >>"$WORK/$name.kv"
+		echo "scan_rested_s=$(awk -v a="$r0" -v b="$r1" 'BEGIN {printf "%.2f", b - a}')" >>"$WORK/$name.kv"
 	fi
 	log "$name: $(tr '\n' ' ' <"$WORK/$name.kv")"
 }
@@ -260,7 +268,7 @@ REPORT=$WORK/report.md
 	done
 	if [[ $LIVE == 1 ]]; then
 		echo
-		echo "| live, $LIVE_CLIENTS viewers, $LIVE_RATE lines/s appended | deliveries/s (runs) | p50 ms | p99 ms (runs) | max ms | dropped/disconnects | server CPU % | scans done meanwhile |"
+		echo "| live, $LIVE_CLIENTS viewers, $LIVE_RATE lines/s appended | deliveries/s (runs) | p50 ms | p99 ms (runs) | max ms | dropped/disconnects | server CPU % | scans done meanwhile (s the readers rested for live) |"
 		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 		for mode in live livescan; do
 			label="no history query"
@@ -272,7 +280,8 @@ REPORT=$WORK/report.md
 				continue
 			fi
 			f=$WORK/$mode.$m.kv
-			echo "| $label | $(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" deliveries_per_s; done | all) | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) ($(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" p99_ms; done | all)) | $(kv "$f" max_ms) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" scans_done) |"
+			rest=$(kv "$f" scan_rested_s)
+			echo "| $label | $(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" deliveries_per_s; done | all) | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) ($(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" p99_ms; done | all)) | $(kv "$f" max_ms) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" scans_done)${rest:+ ($rest s)} |"
 		done
 	fi
 	echo
