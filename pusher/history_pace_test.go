@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -213,5 +215,27 @@ func publishLive(t *testing.T, s *Server, live *wsClient) (stop func()) {
 		cancel()
 		live.conn.Close()
 		wg.Wait()
+	}
+}
+
+func TestHistoryLiveShareConfig(t *testing.T) {
+	for _, tt := range []struct {
+		share, want float64
+		bad         bool
+	}{
+		{share: 0, want: 0.5},
+		{share: 0.25, want: 0.25},
+		{share: 1, want: 1},
+		{share: 1.5, bad: true},
+		{share: -0.5, bad: true},
+		{share: math.NaN(), bad: true},
+	} {
+		c, err := Config{HistoryLiveShare: tt.share}.WithDefaults()
+		switch {
+		case tt.bad && (err == nil || !strings.Contains(err.Error(), "history live share")):
+			t.Errorf("share %v: got %v, want an error about the history live share", tt.share, err)
+		case !tt.bad && (err != nil || c.HistoryLiveShare != tt.want):
+			t.Errorf("share %v: got %v (%v), want %v", tt.share, c.HistoryLiveShare, err, tt.want)
+		}
 	}
 }
