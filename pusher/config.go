@@ -93,14 +93,15 @@ type Config struct {
 	// lines read a little after their own time are still found.
 	// Default 1m.
 	HistoryMargin time.Duration
-	// HistoryLiveShare is the share of the wall time each reader of a
-	// range query may run while live entries are being delivered (a flush
-	// pass sent some within the last second): a reader runs in spells of
-	// a few milliseconds and rests between them, so that a scan leaves
-	// the CPUs and the broker to live viewers, whose latency it would
-	// otherwise raise. A query's first 100ms are never paced, nor is a
-	// scan while nothing live is delivered. Default 0.5; 1: no pacing;
-	// must be in (0, 1].
+	// HistoryLiveShare is the share of its unhindered pace a range query's
+	// reader keeps while live entries are being delivered (a flush pass
+	// sent some within the last second): after each fetch response it
+	// rests for as long as the request took times (1-share)/share, so that
+	// a scan leaves the CPUs and the broker to live viewers, whose latency
+	// it would otherwise raise. A query's first 100ms are never paced, nor
+	// is a scan while nothing live is delivered, nor a read through a
+	// Fetcher that cannot Scan. Default 0.5; 1: no pacing; must be in
+	// (0, 1].
 	HistoryLiveShare float64
 	// PatternNew is how long after its first sighting a pattern's entries
 	// carry "new": true; it is also the learning period after a start,
@@ -225,8 +226,10 @@ func (c *Config) fill() error {
 // text record before it is decoded. keep, when not nil, gets the record's
 // value, its service and host header values (nil when it has none, or
 // several) and its label headers' values; a record it rejects reaches fn
-// with a nil entry. size is the record value's length. Without it, a range
-// query reads through Fetch.
+// with a nil entry. size is the record value's length. pace, when not nil,
+// is called after each fetch response has been received and decoded, with
+// how long that took, and the next request waits for it; it returns only
+// ctx's error. Without it, a range query reads through Fetch.
 type Scanner interface {
-	Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error)
+	Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, pace func(ctx context.Context, took time.Duration) error, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error)
 }

@@ -25,14 +25,13 @@ func TestPacerRests(t *testing.T) {
 		share   float64
 		liveAgo time.Duration // never: no live delivery yet
 		running time.Duration // since the reader began
-		ran     time.Duration // since its spell began
+		took    time.Duration // the request
 		want    time.Duration // the rest; 0: none
 	}{
-		{"live, half share: rests as long as it ran", 0.5, time.Millisecond, time.Second, 4 * time.Millisecond, 4 * time.Millisecond},
+		{"live, half share: rests as long as the request took", 0.5, time.Millisecond, time.Second, 4 * time.Millisecond, 4 * time.Millisecond},
 		{"live, quarter share: rests three times as long", 0.25, time.Millisecond, time.Second, 2 * time.Millisecond, 6 * time.Millisecond},
-		{"live, a long spell: the rest is capped", 0.5, time.Millisecond, time.Second, time.Second, paceMaxRest},
-		{"live, spell not over", 0.5, time.Millisecond, time.Second, paceSpell - 1, 0},
-		{"live, within the grace", 0.5, time.Millisecond, paceGrace - paceSpell, paceSpell, 0},
+		{"live, a long request: the rest is capped", 0.5, time.Millisecond, time.Second, time.Second, paceMaxRest},
+		{"live, within the grace", 0.5, time.Millisecond, paceGrace - time.Millisecond, 4 * time.Millisecond, 0},
 		{"live delivery long ago", 0.5, 2 * liveRecent, time.Second, 4 * time.Millisecond, 0},
 		{"no live delivery ever", 0.5, never, time.Second, 4 * time.Millisecond, 0},
 		{"share 1: no pacing", 1, time.Millisecond, time.Second, 4 * time.Millisecond, 0},
@@ -52,9 +51,9 @@ func TestPacerRests(t *testing.T) {
 				now = now.Add(d)
 				return nil
 			}
-			p.began, p.spell = now.Add(-tt.running), now.Add(-tt.ran)
-			if err := p.pause(context.Background()); err != nil {
-				t.Fatalf("pause: %v", err)
+			p.began = now.Add(-tt.running)
+			if err := p.pace(context.Background(), tt.took); err != nil {
+				t.Fatalf("pace: %v", err)
 			}
 			var want []time.Duration
 			if tt.want > 0 {
@@ -62,11 +61,6 @@ func TestPacerRests(t *testing.T) {
 			}
 			if !slices.Equal(slept, want) || !slices.Equal(rests, want) {
 				t.Errorf("slept %v, counted %v, want %v", slept, rests, want)
-			}
-			// The next spell starts after the rest: pausing again at once
-			// never rests.
-			if err := p.pause(context.Background()); err != nil || len(slept) != len(want) {
-				t.Errorf("second pause: slept %v (err %v), want no more than %v", slept, err, want)
 			}
 		})
 	}
@@ -77,11 +71,10 @@ func TestPacerRestEndsWithContext(t *testing.T) {
 	liveAt.Store(time.Now().UnixNano())
 	p := newPacer(&liveAt, 0.01, func(time.Duration) {}) // rests of paceMaxRest
 	p.began = time.Now().Add(-time.Hour)
-	p.spell = p.began
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := p.pause(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("pause with an ended context: got %v, want context.Canceled", err)
+	if err := p.pace(ctx, time.Second); !errors.Is(err, context.Canceled) {
+		t.Errorf("pace with an ended context: got %v, want context.Canceled", err)
 	}
 }
 
@@ -99,13 +92,22 @@ func (f *fillFetcher) Fetch(context.Context, int32, int64, int64, func(int64, *l
 	return 0, errors.New("fillFetcher only scans")
 }
 
-func (f *fillFetcher) Scan(ctx context.Context, p int32, from, to int64, _ func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+func (f *fillFetcher) Scan(ctx context.Context, p int32, from, to int64, _ func(value, service, host []byte, labels [][]byte) bool, pace func(context.Context, time.Duration) error, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
 	if p != 0 {
 		return 0, nil
 	}
 	o := from
+	last := time.Now()
 	for ; o < to && f.more(); o++ {
-		f.fed.Add(1)
+		if n := f.fed.Add(1); n%fillResponse == 0 {
+			// A response's worth read: pace as the consumer does, with
+			// how long it took.
+			now := time.Now()
+			if err := pace(ctx, now.Sub(last)); err != nil {
+				return 0, err
+			}
+			last = time.Now()
+		}
 		if err := fn(o, nil, 100); err != nil { // ruled out before decoding
 			return 0, err
 		}
@@ -120,6 +122,9 @@ func (f *fillFetcher) Scan(ctx context.Context, p int32, from, to int64, _ func(
 	}
 	return 0, nil
 }
+
+// fillResponse is how many records make a fillFetcher response.
+const fillResponse = 500
 
 func (f *fillFetcher) OffsetForTime(_ context.Context, _ int32, t time.Time) (int64, int64, error) {
 	if t.After(f.at.Add(time.Hour)) {
@@ -155,9 +160,9 @@ func TestRangeScanRestsForLive(t *testing.T) {
 				stop := publishLive(t, s, live)
 				defer stop()
 			} else {
-				// Past the grace and many spells, which would rest with
+				// Past the grace and many responses, which would rest with
 				// live delivery.
-				ff.more = func() bool { return time.Since(began) < paceGrace+20*paceSpell }
+				ff.more = func() bool { return time.Since(began) < 3*paceGrace }
 			}
 			c := dial(t, u+"?from=2h&to=1m&q=m")
 			c.hello()
