@@ -93,15 +93,16 @@ type Config struct {
 	// lines read a little after their own time are still found.
 	// Default 1m.
 	HistoryMargin time.Duration
-	// HistoryLiveShare is the share of its unhindered pace a range query's
-	// reader keeps while live entries are being delivered (a flush pass
-	// sent some within the last second): after each fetch response it
-	// rests for as long as the request took times (1-share)/share, so that
-	// a scan leaves the CPUs and the broker to live viewers, whose latency
-	// it would otherwise raise. A query's first 100ms are never paced, nor
-	// is a scan while nothing live is delivered, nor a read through a
-	// Fetcher that cannot Scan. Default 0.5; 1: no pacing; must be in
-	// (0, 1].
+	// HistoryLiveShare is the share of the server's CPUs (GOMAXPROCS) that
+	// the readers of range queries (one per partition and query), all
+	// together, may keep busy while live entries are being delivered (a
+	// flush pass sent some within the last second): past it each reader
+	// rests after each fetch response, for as long as the request took
+	// times what its share of the budget leaves, so that scans leave CPUs
+	// and the broker to live viewers, whose latency they would otherwise
+	// raise. A query's first 100ms are never paced, nor is a scan while
+	// nothing live is delivered, nor a read through a Fetcher that cannot
+	// Scan. Default 0.5; negative: no pacing; at most 1.
 	HistoryLiveShare float64
 	// PatternNew is how long after its first sighting a pattern's entries
 	// carry "new": true; it is also the learning period after a start,
@@ -213,8 +214,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("history queries %d, per IP %d: must be positive", c.HistoryQueries, c.HistoryPerIP)
 	case c.HistoryMargin < 0:
 		return fmt.Errorf("history margin %v: must not be negative", c.HistoryMargin)
-	case !(c.HistoryLiveShare > 0 && c.HistoryLiveShare <= 1):
-		return fmt.Errorf("history live share %v: must be in (0, 1]", c.HistoryLiveShare)
+	case !(c.HistoryLiveShare <= 1): // NaN too
+		return fmt.Errorf("history live share %v: must be at most 1 (negative: no pacing)", c.HistoryLiveShare)
 	case c.MaxMessageBytes < 1:
 		return fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
 	}

@@ -57,7 +57,7 @@ func (s *Server) flush(now time.Time) bool {
 	}
 	s.batch = s.batch[:0]
 	if delivered > 0 {
-		s.liveAt.Store(now.UnixNano()) // range readers rest while live is busy (history_pace.go)
+		s.pace.liveAt.Store(now.UnixNano()) // range readers rest while live is busy (history_pace.go)
 	}
 	return delivered > 0
 }

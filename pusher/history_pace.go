@@ -2,6 +2,7 @@ package pusher
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -10,15 +11,17 @@ import (
 // On a small machine the scan, the broker serving its large fetches and
 // the live path share the same cores, and live viewers see the
 // contention as latency (issue 14: live p99 must stay within 2× of its
-// value without a scan). So while live entries are being delivered, a
-// reader rests after each fetch response, for as long as the request
-// took (fetching and decoding it, the costly part, done ahead of the
-// reader) times (1-share)/share, which keeps the read to about
-// Config.HistoryLiveShare of its unhindered pace: it uses that share of
-// the CPU and asks the broker for that share of the bytes per second, so
-// live fetches and produces wait less behind its responses there. With
-// no live delivery (nobody watching, or nothing new) a scan runs at full
-// speed.
+// value without a scan). So while live entries are being delivered, the
+// range readers of all running scans together keep at most
+// Config.HistoryLiveShare of the server's CPUs busy: each reader, which
+// keeps about one CPU busy unhindered (its fetch responses decoded ahead
+// of it, and its records), runs at duty = share × GOMAXPROCS / readers
+// of its pace, resting after each fetch response for as long as the
+// request took (fetching and decoding it, the costly part) times
+// (1-duty)/duty. It then also asks the broker for that share of the
+// bytes per second, so live fetches and produces wait less behind its
+// responses there. With no live delivery (nobody watching, or nothing
+// new) a scan runs at full speed, as it does when there are CPUs enough.
 //
 // Resting in the reader's own loop, between records, was tried first: it
 // barely slowed a scan, since the next response was being fetched and
@@ -39,42 +42,66 @@ const (
 	liveRecent = time.Second
 )
 
-// pacer keeps one range reader to its share while live entries are being
-// delivered. Its pace is called by the reader's prefetch goroutine only.
-type pacer struct {
-	liveAt *atomic.Int64 // UnixNano of the last flush pass that delivered entries
-	rest   float64       // rest per unit of request time: (1-share)/share; 0: never rests
-	now    func() time.Time
-	sleep  func(ctx context.Context, d time.Duration) error
-	rested func(time.Duration) // counts each rest (the metrics)
-	began  time.Time
+// livePace is what a server's range readers share for pacing. Safe for
+// concurrent use.
+type livePace struct {
+	liveAt  atomic.Int64        // UnixNano of the last flush pass that delivered entries
+	readers atomic.Int64        // range readers running
+	cpus    float64             // CPUs the readers may keep busy together while live; 0: no pacing
+	rested  func(time.Duration) // counts each rest (the metrics)
 }
 
-// newPacer returns a pacer for a reader starting now, keeping share
-// (in (0, 1]) of its pace while liveAt is recent.
-func newPacer(liveAt *atomic.Int64, share float64, rested func(time.Duration)) *pacer {
-	p := &pacer{liveAt: liveAt, now: time.Now, sleep: sleepCtx, rested: rested}
-	if share > 0 && share < 1 {
-		p.rest = (1 - share) / share
+// newLivePace returns the pacing of a server whose readers may keep
+// share (negative: no pacing) of its CPUs busy while live.
+func newLivePace(share float64, rested func(time.Duration)) *livePace {
+	lp := &livePace{rested: rested}
+	if share > 0 {
+		lp.cpus = share * float64(runtime.GOMAXPROCS(0))
 	}
+	return lp
+}
+
+// pacer paces one range reader. Its pace is called by the reader's
+// prefetch goroutine only.
+type pacer struct {
+	lp    *livePace
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+	began time.Time
+}
+
+// start counts a reader starting now; its done must be called when it
+// ends.
+func (lp *livePace) start() *pacer {
+	lp.readers.Add(1)
+	p := &pacer{lp: lp, now: time.Now, sleep: sleepCtx}
 	p.began = p.now()
 	return p
 }
 
+// done counts the reader's end.
+func (p *pacer) done() { p.lp.readers.Add(-1) }
+
 // pace is called after each fetch response, with how long the request
-// took; while live entries are being delivered it rests for the request's
-// share. It returns ctx's error when ctx ends during a rest.
+// took; while live entries are being delivered and the readers would
+// keep more CPUs busy than they may, it rests for the request's share. It
+// returns ctx's error when ctx ends during a rest.
 func (p *pacer) pace(ctx context.Context, took time.Duration) error {
-	if p.rest == 0 || took <= 0 {
+	lp := p.lp
+	if lp.cpus == 0 || took <= 0 {
 		return nil
 	}
 	now := p.now()
-	if now.Sub(p.began) < paceGrace || now.UnixNano()-p.liveAt.Load() > int64(liveRecent) {
+	if now.Sub(p.began) < paceGrace || now.UnixNano()-lp.liveAt.Load() > int64(liveRecent) {
 		return nil
 	}
-	d := min(time.Duration(float64(took)*p.rest), paceMaxRest)
+	duty := lp.cpus / float64(max(lp.readers.Load(), 1))
+	if duty >= 1 {
+		return nil
+	}
+	d := min(time.Duration(float64(took)*(1-duty)/duty), paceMaxRest)
 	err := p.sleep(ctx, d)
-	p.rested(p.now().Sub(now))
+	lp.rested(p.now().Sub(now))
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -22,28 +23,35 @@ func TestPacerRests(t *testing.T) {
 	const never = -1
 	for _, tt := range []struct {
 		name    string
-		share   float64
+		cpus    float64       // the readers' budget; 0: no pacing
+		readers int           // running, this one included
 		liveAgo time.Duration // never: no live delivery yet
 		running time.Duration // since the reader began
 		took    time.Duration // the request
 		want    time.Duration // the rest; 0: none
 	}{
-		{"live, half share: rests as long as the request took", 0.5, time.Millisecond, time.Second, 4 * time.Millisecond, 4 * time.Millisecond},
-		{"live, quarter share: rests three times as long", 0.25, time.Millisecond, time.Second, 2 * time.Millisecond, 6 * time.Millisecond},
-		{"live, a long request: the rest is capped", 0.5, time.Millisecond, time.Second, time.Second, paceMaxRest},
-		{"live, within the grace", 0.5, time.Millisecond, paceGrace - time.Millisecond, 4 * time.Millisecond, 0},
-		{"live delivery long ago", 0.5, 2 * liveRecent, time.Second, 4 * time.Millisecond, 0},
-		{"no live delivery ever", 0.5, never, time.Second, 4 * time.Millisecond, 0},
-		{"share 1: no pacing", 1, time.Millisecond, time.Second, 4 * time.Millisecond, 0},
+		{"one CPU for two readers: each rests as long as its request took", 1, 2, time.Millisecond, time.Second, 4 * time.Millisecond, 4 * time.Millisecond},
+		{"one CPU for three readers: twice as long", 1, 3, time.Millisecond, time.Second, 4 * time.Millisecond, 8 * time.Millisecond},
+		{"one CPU for four readers: three times as long", 1, 4, time.Millisecond, time.Second, 2 * time.Millisecond, 6 * time.Millisecond},
+		{"a CPU each: no rest", 2, 2, time.Millisecond, time.Second, 4 * time.Millisecond, 0},
+		{"a long request: the rest is capped", 1, 2, time.Millisecond, time.Second, time.Second, paceMaxRest},
+		{"within the grace", 1, 2, time.Millisecond, paceGrace - time.Millisecond, 4 * time.Millisecond, 0},
+		{"live delivery long ago", 1, 2, 2 * liveRecent, time.Second, 4 * time.Millisecond, 0},
+		{"no live delivery ever", 1, 2, never, time.Second, 4 * time.Millisecond, 0},
+		{"no pacing", 0, 2, time.Millisecond, time.Second, 4 * time.Millisecond, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-			var liveAt atomic.Int64
-			if tt.liveAgo != never {
-				liveAt.Store(now.Add(-tt.liveAgo).UnixNano())
-			}
 			var rests []time.Duration
-			p := newPacer(&liveAt, tt.share, func(d time.Duration) { rests = append(rests, d) })
+			lp := &livePace{cpus: tt.cpus, rested: func(d time.Duration) { rests = append(rests, d) }}
+			if tt.liveAgo != never {
+				lp.liveAt.Store(now.Add(-tt.liveAgo).UnixNano())
+			}
+			var ps []*pacer
+			for range tt.readers {
+				ps = append(ps, lp.start())
+			}
+			p := ps[0]
 			p.now = func() time.Time { return now }
 			var slept []time.Duration
 			p.sleep = func(_ context.Context, d time.Duration) error {
@@ -62,14 +70,36 @@ func TestPacerRests(t *testing.T) {
 			if !slices.Equal(slept, want) || !slices.Equal(rests, want) {
 				t.Errorf("slept %v, counted %v, want %v", slept, rests, want)
 			}
+			for _, p := range ps {
+				p.done()
+			}
+			if n := lp.readers.Load(); n != 0 {
+				t.Errorf("readers after all are done: got %d, want 0", n)
+			}
 		})
 	}
 }
 
+func TestNewLivePace(t *testing.T) {
+	cpus := float64(runtime.GOMAXPROCS(0))
+	for _, tt := range []struct {
+		share, want float64
+	}{
+		{0.5, cpus / 2},
+		{1, cpus},
+		{-1, 0},
+	} {
+		if got := newLivePace(tt.share, nil).cpus; got != tt.want {
+			t.Errorf("share %v: got a budget of %v CPUs, want %v", tt.share, got, tt.want)
+		}
+	}
+}
+
 func TestPacerRestEndsWithContext(t *testing.T) {
-	var liveAt atomic.Int64
-	liveAt.Store(time.Now().UnixNano())
-	p := newPacer(&liveAt, 0.01, func(time.Duration) {}) // rests of paceMaxRest
+	lp := &livePace{cpus: 0.01, rested: func(time.Duration) {}} // rests of paceMaxRest
+	lp.liveAt.Store(time.Now().UnixNano())
+	p := lp.start()
+	defer p.done()
 	p.began = time.Now().Add(-time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -147,7 +177,9 @@ func TestRangeScanRestsForLive(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ff := &fillFetcher{at: time.Now().Add(-time.Hour)}
-			s, u := testServer(t, Config{Fetcher: ff, Registerer: prometheus.NewRegistry()})
+			// A quarter of a CPU for the scans, however many the machine has.
+			share := 0.25 / float64(runtime.GOMAXPROCS(0))
+			s, u := testServer(t, Config{Fetcher: ff, Registerer: prometheus.NewRegistry(), HistoryLiveShare: share})
 			s.Begin(0, 0)
 			began := time.Now()
 			if tt.live {
@@ -215,7 +247,7 @@ func publishLive(t *testing.T, s *Server, live *wsClient) (stop func()) {
 			}
 		}
 	}()
-	wait.For(t, 10*time.Second, "live delivery", func() bool { return s.liveAt.Load() != 0 })
+	wait.For(t, 10*time.Second, "live delivery", func() bool { return s.pace.liveAt.Load() != 0 })
 	return func() {
 		cancel()
 		live.conn.Close()
@@ -231,8 +263,8 @@ func TestHistoryLiveShareConfig(t *testing.T) {
 		{share: 0, want: 0.5},
 		{share: 0.25, want: 0.25},
 		{share: 1, want: 1},
+		{share: -1, want: -1},
 		{share: 1.5, bad: true},
-		{share: -0.5, bad: true},
 		{share: math.NaN(), bad: true},
 	} {
 		c, err := Config{HistoryLiveShare: tt.share}.WithDefaults()

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -101,10 +100,9 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 		keep = pf.keep
 	}
 	var counted, bytes, sinceItem int64
-	pace := newPacer(&s.liveAt, s.cfg.HistoryLiveShare, func(d time.Duration) {
-		s.m.hist.rests.Inc()
-		s.m.hist.rested.Add(d.Seconds())
-	})
+	pace := s.pace.start()
+	defer pace.done()
+
 	flush := func() {
 		s.m.hist.scanned.Add(float64(counted))
 		s.m.hist.scannedBytes.Add(float64(bytes))
