@@ -100,9 +100,9 @@ type Config struct {
 	// rests after each fetch response, for as long as the request took
 	// times what its share of the budget leaves, so that scans leave CPUs
 	// and the broker to live viewers, whose latency they would otherwise
-	// raise. A query's first 100ms are never paced, nor is a scan while
-	// nothing live is delivered, nor a read through a Fetcher that cannot
-	// Scan. Default 0.5; negative: no pacing; at most 1.
+	// raise. A scan is not paced while nothing live is delivered, nor is a
+	// read through a Fetcher that cannot Scan. Default 0.5; negative: no
+	// pacing; at most 1.
 	HistoryLiveShare float64
 	// PatternNew is how long after its first sighting a pattern's entries
 	// carry "new": true; it is also the learning period after a start,

@@ -26,19 +26,17 @@ func TestPacerRests(t *testing.T) {
 		cpus    float64       // the readers' budget; 0: no pacing
 		readers int           // running, this one included
 		liveAgo time.Duration // never: no live delivery yet
-		running time.Duration // since the reader began
 		took    time.Duration // the request
 		want    time.Duration // the rest; 0: none
 	}{
-		{"one CPU for two readers: each rests as long as its request took", 1, 2, time.Millisecond, time.Second, 4 * time.Millisecond, 4 * time.Millisecond},
-		{"one CPU for three readers: twice as long", 1, 3, time.Millisecond, time.Second, 4 * time.Millisecond, 8 * time.Millisecond},
-		{"one CPU for four readers: three times as long", 1, 4, time.Millisecond, time.Second, 2 * time.Millisecond, 6 * time.Millisecond},
-		{"a CPU each: no rest", 2, 2, time.Millisecond, time.Second, 4 * time.Millisecond, 0},
-		{"a long request: the rest is capped", 1, 2, time.Millisecond, time.Second, time.Second, paceMaxRest},
-		{"within the grace", 1, 2, time.Millisecond, paceGrace - time.Millisecond, 4 * time.Millisecond, 0},
-		{"live delivery long ago", 1, 2, 2 * liveRecent, time.Second, 4 * time.Millisecond, 0},
-		{"no live delivery ever", 1, 2, never, time.Second, 4 * time.Millisecond, 0},
-		{"no pacing", 0, 2, time.Millisecond, time.Second, 4 * time.Millisecond, 0},
+		{"one CPU for two readers: each rests as long as its request took", 1, 2, time.Millisecond, 4 * time.Millisecond, 4 * time.Millisecond},
+		{"one CPU for three readers: twice as long", 1, 3, time.Millisecond, 4 * time.Millisecond, 8 * time.Millisecond},
+		{"one CPU for four readers: three times as long", 1, 4, time.Millisecond, 2 * time.Millisecond, 6 * time.Millisecond},
+		{"a CPU each: no rest", 2, 2, time.Millisecond, 4 * time.Millisecond, 0},
+		{"a long request: the rest is capped", 1, 2, time.Millisecond, time.Second, paceMaxRest},
+		{"live delivery long ago", 1, 2, 2 * liveRecent, 4 * time.Millisecond, 0},
+		{"no live delivery ever", 1, 2, never, 4 * time.Millisecond, 0},
+		{"no pacing", 0, 2, time.Millisecond, 4 * time.Millisecond, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
@@ -59,7 +57,6 @@ func TestPacerRests(t *testing.T) {
 				now = now.Add(d)
 				return nil
 			}
-			p.began = now.Add(-tt.running)
 			if err := p.pace(context.Background(), tt.took); err != nil {
 				t.Fatalf("pace: %v", err)
 			}
@@ -100,7 +97,6 @@ func TestPacerRestEndsWithContext(t *testing.T) {
 	lp.liveAt.Store(time.Now().UnixNano())
 	p := lp.start()
 	defer p.done()
-	p.began = time.Now().Add(-time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := p.pace(ctx, time.Second); !errors.Is(err, context.Canceled) {
@@ -192,9 +188,9 @@ func TestRangeScanRestsForLive(t *testing.T) {
 				stop := publishLive(t, s, live)
 				defer stop()
 			} else {
-				// Past the grace and many responses, which would rest with
-				// live delivery.
-				ff.more = func() bool { return time.Since(began) < 3*paceGrace }
+				// Many responses, each of which would rest with live
+				// delivery.
+				ff.more = func() bool { return time.Since(began) < 300*time.Millisecond }
 			}
 			c := dial(t, u+"?from=2h&to=1m&q=m")
 			c.hello()
