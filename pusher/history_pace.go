@@ -25,8 +25,9 @@ import (
 // A scan's first response is never held up (pacing comes after it), but
 // its next ones are: leaving a query's first 100 ms unpaced, so that its
 // first results came sooner, made a loop of scans in `make bench-history`
-// a burst of full-speed reads every second, which live p99 showed (about
-// 3-5× the p99 without a scan, against 2-2.5× without the grace).
+// a burst of full-speed reads every second, which live p99 showed (in
+// one comparison on a busy, shared 2-core machine: 2.2-4.9× the p99
+// without a scan, against 1.8-2.5× without the grace).
 //
 // Resting in the reader's own loop, between records, was tried first: it
 // barely slowed a scan, since the next response was being fetched and
