@@ -152,6 +152,11 @@ done
 # measuring append → read), as bench/pusher.sh's end-to-end step does; in
 # the "scan" runs `tailcast tail` scans the whole range over and over from
 # another address meanwhile.
+# rested_s: the seconds the server's range readers have rested for live
+# delivery so far (HistoryLiveShare), 0 when it does not say.
+rested_s() {
+	curl -fs "http://$HOST/metrics" 2>/dev/null | awk '$1 == "tailcast_pusher_history_rested_seconds_total" {v = $2} END {print v + 0}'
+}
 live_step() { # live_step NAME SCAN(0/1)
 	local name=$1 scan=$2 file=$WORK/$1.log scan_pid='' col_pid w rc=0
 	: >"$file"
@@ -168,13 +173,16 @@ live_step() { # live_step NAME SCAN(0/1)
 		-n "$LIVE_CLIENTS" -sources 127.0.0.2-9 -sample 1 -pid "$SERVE_PID" -warmup 3s -duration "${LIVE_WINDOW}s" \
 		-- "$HB/ratelines" -o "$file" -rate "$LIVE_RATE"
 	w=$SPAWNED
+	r0=$(rested_s)
 	wait "$w" || rc=$?
 	forget "$w"
+	r1=$(rested_s)
 	[[ -n $scan_pid ]] && stop "$scan_pid"
 	stop "$col_pid"
 	[[ -s $WORK/$name.kv ]] || echo "status=failed exit=$rc" >"$WORK/$name.kv"
 	if [[ -n $scan_pid ]]; then
 		echo "scans_done=$(grep -c '^scan$' "$WORK/$name.scan.log" 2>/dev/null || true)" >>"$WORK/$name.kv"
+		echo "scan_rested_s=$(awk -v a="$r0" -v b="$r1" 'BEGIN {printf "%.2f", b - a}')" >>"$WORK/$name.kv"
 	fi
 	log "$name: $(tr '\n' ' ' <"$WORK/$name.kv")"
 }
@@ -260,7 +268,7 @@ REPORT=$WORK/report.md
 	done
 	if [[ $LIVE == 1 ]]; then
 		echo
-		echo "| live, $LIVE_CLIENTS viewers, $LIVE_RATE lines/s appended | deliveries/s (runs) | p50 ms | p99 ms (runs) | max ms | dropped/disconnects | server CPU % | scans done meanwhile |"
+		echo "| live, $LIVE_CLIENTS viewers, $LIVE_RATE lines/s appended | deliveries/s (runs) | p50 ms | p99 ms (runs) | max ms | dropped/disconnects | server CPU % | scans done meanwhile (s the readers rested for live) |"
 		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 		for mode in live livescan; do
 			label="no history query"
@@ -272,14 +280,15 @@ REPORT=$WORK/report.md
 				continue
 			fi
 			f=$WORK/$mode.$m.kv
-			echo "| $label | $(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" deliveries_per_s; done | all) | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) ($(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" p99_ms; done | all)) | $(kv "$f" max_ms) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" scans_done) |"
+			rest=$(kv "$f" scan_rested_s)
+			echo "| $label | $(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" deliveries_per_s; done | all) | $(kv "$f" p50_ms) | $(kv "$f" p99_ms) ($(for run in $(seq "$RUNS"); do kv "$WORK/$mode.$run.kv" p99_ms; done | all)) | $(kv "$f" max_ms) | $(kv "$f" dropped)/$(kv "$f" disconnects) | $(kv "$f" server_cpu_pct) | $(kv "$f" scans_done)${rest:+ ($rest s)} |"
 		done
 	fi
 	echo
 	echo "- Scan: wall time of each whole pipeline (bash \`time\`), process start included on both sides; tailcast's CPU is the server's (utime + stime from /proc over the query), not the client's. tailcast asks the server for the range \`from=$FROM&to=$TO&q=$MARKER&limit=100000\`, which covers the whole topic; the server reads the $PARTITIONS partitions in parallel and merges them by time. kcat reads them with librdkafka and prints every value for grep."
 	echo "- Range query (\`bench/cmd/histquery\`, the same range, once): $(<"$WORK/range.kv"). Its first, middle and last entries' cursors are the context anchors."
 	echo "- First result: \`/ws?from=5m&level=error\` queried right after the fill (the data's last lines are then seconds old), time from just before the dial to the first \`entry\`; 429 retries per run: $FIRST_RETRIES."
-	[[ $LIVE == 1 ]] && echo "- Live: \`ratelines\` appends $LIVE_RATE lines/s to a fresh file, \`tailcast collect\` sends them into the same topic, and $LIVE_CLIENTS \`wsload\` viewers of the same server (no filter) each measure append → read for ${LIVE_WINDOW} s after 3 s of warm-up; median run by p99. In the scan runs a loop of \`tailcast tail\` over the whole range (as above) runs from another address throughout. No target in issue 14; the end-to-end row of bench-pusher is the reference for the quiet case."
+	[[ $LIVE == 1 ]] && echo "- Live: \`ratelines\` appends $LIVE_RATE lines/s to a fresh file, \`tailcast collect\` sends them into the same topic, and $LIVE_CLIENTS \`wsload\` viewers of the same server (no filter) each measure append → read for ${LIVE_WINDOW} s after 3 s of warm-up; median run by p99. In the scan runs a loop of \`tailcast tail\` over the whole range (as above) runs from another address throughout. While live entries are delivered the server paces the scan (\`--history-live-share\`, default 0.5: its readers together keep at most half of the CPUs busy, resting after each fetch response); the last column gives the seconds the readers rested, summed over them. No target in issue 14; the end-to-end row of bench-pusher is the reference for the quiet case."
 	echo "- Context: time from just before the dial to \`end\`, and the lines sent (anchor included; 101 when 50 of the same file exist on each side). The anchors are the first, middle and last marked lines, at offsets near the start, middle and end of their partitions."
 } >"$REPORT"
 cat "$REPORT"

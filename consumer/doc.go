@@ -24,7 +24,8 @@
 //
 // Fetch and Scan read past records of a partition by offset, outside the
 // group, with plain fetch requests on connections of their own, so that
-// history reads never delay live consumption on a shared connection.
+// history reads never delay live consumption on a shared connection. A
+// Scan's caller may pace it between requests (ScanOptions.Pace).
 //
 // A Consumer's methods are safe to call concurrently. Sink methods are called
 // from one goroutine per partition, in offset order. Decode is a pure

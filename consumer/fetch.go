@@ -18,22 +18,33 @@ import (
 // the group's live fetches), the next request in flight while fn handles
 // the records of the previous one. Like Fetch it returns logStart, starts
 // at logStart when from is older, stops at the high watermark and leaves
-// the group's positions alone.
-//
-// keep, when not nil, sees each text record before it is decoded: its
-// value and the values of its label headers (what Decode turns into the
-// entry's message and fields), and the values of its service and host
-// headers, which Decode makes the entry's when not empty (nil when a
-// record has none, or several, in any case). A record keep rejects is
-// passed to fn with a nil entry, undecoded, so that the caller still
-// counts it. Records of the protobuf format are always decoded. size is
-// the record value's length.
+// the group's positions alone. opt.Keep and opt.Pace are described in
+// ScanOptions. size is the record value's length.
 //
 // Unlike Fetch, a Scan has no deadline as a whole: each request (with its
 // retries) must be answered within Config.FetchTimeout. ctx and Close end
 // it at once.
-func (c *Consumer) Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error) {
-	return c.read(ctx, partition, from, to, false, keep, fn)
+func (c *Consumer) Scan(ctx context.Context, partition int32, from, to int64, opt ScanOptions, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error) {
+	return c.read(ctx, partition, from, to, false, opt, fn)
+}
+
+// ScanOptions are what a Scan may be given besides its range.
+type ScanOptions struct {
+	// Keep, when not nil, sees each text record before it is decoded: its
+	// value and the values of its label headers (what Decode turns into
+	// the entry's message and fields), and the values of its service and
+	// host headers, which Decode makes the entry's when not empty (nil
+	// when a record has none, or several, in any case). A record Keep
+	// rejects is passed to fn with a nil entry, undecoded, so that the
+	// caller still counts it. Records of the protobuf format are always
+	// decoded.
+	Keep func(value, service, host []byte, labels [][]byte) bool
+	// Pace, when not nil, is called after each fetch response has been
+	// received and decoded (the costly part of a scan, done ahead of fn),
+	// with how long that took, and the next request waits for it: a
+	// caller may rest there to keep the scan to a share of the time. It
+	// should return only ctx's error, which ends the Scan.
+	Pace func(ctx context.Context, took time.Duration) error
 }
 
 // Fetch reads offsets [from, to) of partition (not through the group,
@@ -46,7 +57,7 @@ func (c *Consumer) Scan(ctx context.Context, partition int32, from, to int64, ke
 // Close ends it. Undecodable records are passed to fn as raw text and
 // counted, like in the group.
 func (c *Consumer) Fetch(ctx context.Context, partition int32, from, to int64, fn func(offset int64, e *logpb.LogEntry) error) (logStart int64, err error) {
-	return c.read(ctx, partition, from, to, true, nil, func(off int64, e *logpb.LogEntry, _ int) error { return fn(off, e) })
+	return c.read(ctx, partition, from, to, true, ScanOptions{}, func(off int64, e *logpb.LogEntry, _ int) error { return fn(off, e) })
 }
 
 // testHookFetching, when set by a test, runs once a Fetch or Scan is in
@@ -55,7 +66,7 @@ var testHookFetching func()
 
 // read is Fetch (whole: FetchTimeout bounds the call) and Scan (each
 // request is bounded instead).
-func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, whole bool, keep func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, whole bool, opt ScanOptions, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
 	c.mu.Lock()
 	switch c.state {
 	case stateNew:
@@ -108,12 +119,13 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 	c.fetchWG.Add(1)
 	go func() {
 		defer c.fetchWG.Done()
-		c.prefetch(ctx, client, partition, from, to, resps)
+		c.prefetch(ctx, client, partition, from, to, opt.Pace, resps)
 	}()
 
 	var msg sarama.ConsumerMessage // reused: Decode keeps none of it but the slices
 	msg.Topic, msg.Partition = topic, partition
 	var keepArgs scanArgs
+	keep := opt.Keep
 	done := ctx.Done()
 	next := from
 	var timer *time.Timer

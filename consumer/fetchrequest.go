@@ -48,8 +48,10 @@ type scanResponse struct {
 }
 
 // prefetch requests [from, to) of partition batch after batch, one
-// response ahead of the reader, until to, an error, or ctx ends.
-func (c *Consumer) prefetch(ctx context.Context, client sarama.Client, partition int32, from, to int64, out chan<- scanResponse) {
+// response ahead of the reader, until to, an error, or ctx ends. pace,
+// when not nil, is called after each response is handed on, before the
+// next request.
+func (c *Consumer) prefetch(ctx context.Context, client sarama.Client, partition int32, from, to int64, pace func(context.Context, time.Duration) error, out chan<- scanResponse) {
 	send := func(r scanResponse) bool {
 		select {
 		case out <- r:
@@ -60,10 +62,18 @@ func (c *Consumer) prefetch(ctx context.Context, client sarama.Client, partition
 	}
 	size := int32(scanFirstBytes)
 	for off := from; ; {
+		began := time.Now()
 		r := c.fetchAt(ctx, client, partition, off, to, size)
+		took := time.Since(began)
 		r.done = r.done || r.next >= to
 		if !send(r) || r.err != nil || r.done {
 			return
+		}
+		if pace != nil {
+			if err := pace(ctx, took); err != nil {
+				send(scanResponse{err: err})
+				return
+			}
 		}
 		off, size = r.next, min(4*size, scanFetchBytes)
 	}

@@ -57,7 +57,7 @@ func BenchmarkScan(b *testing.B) {
 				m0 := ms.Mallocs
 				start, cpu0 := time.Now(), processCPU()
 				var got, matched int
-				if _, err := c.Scan(context.Background(), 0, 0, int64(n), bc.keep, func(_ int64, e *logpb.LogEntry, _ int) error {
+				if _, err := c.Scan(context.Background(), 0, 0, int64(n), ScanOptions{Keep: bc.keep}, func(_ int64, e *logpb.LogEntry, _ int) error {
 					got++
 					if e != nil && bytes.Contains(e.Raw, marker) {
 						matched++

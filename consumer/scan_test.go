@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ func scanAll(c *Consumer, ctx context.Context, part int32, from, to int64, keep 
 			return keep(arg)
 		}
 	}
-	logStart, err := c.Scan(ctx, part, from, to, k, func(off int64, e *logpb.LogEntry, size int) error {
+	logStart, err := c.Scan(ctx, part, from, to, ScanOptions{Keep: k}, func(off int64, e *logpb.LogEntry, size int) error {
 		s.offs = append(s.offs, off)
 		s.sizes = append(s.sizes, size)
 		if e != nil {
@@ -160,7 +161,7 @@ func TestScan(t *testing.T) {
 		testScanBytes = 1 // a request per record: the deletion falls between two
 		t.Cleanup(func() { testScanBytes = 0 })
 		var offs []int64
-		logStart, err := c.Scan(context.Background(), 0, 0, 10, nil, func(off int64, e *logpb.LogEntry, _ int) error {
+		logStart, err := c.Scan(context.Background(), 0, 0, 10, ScanOptions{}, func(off int64, e *logpb.LogEntry, _ int) error {
 			offs = append(offs, off)
 			if off == 1 {
 				return admin.DeleteRecords("logs", map[int32]int64{0: 7})
@@ -189,7 +190,7 @@ func TestScan(t *testing.T) {
 	t.Run("cancelled context", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		n := 0
-		_, err := c.Scan(ctx, 0, 7, 10, nil, func(int64, *logpb.LogEntry, int) error {
+		_, err := c.Scan(ctx, 0, 7, 10, ScanOptions{}, func(int64, *logpb.LogEntry, int) error {
 			n++
 			cancel()
 			return nil
@@ -198,6 +199,82 @@ func TestScan(t *testing.T) {
 			t.Errorf("got %v after %d records, want context.Canceled after 1", err, n)
 		}
 	})
+}
+
+// TestScanPace: Pace is called between the requests of a Scan (after
+// each response but the last), with how long the request took, the next
+// request waits for it, and its error ends the Scan.
+func TestScanPace(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	var msgs []*sarama.ProducerMessage
+	for i := range 6 {
+		msgs = append(msgs, textMsg(0, fmt.Sprintf("line %d", i)))
+	}
+	produce(t, b.Addr(), msgs...) // a batch per record
+	c := startConsumer(t, b.Addr(), newRecSink(), opts{})
+	testScanBytes = 1 // a request per batch
+	t.Cleanup(func() { testScanBytes = 0 })
+	for _, tt := range []struct {
+		name      string
+		stopAfter int     // paces before Pace ends the Scan; 0: never
+		wantOffs  []int64 // with a stop, fn may see a prefix of them
+		wantPaces int
+		wantErr   error
+	}{
+		{"paced throughout", 0, seq(0, 6), 5, nil},
+		{"pace ends the scan", 2, seq(0, 2), 2, context.Canceled},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var mu sync.Mutex
+			var paces []time.Duration
+			var offs []int64
+			var seen []int // records fn had seen at each pace
+			pace := func(ctx context.Context, took time.Duration) error {
+				mu.Lock()
+				defer mu.Unlock()
+				paces = append(paces, took)
+				seen = append(seen, len(offs))
+				if len(paces) == tt.stopAfter {
+					cancel()
+					return ctx.Err()
+				}
+				return nil
+			}
+			_, err := c.Scan(ctx, 0, 0, 10, ScanOptions{Pace: pace}, func(off int64, _ *logpb.LogEntry, _ int) error {
+				mu.Lock()
+				defer mu.Unlock()
+				offs = append(offs, off)
+				return nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if !errors.Is(err, tt.wantErr) && !(err == nil && tt.wantErr == nil) {
+				t.Errorf("err: got %v, want %v", err, tt.wantErr)
+			}
+			if len(paces) != tt.wantPaces {
+				t.Errorf("paces: got %d, want %d", len(paces), tt.wantPaces)
+			}
+			for i, took := range paces {
+				if took <= 0 {
+					t.Errorf("pace %d: took %v, want a positive duration", i, took)
+				}
+				// Pace runs before the next request: fn can have seen at
+				// most the records of the responses before it.
+				if seen[i] > i+1 {
+					t.Errorf("pace %d: fn had seen %d records, want at most %d", i, seen[i], i+1)
+				}
+			}
+			want := tt.wantOffs
+			if tt.stopAfter > 0 && len(offs) < len(want) {
+				want = want[:len(offs)] // the stop may come before fn reads the last response
+			}
+			if !slices.Equal(offs, want) || len(offs) == 0 {
+				t.Errorf("offsets: got %v, want %v", offs, tt.wantOffs)
+			}
+		})
+	}
 }
 
 // TestScanBounded: FetchTimeout bounds each request of a Scan, not the
@@ -223,7 +300,7 @@ func TestScanBounded(t *testing.T) {
 	defer func() { testScanBytes = 0 }()
 	// The callback takes longer, in all, than FetchTimeout: a Scan goes on.
 	n := 0
-	if _, err := c.Scan(context.Background(), 0, 0, 4, nil, func(int64, *logpb.LogEntry, int) error {
+	if _, err := c.Scan(context.Background(), 0, 0, 4, ScanOptions{}, func(int64, *logpb.LogEntry, int) error {
 		n++
 		time.Sleep(120 * time.Millisecond) // the caller's work, not synchronisation
 		return nil
@@ -234,7 +311,7 @@ func TestScanBounded(t *testing.T) {
 	failing := kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.UnknownServerError, TopLevel: true, Count: -1}
 	h := b.Cluster().Fault(failing)
 	start := time.Now()
-	_, err = c.Scan(context.Background(), 0, 0, 4, nil, func(int64, *logpb.LogEntry, int) error { return nil })
+	_, err = c.Scan(context.Background(), 0, 0, 4, ScanOptions{}, func(int64, *logpb.LogEntry, int) error { return nil })
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("failing broker: got %v, want a deadline error", err)
 	}
@@ -256,7 +333,7 @@ func TestScanBounded(t *testing.T) {
 	scanOnly := func(r kmsg.Request) bool { f, ok := r.(*kmsg.FetchRequest); return ok && f.MaxWaitMillis == 0 }
 	b.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.NotLeaderForPartition, Count: 2, When: scanOnly})
 	var offs []int64
-	if _, err := c2.Scan(context.Background(), 0, 0, 4, nil, func(off int64, _ *logpb.LogEntry, _ int) error {
+	if _, err := c2.Scan(context.Background(), 0, 0, 4, ScanOptions{}, func(off int64, _ *logpb.LogEntry, _ int) error {
 		offs = append(offs, off)
 		return nil
 	}); err != nil || !slices.Equal(offs, seq(0, 4)) {
@@ -266,7 +343,7 @@ func TestScanBounded(t *testing.T) {
 	// Every request fails: the Scan is in flight until Close.
 	b.Cluster().Fault(failing)
 	closeDuringRead(t, c2, "Scan", func() error {
-		_, err := c2.Scan(context.Background(), 0, 0, 4, nil, func(int64, *logpb.LogEntry, int) error { return nil })
+		_, err := c2.Scan(context.Background(), 0, 0, 4, ScanOptions{}, func(int64, *logpb.LogEntry, int) error { return nil })
 		return err
 	})
 }

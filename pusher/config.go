@@ -95,6 +95,17 @@ type Config struct {
 	// lines read a little after their own time are still found.
 	// Default 1m.
 	HistoryMargin time.Duration
+	// HistoryLiveShare is the share of the server's CPUs (GOMAXPROCS) that
+	// the readers of range queries (one per partition and query), all
+	// together, may keep busy while live entries are being delivered (a
+	// flush pass sent some within the last second): past it each reader
+	// rests after each fetch response, for as long as the request took
+	// times what its share of the budget leaves, so that scans leave CPUs
+	// and the broker to live viewers, whose latency they would otherwise
+	// raise. A scan is not paced while nothing live is delivered, nor is a
+	// read through a Fetcher that cannot Scan. Default 0.5; negative: no
+	// pacing; at most 1.
+	HistoryLiveShare float64
 	// PatternNew is how long after its first sighting a pattern's entries
 	// carry "new": true; it is also the learning period after a start,
 	// during which nothing is new. Default 10m; negative: nothing is new.
@@ -177,6 +188,9 @@ func (c *Config) fill() error {
 	if c.HistoryMargin == 0 {
 		c.HistoryMargin = time.Minute
 	}
+	if c.HistoryLiveShare == 0 {
+		c.HistoryLiveShare = 0.5
+	}
 	if c.Version == "" {
 		c.Version = "dev"
 	}
@@ -202,6 +216,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("history queries %d, per IP %d: must be positive", c.HistoryQueries, c.HistoryPerIP)
 	case c.HistoryMargin < 0:
 		return fmt.Errorf("history margin %v: must not be negative", c.HistoryMargin)
+	case !(c.HistoryLiveShare <= 1): // NaN too
+		return fmt.Errorf("history live share %v: must be at most 1 (negative: no pacing)", c.HistoryLiveShare)
 	case c.MaxMessageBytes < 1:
 		return fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
 	}
@@ -213,8 +229,10 @@ func (c *Config) fill() error {
 // text record before it is decoded. keep, when not nil, gets the record's
 // value, its service and host header values (nil when it has none, or
 // several) and its label headers' values; a record it rejects reaches fn
-// with a nil entry. size is the record value's length. Without it, a range
-// query reads through Fetch.
+// with a nil entry. size is the record value's length. pace, when not nil,
+// is called after each fetch response has been received and decoded, with
+// how long that took, and the next request waits for it; it returns only
+// ctx's error. Without it, a range query reads through Fetch.
 type Scanner interface {
-	Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error)
+	Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, pace func(ctx context.Context, took time.Duration) error, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error)
 }

@@ -69,7 +69,10 @@
 // watches the connection, so that a disconnect or a filter message stops
 // the scan at once; such a connection stays on it afterwards rather than
 // moving to the poller. Queries run under a per-server and per-IP budget
-// (Config.HistoryQueries, HistoryPerIP). Field conditions (where.go) are
+// (Config.HistoryQueries, HistoryPerIP), and while live entries are
+// being delivered the readers rest between their fetches, so that
+// together they keep at most Config.HistoryLiveShare of the CPUs busy
+// (history_pace.go). Field conditions (where.go) are
 // compiled once into the filter; without a regular expression they are
 // cheap and run in the flush loop.
 //

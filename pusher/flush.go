@@ -55,6 +55,9 @@ func (s *Server) flush(now time.Time) bool {
 		s.batch[i] = nil
 	}
 	s.batch = s.batch[:0]
+	if delivered > 0 {
+		s.pace.liveAt.Store(now.UnixNano()) // range readers rest while live is busy (history_pace.go)
+	}
 	return delivered > 0
 }
 

@@ -19,6 +19,8 @@ type historyMetrics struct {
 	scannedBytes prometheus.Counter
 	duration     prometheus.Histogram
 	running      prometheus.Gauge
+	rests        prometheus.Counter
+	rested       prometheus.Counter
 }
 
 func newHistoryMetrics() historyMetrics {
@@ -29,6 +31,8 @@ func newHistoryMetrics() historyMetrics {
 		scannedBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_history_scanned_bytes_total", Help: "Encoded bytes of the entries read by history queries."}),
 		duration:     prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tailcast_pusher_history_query_seconds", Help: "How long history queries took, from the hello to their end.", Buckets: prometheus.ExponentialBuckets(0.01, 4, 8)}),
 		running:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "tailcast_pusher_history_running", Help: "History queries scanning now."}),
+		rests:        prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_history_rests_total", Help: "Times a history reader rested to leave the CPUs and the broker to live delivery (HistoryLiveShare)."}),
+		rested:       prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_history_rested_seconds_total", Help: "Time history readers spent resting for live delivery, summed over the readers."}),
 	}
 	for _, r := range []string{histDone, histLimited, histStopped, histError} {
 		m.queries.WithLabelValues(r)

@@ -100,6 +100,9 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 		keep = pf.keep
 	}
 	var counted, bytes, sinceItem int64
+	pace := s.pace.start()
+	defer pace.done()
+
 	flush := func() {
 		s.m.hist.scanned.Add(float64(counted))
 		s.m.hist.scannedBytes.Add(float64(bytes))
@@ -157,7 +160,7 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 	}
 	var err error
 	if sc, ok := s.cfg.Fetcher.(Scanner); ok {
-		_, err = sc.Scan(ctx, r.part, r.from, r.to, keep, fn)
+		_, err = sc.Scan(ctx, r.part, r.from, r.to, keep, pace.pace, fn)
 	} else {
 		err = s.fetchChunks(ctx, r, fn)
 	}

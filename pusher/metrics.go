@@ -50,7 +50,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.stalls, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected, m.hist.queries, m.hist.refused, m.hist.scanned, m.hist.scannedBytes, m.hist.duration, m.hist.running} {
+	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.stalls, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected, m.hist.queries, m.hist.refused, m.hist.scanned, m.hist.scannedBytes, m.hist.duration, m.hist.running, m.hist.rests, m.hist.rested} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

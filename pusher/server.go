@@ -75,6 +75,7 @@ type Server struct {
 	histMu      sync.Mutex // history query slots (history.go)
 	histRunning int
 	histPerIP   map[string]int
+	pace        *livePace // range readers' pacing while live (history_pace.go)
 
 	closeOnce sync.Once
 }
@@ -122,6 +123,10 @@ func New(cfg Config) (*Server, error) {
 		perIP:   make(map[string]int),
 	}
 	s.hub = newHub(cfg.RingEntries, cfg.RingBytes, s.kick, m.publish)
+	s.pace = newLivePace(cfg.HistoryLiveShare, func(d time.Duration) {
+		m.hist.rests.Inc()
+		m.hist.rested.Add(d.Seconds())
+	})
 	s.hub.pats = newPatTable(cfg.PatternsPerService, cfg.PatternNew, time.Now())
 	if cfg.Registerer != nil {
 		if err := cfg.Registerer.Register(newPatCollector(s.hub.pats)); err != nil {

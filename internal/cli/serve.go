@@ -57,6 +57,7 @@ func (c *serverSettings) bind(s *config.Set) {
 	s.Bind(&c.push.HistoryQueries, "history-queries", "time-range and context queries scanning Kafka at once, per server; more get 429")
 	s.Bind(&c.push.HistoryPerIP, "history-per-ip", "time-range and context queries at once from one address; more get 429")
 	s.Bind(&c.push.HistoryMargin, "history-margin", "how far before from (and after to), by read time, a time-range scan reaches for entries whose own time differs from when they were read")
+	s.Bind(&c.push.HistoryLiveShare, "history-live-share", "share of the CPUs that time-range scans together may keep busy while live entries are being delivered; past it they rest between their fetches, so that live viewers' latency does not suffer (negative: no pacing)")
 	s.Bind(&c.push.PatternNew, "pattern-new", "how long after its first sighting a pattern's lines are flagged new; also the learning period after a start, when nothing is new (negative: never)")
 	s.Bind(&c.push.PatternInterval, "pattern-interval", "how often pattern subscribers are sent the top patterns")
 	s.Bind(&c.push.PatternsPerService, "patterns-per-service", "patterns mined per service; past it the least recently seen are evicted")
@@ -143,8 +144,8 @@ func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(in
 }
 
 // Scan is range queries' read (pusher.Scanner).
-func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
-	return f.c.Scan(ctx, p, from, to, keep, fn)
+func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, pace func(context.Context, time.Duration) error, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: keep, Pace: pace}, fn)
 }
 
 func (f *fetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
