@@ -3,23 +3,27 @@ package pusher
 import "time"
 
 // Coalescing under load. A thousand viewers with distinct filters each get
-// a few entries per pass: one write(2) per viewer per FlushInterval, most
-// of the server's CPU. When the last pass handed the writers at least
-// coalesceFrames frames, a viewer that got entries in the previous pass
-// and has fewer than coalesceEntries waiting skips one pass, so that its
-// writes carry twice as many entries. An entry then waits at most about
-// two FlushIntervals (10 ms at the default); a viewer with many entries
-// waiting, or at a server with few viewers, is never held back, and when
-// passes themselves take long (half a FlushInterval) nobody is.
+// a few entries per pass: one write(2) per viewer per pass was a third of
+// the server's CPU, and the writes' cost is mostly per call. When the last
+// pass had at least coalesceFrames viewers with entries for them (sent or
+// held), a viewer with fewer than coalesceEntries waiting is held until
+// coalesceHold FlushIntervals have passed since its last entries were sent,
+// so that each write carries several passes' entries. An entry then waits
+// at most that long more (15 ms at the default FlushInterval), well inside
+// a live tail's latency budget. A viewer with many entries waiting, or
+// one that got nothing for that long (the first entry after a quiet spell),
+// is never held, and neither is anyone at a server with few viewers with
+// entries (the 10-viewer end-to-end case).
 const (
 	coalesceFrames  = 256
-	coalesceEntries = 8
+	coalesceEntries = 16
+	coalesceHold    = 3
 )
 
 // holdBack reports whether c, with filter f at its position, skips this
 // pass (see above). Caller: collect, with the indexes brought to tail.
 func (s *Server) holdBack(c *client, f *filter, tail uint64, now time.Time) bool {
-	if s.lastFrames < coalesceFrames || now.Sub(c.lastData) >= s.cfg.FlushInterval*3/2 {
+	if s.lastActive < coalesceFrames || now.Sub(c.lastData) >= coalesceHold*s.cfg.FlushInterval {
 		return false
 	}
 	n := coalesceEntries

@@ -7,22 +7,23 @@ import (
 	"github.com/tailcast/tailcast/proto/logpb"
 )
 
-// TestHoldBack: a viewer skips a pass only when the server is busy, it got
-// entries in the previous pass and few wait; never twice in a row.
+// TestHoldBack: a viewer is held back only when the server is busy, it got
+// entries recently and few wait; never past coalesceHold flush intervals.
 func TestHoldBack(t *testing.T) {
 	const fi = 5 * time.Millisecond
 	now := time.Now()
 	tests := []struct {
 		name       string
-		lastFrames int
+		lastActive int
 		lastData   time.Duration // before now; 0: never
 		waiting    int           // entries of its filter published since its position
 		want       bool
 	}{
 		{"busy, recent, few waiting", coalesceFrames, fi, 3, true},
 		{"busy, recent, one waiting", 10 * coalesceFrames, fi, 1, true},
-		{"few frames last pass", coalesceFrames - 1, fi, 3, false},
-		{"held the pass before", coalesceFrames, 2 * fi, 3, false},
+		{"busy, held for two passes", coalesceFrames, (coalesceHold - 1) * fi, coalesceEntries - 1, true},
+		{"few viewers with entries last pass", coalesceFrames - 1, fi, 3, false},
+		{"held long enough", coalesceFrames, coalesceHold * fi, 3, false},
 		{"never sent entries", coalesceFrames, 0, 3, false},
 		{"many waiting", coalesceFrames, fi, coalesceEntries, false},
 	}
@@ -44,7 +45,7 @@ func TestHoldBack(t *testing.T) {
 			}
 			tail := h.pass()
 			defer h.done()
-			h.s.lastFrames = tt.lastFrames
+			h.s.lastActive = tt.lastActive
 			if tt.lastData > 0 {
 				c.lastData = now.Add(-tt.lastData)
 			}

@@ -30,8 +30,8 @@
 // lists from which the flush loop builds frames and hands an idle scanner
 // the entries its filter may match, waking it only for those. A client
 // behind its filter's list is served as before, through an index of the
-// log by service (index.go). Under load, small frames wait one pass
-// (coalesce.go).
+// log by service (index.go). Under load, small frames wait up to three
+// flush intervals (coalesce.go).
 //
 // Clients are positions in the shared log, so a client costs no per-entry
 // copies. A single flush loop coalesces new entries into frames (the first

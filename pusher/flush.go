@@ -35,6 +35,7 @@ func (s *Server) flushLoop() {
 		if s.flush(now) {
 			lastData = now
 		}
+		s.m.pass.Observe(time.Since(now).Seconds())
 		t.Reset(s.cfg.FlushInterval)
 	}
 }
@@ -86,7 +87,7 @@ func (s *Server) collect(now time.Time) int64 {
 	defer s.hub.mu.RUnlock()
 	tailCum := s.hub.log.cumAt(tail)
 	var delivered, backlog int64
-	frames := 0 // data frames handed to writers
+	active := 0 // viewers with entries sent or held back (coalesce.go)
 	for i, c := range s.clients {
 		if i%yieldEvery == yieldEvery-1 {
 			// Let a waiting Publish in: with many clients of distinct
@@ -137,6 +138,7 @@ func (s *Server) collect(now time.Time) int64 {
 			}
 			f := c.filt.Load()
 			if s.holdBack(c, f, tail, now) {
+				active++
 				continue
 			}
 			if c.floor == nil && c.scan == nil {
@@ -158,7 +160,7 @@ func (s *Server) collect(now time.Time) int64 {
 				sf.fr.refs.Add(1)
 				delivered += int64(sf.n)
 				c.lastData = now
-				frames++
+				active++
 				s.dispatch(c, sf.fr, false, "")
 				continue
 			}
@@ -202,11 +204,11 @@ func (s *Server) collect(now time.Time) int64 {
 		}
 		if n > 0 {
 			c.lastData = now
-			frames++
+			active++
 		}
 		s.dispatch(c, fr, false, "")
 	}
-	s.lastFrames = frames
+	s.lastActive = active
 	for _, sf := range s.shared {
 		if sf.fr != nil {
 			putFrame(sf.fr)

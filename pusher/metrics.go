@@ -28,6 +28,7 @@ type metrics struct {
 	resume      *prometheus.CounterVec
 	publish     prometheus.Counter
 	rejected    *prometheus.CounterVec
+	pass        prometheus.Histogram
 	hist        historyMetrics
 }
 
@@ -42,6 +43,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		resume:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_resumes_total", Help: "since= resumes by where they were served from: ring, kafka, gap."}, []string{"result"}),
 		publish:     prometheus.NewCounter(prometheus.CounterOpts{Name: "tailcast_pusher_published_total", Help: "Entries published by the consumer."}),
 		rejected:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tailcast_pusher_rejected_total", Help: "Refused upgrade requests by HTTP status."}, []string{"status"}),
+		// Passes run every FlushInterval at most; one that takes longer
+		// delays every viewer's next frame, so this says when the fan-out
+		// itself is the bottleneck.
+		pass: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tailcast_pusher_flush_pass_seconds", Help: "Duration of the fan-out's coalescing passes (matching new entries and building every viewer's frame).",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25}}),
 	}
 	m.hist = newHistoryMetrics()
 	for _, r := range []string{reasonClient, reasonSlow, reasonProtocol, reasonIdle, reasonShutdown, reasonPolicy, reasonError, reasonCost} {
@@ -50,7 +56,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.stalls, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected, m.hist.queries, m.hist.refused, m.hist.scanned, m.hist.scannedBytes, m.hist.duration, m.hist.running, m.hist.rests, m.hist.rested} {
+	for _, c := range []prometheus.Collector{m.connections, m.deliveries, m.drops, m.stalls, m.disconnects, m.queueBytes, m.resume, m.publish, m.rejected, m.pass,
+		m.hist.queries, m.hist.refused, m.hist.scanned, m.hist.scannedBytes, m.hist.duration, m.hist.running, m.hist.rests, m.hist.rested} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

@@ -64,7 +64,7 @@ type Server struct {
 	qm         qMemo      // q results of the pass (index.go)
 	mx         matchIndex // each new entry matched once for all filters (matchindex.go)
 	newRecs    []*record  // the pass's new records, for mx
-	lastFrames int        // data frames the last pass handed to writers (coalesce.go)
+	lastActive int        // viewers the last pass sent entries or held back (coalesce.go)
 
 	lingerMu  sync.Mutex
 	lingering []lingerConn // see finishClose

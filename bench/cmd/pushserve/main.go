@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/tailcast/tailcast/bench/internal/benchline"
 	"github.com/tailcast/tailcast/internal/filtermix"
 	"github.com/tailcast/tailcast/proto/logpb"
@@ -38,7 +41,8 @@ func run() error {
 	case *size < benchline.MinSize || *size > 64<<10:
 		return fmt.Errorf("-size %d: want 50 to 65536 bytes", *size)
 	}
-	srv, err := pusher.New(pusher.Config{MaxConnsPerIP: -1})
+	reg := prometheus.NewRegistry()
+	srv, err := pusher.New(pusher.Config{MaxConnsPerIP: -1, Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -49,6 +53,7 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv)
 	mux.HandleFunc("/publish", p.serve)
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index) // to see where a step's time goes
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/published", func(w http.ResponseWriter, _ *http.Request) {
