@@ -197,7 +197,7 @@ func (x *matchIndex) rebuild() {
 
 // match evaluates recs, the log's records from next up to tail in order
 // (holes left out), against the filters, and moves next to tail. The
-// records are immutable: no lock is needed.
+// records are immutable. Caller: collect, holding the hub's read lock.
 func (x *matchIndex) match(recs []*record, tail uint64) {
 	for _, r := range recs {
 		for i := range x.words {
