@@ -17,6 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/tailcast/tailcast/bench/internal/cpuprofile"
 	"github.com/tailcast/tailcast/bench/internal/selfcpu"
 	"github.com/tailcast/tailcast/collector"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
@@ -33,7 +34,7 @@ func run() error {
 	input := flag.String("input", "", "file to collect (required), e.g. from bench/cmd/genlines")
 	blackhole := flag.Bool("blackhole", false, "broker acknowledges without storing records")
 	brokers := flag.String("brokers", "", "use this broker (e.g. bench/cmd/kfakebroker) instead of an in-process one, so its work stays out of the profile")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	profilePath := flag.String("cpuprofile", "", "write a CPU profile here")
 	memprofile := flag.String("memprofile", "", "write a heap profile here, taken when every line is acknowledged")
 	compression := flag.String("compression", "", "collector compression (default: the collector's)")
 	linger := flag.Duration("linger", 0, "collector linger (default: the collector's)")
@@ -79,17 +80,11 @@ func run() error {
 	}
 	defer c.Close()
 
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cpuprofile.Start(*profilePath)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	cpu0 := selfcpu.Used()

@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/tailcast/tailcast/bench/internal/cpuprofile"
 	"github.com/tailcast/tailcast/bench/internal/selfcpu"
 	"github.com/tailcast/tailcast/collector"
 	"github.com/tailcast/tailcast/internal/kafkaconf"
@@ -39,7 +39,7 @@ func run() error {
 	linger := flag.Duration("linger", 2*time.Millisecond, "producer linger (tailcast collect's default)")
 	compression := flag.String("compression", "lz4", "producer compression (tailcast collect's default)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed span here")
+	profilePath := flag.String("cpuprofile", "", "write a CPU profile of the timed span here")
 	flag.Parse()
 	modes := 0
 	for _, s := range []string{*lines, *records, *dump} {
@@ -75,17 +75,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cpuprofile.Start(*profilePath)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	return produce(ctx, strings.Split(*brokers, ","), sc, *topic, msgs)
 }
 
