@@ -17,7 +17,16 @@ func (s *Server) dispatch(c *client, fr *frame, closeAfter bool, label string) {
 	c.busySince.Store(time.Now().UnixNano())
 	c.job, c.jobOff, c.closeAfter, c.closeWhy = fr, fr.start, closeAfter, label
 	if c.raw != nil && !closeAfter {
-		s.batch = append(s.batch, c)
+		// Straight to the pool when it has room, so that writes overlap
+		// the rest of the pass: a pass over a thousand distinct filters
+		// takes milliseconds, and the first client's frame would wait for
+		// the last one's. Never blocking here: a writer that drops its
+		// client takes the registry's lock, which the pass holds.
+		select {
+		case s.fast <- c:
+		default:
+			s.batch = append(s.batch, c)
+		}
 		return
 	}
 	s.dispatchSlow(c)

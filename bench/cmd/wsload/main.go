@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tailcast/tailcast/bench/internal/cpuprofile"
 	"github.com/tailcast/tailcast/internal/filtermix"
 )
 
@@ -74,6 +75,7 @@ func run() (int, error) {
 	mix := flag.Bool("mix", false, "give each client its own filter from internal/filtermix and check what it gets")
 	mixRate := flag.Float64("mix-rate", 0, "with -mix: print the entries/s that make this many deliveries/s to -n viewers, and exit")
 	flag.DurationVar(&o.drain, "drain", 15*time.Second, "mix: how long to wait, after the publisher stops, for every client's last match")
+	profilePath := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
 	flag.Parse()
 	if *mix {
 		if o.n < 1 {
@@ -148,6 +150,11 @@ func run() (int, error) {
 		return 2, fmt.Errorf("-buf %d: want at least 256", o.bufSize)
 	}
 
+	stopProfile, err := cpuprofile.Start(*profilePath)
+	if err != nil {
+		return 1, err
+	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	return loadOrIdle(ctx, &o, flag.Args())
