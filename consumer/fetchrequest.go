@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -29,7 +30,7 @@ const (
 
 // testScanBytes, when set by a test, replaces both, so that a read of a
 // few records takes several requests.
-var testScanBytes int32
+var testScanBytes atomic.Int32
 
 // scanRetryWait is the first wait before a failed request is retried; it
 // doubles up to scanRetryMax.
@@ -99,7 +100,7 @@ func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition 
 			if block.HighWaterMarkOffset <= off {
 				return scanResponse{next: off, logStart: logStart, done: true}
 			}
-			if n == 0 && block.Partial && size < scanFetchBytes && testScanBytes == 0 {
+			if n == 0 && block.Partial && size < scanFetchBytes && testScanBytes.Load() == 0 {
 				size = scanFetchBytes // a batch larger than a small request
 				continue
 			}
@@ -141,8 +142,8 @@ func (c *Consumer) fetchAt(ctx context.Context, client sarama.Client, partition 
 // fetchOnce sends one fetch request for off to the partition's leader.
 func (c *Consumer) fetchOnce(client sarama.Client, partition int32, off int64, maxBytes int32) (*sarama.FetchResponseBlock, error) {
 	topic := c.cfg.Topic
-	if testScanBytes > 0 {
-		maxBytes = testScanBytes
+	if tb := testScanBytes.Load(); tb > 0 {
+		maxBytes = tb
 	}
 	leader, err := client.Leader(topic, partition)
 	if err != nil {

@@ -93,8 +93,8 @@ func TestScan(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			if small {
-				testScanBytes = 1
-				t.Cleanup(func() { testScanBytes = 0 })
+				testScanBytes.Store(1)
+				t.Cleanup(func() { testScanBytes.Store(0) })
 			}
 			tests := []struct {
 				name        string
@@ -158,8 +158,8 @@ func TestScan(t *testing.T) {
 	}
 	defer admin.Close()
 	t.Run("log start moved by retention while reading", func(t *testing.T) {
-		testScanBytes = 1 // a request per record: the deletion falls between two
-		t.Cleanup(func() { testScanBytes = 0 })
+		testScanBytes.Store(1) // a request per record: the deletion falls between two
+		t.Cleanup(func() { testScanBytes.Store(0) })
 		var offs []int64
 		logStart, err := c.Scan(context.Background(), 0, 0, 10, ScanOptions{}, func(off int64, e *logpb.LogEntry, _ int) error {
 			offs = append(offs, off)
@@ -212,8 +212,8 @@ func TestScanPace(t *testing.T) {
 	}
 	produce(t, b.Addr(), msgs...) // a batch per record
 	c := startConsumer(t, b.Addr(), newRecSink(), opts{})
-	testScanBytes = 1 // a request per batch
-	t.Cleanup(func() { testScanBytes = 0 })
+	testScanBytes.Store(1) // a request per batch
+	t.Cleanup(func() { testScanBytes.Store(0) })
 	for _, tt := range []struct {
 		name      string
 		stopAfter int     // paces before Pace ends the Scan; 0: never
@@ -296,8 +296,8 @@ func TestScanBounded(t *testing.T) {
 	}
 	defer c.Close()
 
-	testScanBytes = 1
-	defer func() { testScanBytes = 0 }()
+	testScanBytes.Store(1)
+	defer func() { testScanBytes.Store(0) }()
 	// The callback takes longer, in all, than FetchTimeout: a Scan goes on.
 	n := 0
 	if _, err := c.Scan(context.Background(), 0, 0, 4, ScanOptions{}, func(int64, *logpb.LogEntry, int) error {
@@ -346,4 +346,61 @@ func TestScanBounded(t *testing.T) {
 		_, err := c2.Scan(context.Background(), 0, 0, 4, ScanOptions{}, func(int64, *logpb.LogEntry, int) error { return nil })
 		return err
 	})
+}
+
+// TestScanTurn: every record reaches fn between a Turn and its release,
+// one Turn per response, and Turn's error ends the Scan.
+func TestScanTurn(t *testing.T) {
+	b := kafkatest.Start(t, "logs", 1)
+	var msgs []*sarama.ProducerMessage
+	for i := range 6 {
+		msgs = append(msgs, textMsg(0, fmt.Sprintf("line %d", i)))
+	}
+	produce(t, b.Addr(), msgs...) // a batch per record
+	c := startConsumer(t, b.Addr(), newRecSink(), opts{})
+	testScanBytes.Store(1) // a request per batch
+	t.Cleanup(func() { testScanBytes.Store(0) })
+	for _, tt := range []struct {
+		name      string
+		failAt    int // the Turn that fails; 0: none
+		wantOffs  []int64
+		wantTurns int
+	}{
+		{"a turn per response", 0, seq(0, 6), 6},
+		{"a failed turn ends the scan", 3, seq(0, 2), 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var turns, released int
+			held := false
+			var offs []int64
+			var outside []int64 // records fn got without a turn held
+			turn := func(ctx context.Context) (func(), error) {
+				turns++
+				if turns == tt.failAt {
+					return func() {}, context.Canceled
+				}
+				held = true
+				return func() { held = false; released++ }, nil
+			}
+			_, err := c.Scan(context.Background(), 0, 0, 10, ScanOptions{Turn: turn}, func(off int64, _ *logpb.LogEntry, _ int) error {
+				offs = append(offs, off)
+				if !held {
+					outside = append(outside, off)
+				}
+				return nil
+			})
+			if wantErr := tt.failAt > 0; (err != nil) != wantErr || wantErr && !errors.Is(err, context.Canceled) {
+				t.Errorf("err: got %v, want an error: %v", err, wantErr)
+			}
+			if turns != tt.wantTurns || released != len(tt.wantOffs) {
+				t.Errorf("turns: got %d taken, %d released; want %d taken, %d released", turns, released, tt.wantTurns, len(tt.wantOffs))
+			}
+			if len(outside) > 0 {
+				t.Errorf("records handled without a turn: got %v, want none", outside)
+			}
+			if !slices.Equal(offs, tt.wantOffs) {
+				t.Errorf("offsets: got %v, want %v", offs, tt.wantOffs)
+			}
+		})
+	}
 }

@@ -225,14 +225,26 @@ func (c *Config) fill() error {
 }
 
 // Scanner is what a Fetcher may also do (*consumer.Consumer does): read a
-// partition's records for a range query, with a chance to rule out each
-// text record before it is decoded. keep, when not nil, gets the record's
-// value, its service and host header values (nil when it has none, or
-// several) and its label headers' values; a record it rejects reaches fn
-// with a nil entry. size is the record value's length. pace, when not nil,
-// is called after each fetch response has been received and decoded, with
-// how long that took, and the next request waits for it; it returns only
-// ctx's error. Without it, a range query reads through Fetch.
+// partition's records for a range query, with the hooks a range query
+// gives (ScanHooks). size is the record value's length. Without it, a
+// range query reads through Fetch.
 type Scanner interface {
-	Scan(ctx context.Context, partition int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, pace func(ctx context.Context, took time.Duration) error, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error)
+	Scan(ctx context.Context, partition int32, from, to int64, h ScanHooks, fn func(offset int64, e *logpb.LogEntry, size int) error) (logStart int64, err error)
+}
+
+// ScanHooks are what a range query gives a Scanner besides its range; each
+// may be nil.
+type ScanHooks struct {
+	// Keep gets each text record's value, its service and host header
+	// values (nil when it has none, or several) and its label headers'
+	// values, before the record is decoded; a record it rejects reaches fn
+	// with a nil entry.
+	Keep func(value, service, host []byte, labels [][]byte) bool
+	// Pace is called after each fetch response has been received and
+	// decoded, with how long that took, and the next request waits for
+	// it; it returns only ctx's error.
+	Pace func(ctx context.Context, took time.Duration) error
+	// Turn is called before the records of each fetch response reach fn,
+	// and the release it returns after them; it returns only ctx's error.
+	Turn func(ctx context.Context) (release func(), err error)
 }

@@ -54,8 +54,8 @@ func (f *consumerFetcher) Fetch(ctx context.Context, p int32, from, to int64, fn
 	return f.c.Fetch(ctx, p, from, to, fn)
 }
 
-func (f *consumerFetcher) Scan(ctx context.Context, p int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, pace func(context.Context, time.Duration) error, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
-	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: keep, Pace: pace}, fn)
+func (f *consumerFetcher) Scan(ctx context.Context, p int32, from, to int64, h ScanHooks, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: h.Keep, Pace: h.Pace, Turn: h.Turn}, fn)
 }
 
 func (f *consumerFetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {

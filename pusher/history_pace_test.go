@@ -118,7 +118,7 @@ func (f *fillFetcher) Fetch(context.Context, int32, int64, int64, func(int64, *l
 	return 0, errors.New("fillFetcher only scans")
 }
 
-func (f *fillFetcher) Scan(ctx context.Context, p int32, from, to int64, _ func(value, service, host []byte, labels [][]byte) bool, pace func(context.Context, time.Duration) error, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+func (f *fillFetcher) Scan(ctx context.Context, p int32, from, to int64, h ScanHooks, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
 	if p != 0 {
 		return 0, nil
 	}
@@ -129,7 +129,7 @@ func (f *fillFetcher) Scan(ctx context.Context, p int32, from, to int64, _ func(
 			// A response's worth read: pace as the consumer does, with
 			// how long it took.
 			now := time.Now()
-			if err := pace(ctx, now.Sub(last)); err != nil {
+			if err := h.Pace(ctx, now.Sub(last)); err != nil {
 				return 0, err
 			}
 			last = time.Now()

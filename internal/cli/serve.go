@@ -144,8 +144,8 @@ func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(in
 }
 
 // Scan is range queries' read (pusher.Scanner).
-func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, keep func(value, service, host []byte, labels [][]byte) bool, pace func(context.Context, time.Duration) error, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
-	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: keep, Pace: pace}, fn)
+func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, h pusher.ScanHooks, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
+	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: h.Keep, Pace: h.Pace, Turn: h.Turn}, fn)
 }
 
 func (f *fetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
