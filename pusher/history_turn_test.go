@@ -126,7 +126,7 @@ func (f *turnFetcher) OffsetForTime(_ context.Context, _ int32, t time.Time) (in
 // (it needs every partition's next entry), so readers must give their
 // turns up while they wait for it.
 func TestRangeScanTakesTurns(t *testing.T) {
-	const parts, n = 4, 1000 // n is well past fetchBuffer
+	const parts, n = 4, 1000                                                                       // n is well past fetchBuffer
 	ff := &turnFetcher{at: time.Now().Add(-time.Hour), parts: parts, n: n, batch: 2 * fetchBuffer} // a response fills a channel
 	s, u := testServer(t, Config{Fetcher: ff, Registerer: prometheus.NewRegistry()})
 	for p := range parts {
@@ -160,4 +160,3 @@ func order(msg string) int {
 	o, _ := strconv.Atoi(f[2])
 	return o*4 + p
 }
-
