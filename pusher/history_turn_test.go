@@ -126,8 +126,9 @@ func (f *turnFetcher) OffsetForTime(_ context.Context, _ int32, t time.Time) (in
 // (it needs every partition's next entry), so readers must give their
 // turns up while they wait for it.
 func TestRangeScanTakesTurns(t *testing.T) {
-	const parts, n = 4, 1000                                                                       // n is well past fetchBuffer
-	ff := &turnFetcher{at: time.Now().Add(-time.Hour), parts: parts, n: n, batch: 2 * fetchBuffer} // a response fills a channel
+	// n is well past fetchBuffer, and a response fills a reader's channel.
+	const parts, n = 4, 1000
+	ff := &turnFetcher{at: time.Now().Add(-time.Hour), parts: parts, n: n, batch: 2 * fetchBuffer}
 	s, u := testServer(t, Config{Fetcher: ff, Registerer: prometheus.NewRegistry()})
 	for p := range parts {
 		s.Begin(int32(p), 0)
