@@ -69,6 +69,7 @@ func (s *Server) collect(now time.Time) int64 {
 	defer s.mu.RUnlock()
 	s.hub.mu.RLock()
 	tail := s.hub.log.nextSeq
+	s.tailVec = append(s.tailVec[:0], s.hub.vec...)
 	s.qm.reset(s.idx.next, tail)
 	s.idx.update(&s.hub.log)
 	for seq := max(s.mx.next, s.hub.log.headSeq); seq < tail; seq++ {
@@ -339,14 +340,19 @@ func appendFloorLine(b []byte, r *record, floor []vecEntry) []byte {
 	return append(b, r.body()...)
 }
 
-// clearFloor forgets c's floor once the log up to its tail (which s.hub.vec
-// describes) has passed it and c has been given everything up to the tail.
+// clearFloor forgets c's floor once the log up to the pass's tail (which
+// s.tailVec describes) has passed it and c has been given everything up
+// to the tail. Not s.hub.vec: collect yields the hub's lock, and entries
+// published meanwhile, past the tail, may still be below the floor (a
+// restarted server re-reading what its clients had; they got them twice
+// when the floor went on their account: TestReliabilityServerRestart with
+// more viewers than yieldEvery).
 func (s *Server) clearFloor(c *client) {
 	if c.floor == nil {
 		return
 	}
 	for _, e := range c.floor {
-		if o, ok := vecGet(s.hub.vec, e.part); !ok || o < e.off {
+		if o, ok := vecGet(s.tailVec, e.part); !ok || o < e.off {
 			return
 		}
 	}

@@ -64,6 +64,7 @@ type Server struct {
 	qm         qMemo      // q results of the pass (index.go)
 	mx         matchIndex // each new entry matched once for all filters (matchindex.go)
 	newRecs    []*record  // the pass's new records, for mx
+	tailVec    []vecEntry // the hub's vec at the pass's tail (s.hub.vec moves on when collect yields the lock)
 	lastActive int        // viewers the last pass sent entries or held back (coalesce.go)
 
 	lingerMu  sync.Mutex

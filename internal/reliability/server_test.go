@@ -22,6 +22,9 @@ import (
 // SIGKILL (clients see the TCP connection die), a second of stream apart,
 // waiting each time for every viewer to reconnect. Viewers with different
 // filters must each get every record exactly once, in order per partition.
+// There are more viewers than a flush pass serves between two releases of
+// the hub's lock (yieldEvery, 64), so that entries published meanwhile
+// are in play at every resume.
 func TestReliabilityServerRestart(t *testing.T) {
 	restarts := scaled(4, 20)
 	const rate = 1000
@@ -30,6 +33,9 @@ func TestReliabilityServerRestart(t *testing.T) {
 	s.waitReady(t)
 
 	filters := []client.Filter{{}, {Level: "info"}, {Query: "SEQ=", Service: []string{"rel"}}}
+	for i := 0; len(filters) < 70; i++ {
+		filters = append(filters, filters[i%3]) // every record matches each
+	}
 	var vs []*viewer
 	for i, f := range filters {
 		v := startViewer(t, fmt.Sprintf("viewer %d", i), client.Options{URL: s.url, Filter: f})
