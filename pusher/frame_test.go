@@ -1,0 +1,114 @@
+package pusher
+
+import "testing"
+
+// TestFrameClasses: a buffer is filed under the largest class it holds,
+// and a need is served by the smallest class that holds it.
+func TestFrameClasses(t *testing.T) {
+	tests := []struct {
+		n          int
+		class, nwd int
+	}{
+		{0, -1, 0},
+		{1, -1, 0},
+		{minFrameCap - 1, -1, 0},
+		{minFrameCap, 0, 0},
+		{minFrameCap + 1, 0, 1},
+		{2*minFrameCap - 1, 0, 1},
+		{2 * minFrameCap, 1, 1},
+		{2*minFrameCap + 1, 1, 2},
+		{maxFramePayload, 8, 8},
+		{maxFramePayload + 300, 8, 9},
+		{maxFrameCap, frameClasses - 1, frameClasses - 1},
+		{maxFrameCap + 1, frameClasses - 1, -1},
+	}
+	for _, tt := range tests {
+		if got := frameClass(tt.n); got != tt.class {
+			t.Errorf("frameClass(%d): got %d, want %d", tt.n, got, tt.class)
+		}
+		if got := needClass(tt.n); got != tt.nwd {
+			t.Errorf("needClass(%d): got %d, want %d", tt.n, got, tt.nwd)
+		}
+		if k := needClass(tt.n); k >= 0 && minFrameCap<<k < tt.n {
+			t.Errorf("needClass(%d) = %d: its frames hold %d bytes only", tt.n, k, minFrameCap<<k)
+		}
+	}
+}
+
+// TestGrowFrameReusesClass: a frame too small for a pass's payload takes
+// the buffer of a pooled frame of the payload's class rather than a new
+// one, and its own small buffer goes back to the smallest class. sync.Pool
+// may drop what it is given (always under -race, a quarter of the Puts),
+// so a reuse is looked for over many tries.
+func TestGrowFrameReusesClass(t *testing.T) {
+	tests := []struct {
+		name string
+		need int
+	}{
+		{"twice the smallest", minFrameCap + 1},
+		{"a full payload", maxFramePayload + 300},
+		{"the largest class", maxFrameCap},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := needClass(tt.need)
+			reused := false
+			for try := 0; try < 200 && !reused; try++ {
+				big := takeFrame(k)
+				want := &big.buf[:1][0]
+				poolFrame(big)
+
+				f := getFrame()
+				small := &f.buf[:1][0]
+				growFrame(f, tt.need)
+				if cap(f.buf) < tt.need || len(f.buf) != 0 {
+					t.Fatalf("after growFrame(%d): got len %d cap %d, want len 0 and cap ≥ %d", tt.need, len(f.buf), cap(f.buf), tt.need)
+				}
+				if got := frameClass(cap(f.buf)); got != k {
+					t.Fatalf("after growFrame(%d): got a buffer of class %d, want %d", tt.need, got, k)
+				}
+				if &f.buf[:1][0] == small {
+					t.Fatalf("after growFrame(%d): got the small buffer back", tt.need)
+				}
+				reused = &f.buf[:1][0] == want
+				putFrame(f)
+			}
+			if !reused {
+				t.Errorf("growFrame(%d) made a new buffer in 200 tries, want the pooled one of class %d reused", tt.need, k)
+			}
+		})
+	}
+}
+
+// TestResetFrame: a frame comes back empty and filed by its buffer's
+// class; a buffer outside the classes (a burst, which must not stay in
+// memory, or one below the smallest) is replaced by one of the smallest.
+func TestResetFrame(t *testing.T) {
+	tests := []struct {
+		name       string
+		cap        int
+		wantClass  int
+		wantCap    int
+		wantSameBf bool
+	}{
+		{"below the smallest class", 100, 0, minFrameCap, false},
+		{"the smallest class", minFrameCap, 0, minFrameCap, true},
+		{"between classes", 3 * minFrameCap, 1, 3 * minFrameCap, true},
+		{"the largest class", maxFrameCap, frameClasses - 1, maxFrameCap, true},
+		{"past the largest class", maxFrameCap + 1, 0, minFrameCap, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &frame{buf: make([]byte, 10, tt.cap), start: 3}
+			old := &f.buf[0]
+			k := resetFrame(f)
+			if k != tt.wantClass || cap(f.buf) != tt.wantCap || len(f.buf) != 0 || f.start != 0 {
+				t.Fatalf("got class %d len %d cap %d start %d, want class %d len 0 cap %d start 0",
+					k, len(f.buf), cap(f.buf), f.start, tt.wantClass, tt.wantCap)
+			}
+			if same := &f.buf[:1][0] == old; same != tt.wantSameBf {
+				t.Errorf("kept its buffer: got %v, want %v", same, tt.wantSameBf)
+			}
+		})
+	}
+}
