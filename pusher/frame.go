@@ -17,29 +17,38 @@ type frame struct {
 	refs  atomic.Int32
 }
 
-// Frames are pooled by the capacity of their buffer, in power-of-two
-// classes from minFrameCap up to maxFrameCap: a pass whose payload needs a
-// larger buffer than the frame it got swaps buffers with a frame of the
-// right class (startFrame) instead of making a new one, so that a steady
-// stream of large passes makes no garbage. Buffers past maxFrameCap (a
-// burst) are dropped, so the pools hold at most one class's worth each.
+// Frames are pooled by the capacity of their buffer, in size classes from
+// minFrameCap up to maxFrameCap, four per power of two (4, 5, 6, 7 KiB,
+// 8, 10, 12, 14 KiB, ...), so that a class's buffers waste at most a
+// quarter of their size: a pass whose payload needs a larger buffer than
+// the frame it got swaps buffers with a frame of the right class
+// (startFrame) instead of making a new one, so that a steady stream of
+// large passes makes no garbage. Buffers past maxFrameCap (a burst) are
+// dropped.
 const (
 	minFrameShift = 12 // 4 KiB
 	minFrameCap   = 1 << minFrameShift
 	maxFrameCap   = 4 * maxFramePayload
-	frameClasses  = 11 // 4 KiB << 10 = maxFrameCap
+	frameClasses  = 4*(22-minFrameShift) + 1 // up to 1<<22 = maxFrameCap
 )
 
 var framePools [frameClasses]sync.Pool
 
+// classSize is the least capacity of class k's buffers.
+func classSize(k int) int {
+	e := minFrameShift + k/4
+	return 1<<e + k%4<<(e-2)
+}
+
 // frameClass is the class of a buffer of capacity c: the largest class
 // whose size c holds (-1 below minFrameCap), so that a frame taken from
-// class k has room for at least minFrameCap<<k bytes.
+// class k has room for at least classSize(k) bytes.
 func frameClass(c int) int {
 	if c < minFrameCap {
 		return -1
 	}
-	return min(bits.Len(uint(c))-1-minFrameShift, frameClasses-1)
+	e := bits.Len(uint(c)) - 1
+	return min(4*(e-minFrameShift)+(c>>(e-2))&3, frameClasses-1)
 }
 
 // needClass is the smallest class whose frames hold n bytes (-1: none,
@@ -48,9 +57,12 @@ func needClass(n int) int {
 	if n <= minFrameCap {
 		return 0
 	}
-	k := bits.Len(uint(n-1)) - minFrameShift
-	if k >= frameClasses {
+	if n > maxFrameCap {
 		return -1
+	}
+	k := frameClass(n)
+	if classSize(k) < n {
+		k++
 	}
 	return k
 }
@@ -67,7 +79,7 @@ func takeFrame(k int) *frame {
 	if f, ok := framePools[k].Get().(*frame); ok {
 		return f
 	}
-	return &frame{buf: make([]byte, 0, minFrameCap<<k)}
+	return &frame{buf: make([]byte, 0, classSize(k))}
 }
 
 func putFrame(f *frame) {

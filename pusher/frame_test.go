@@ -3,22 +3,26 @@ package pusher
 import "testing"
 
 // TestFrameClasses: a buffer is filed under the largest class it holds,
-// and a need is served by the smallest class that holds it.
+// and a need is served by the smallest class that holds it; classes are a
+// quarter of a power of two apart.
 func TestFrameClasses(t *testing.T) {
 	tests := []struct {
-		n          int
-		class, nwd int
+		n           int
+		class, need int
 	}{
 		{0, -1, 0},
 		{1, -1, 0},
 		{minFrameCap - 1, -1, 0},
 		{minFrameCap, 0, 0},
 		{minFrameCap + 1, 0, 1},
-		{2*minFrameCap - 1, 0, 1},
-		{2 * minFrameCap, 1, 1},
-		{2*minFrameCap + 1, 1, 2},
-		{maxFramePayload, 8, 8},
-		{maxFramePayload + 300, 8, 9},
+		{5 << 10, 1, 1},
+		{5<<10 + 1, 1, 2},
+		{8<<10 - 1, 3, 4},
+		{8 << 10, 4, 4},
+		{10 << 10, 5, 5},
+		{maxFramePayload, 32, 32},
+		{maxFramePayload + 300, 32, 33},
+		{maxFrameCap - 1, frameClasses - 2, frameClasses - 1},
 		{maxFrameCap, frameClasses - 1, frameClasses - 1},
 		{maxFrameCap + 1, frameClasses - 1, -1},
 	}
@@ -26,12 +30,31 @@ func TestFrameClasses(t *testing.T) {
 		if got := frameClass(tt.n); got != tt.class {
 			t.Errorf("frameClass(%d): got %d, want %d", tt.n, got, tt.class)
 		}
-		if got := needClass(tt.n); got != tt.nwd {
-			t.Errorf("needClass(%d): got %d, want %d", tt.n, got, tt.nwd)
+		if got := needClass(tt.n); got != tt.need {
+			t.Errorf("needClass(%d): got %d, want %d", tt.n, got, tt.need)
 		}
-		if k := needClass(tt.n); k >= 0 && minFrameCap<<k < tt.n {
-			t.Errorf("needClass(%d) = %d: its frames hold %d bytes only", tt.n, k, minFrameCap<<k)
+	}
+	// Every class: its least size is its own, the size just below is the
+	// class before's, and a need of it is served by it.
+	for k := range frameClasses {
+		c := classSize(k)
+		if got := frameClass(c); got != k {
+			t.Errorf("frameClass(classSize(%d) = %d): got %d, want %d", k, c, got, k)
 		}
+		if got := needClass(c); got != k {
+			t.Errorf("needClass(classSize(%d) = %d): got %d, want %d", k, c, got, k)
+		}
+		if k > 0 {
+			if got := frameClass(c - 1); got != k-1 {
+				t.Errorf("frameClass(%d): got %d, want %d", c-1, got, k-1)
+			}
+			if prev := classSize(k - 1); c <= prev || c > prev*5/4+1 {
+				t.Errorf("classSize(%d) = %d after %d: want at most a quarter more", k, c, prev)
+			}
+		}
+	}
+	if got := classSize(frameClasses - 1); got != maxFrameCap {
+		t.Errorf("largest class: got %d, want %d", got, maxFrameCap)
 	}
 }
 
@@ -93,7 +116,7 @@ func TestResetFrame(t *testing.T) {
 	}{
 		{"below the smallest class", 100, 0, minFrameCap, false},
 		{"the smallest class", minFrameCap, 0, minFrameCap, true},
-		{"between classes", 3 * minFrameCap, 1, 3 * minFrameCap, true},
+		{"between classes", 9 << 10, 4, 9 << 10, true},
 		{"the largest class", maxFrameCap, frameClasses - 1, maxFrameCap, true},
 		{"past the largest class", maxFrameCap + 1, 0, minFrameCap, false},
 	}
