@@ -65,7 +65,8 @@
 // creates, changes or folds a pattern bumps the Miner's generation, which
 // invalidates the whole table, so the answer is always the one the full
 // path would give (TestMemoSameAsFullPath checks it line by line on the
-// loghub samples).
+// loghub samples). Only masked lines of up to 1 KiB are recorded, so the
+// memo holds about 200 KB at most.
 //
 // # Bounds
 //

@@ -11,6 +11,11 @@ import (
 // few collisions.
 const memoSlots = 128
 
+// maxMemoLine bounds the masked lines the memo records, so that it holds
+// at most memoSlots × (maxMemoLine + MaxTokens spans), about 200 KB,
+// however long the lines; longer ones are rare and mined the full way.
+const maxMemoLine = 1024
+
 // memo remembers, for recently added masked lines, the pattern each
 // joined, so that a line masked like one of them skips the prefix tree and
 // the similarity scan. Which pattern a line joins is a function of its
@@ -50,6 +55,9 @@ func (c *memo) get(t *tokenizer, gen uint64) *Pattern {
 
 // put records that t's masked line joined p, at generation gen.
 func (c *memo) put(t *tokenizer, p *Pattern, gen uint64) {
+	if len(t.buf) > maxMemoLine {
+		return
+	}
 	s := c.slot(t)
 	s.key = append(s.key[:0], t.buf...)
 	s.toks = append(s.toks[:0], t.toks...)

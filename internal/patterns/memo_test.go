@@ -2,6 +2,7 @@ package patterns
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tailcast/tailcast/internal/loghub"
@@ -106,5 +107,34 @@ func TestMemoHits(t *testing.T) {
 	m.tok.split(lines[0], m.cfg.MaxTokens, m.cfg.MaxLineBytes)
 	if q := m.memo.get(&m.tok, m.gen); q != nil {
 		t.Errorf("after a change: got a memo hit %q, want none", q.Template())
+	}
+}
+
+// TestMemoBounded: a masked line past maxMemoLine is not recorded, so that
+// the memo's buffers stay small whatever the lines.
+func TestMemoBounded(t *testing.T) {
+	tests := []struct {
+		name   string
+		words  int
+		stored bool
+	}{
+		{"short", 10, true},
+		{"past the bound", maxMemoLine/4 + 10, false}, // 4 bytes a word masked
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := New(Config{MaxTokens: 4096, MaxLineBytes: 1 << 16})
+			line := strings.Repeat("word ", tt.words)
+			m.Add(line)
+			m.Add(line) // joins unchanged: recorded when short enough
+			if got := m.memo.get(&m.tok, m.gen) != nil; got != tt.stored {
+				t.Fatalf("masked line of %d bytes: recorded %v, want %v", len(m.tok.buf), got, tt.stored)
+			}
+			for i := range m.memo.slots {
+				if c := cap(m.memo.slots[i].key); c > maxMemoLine {
+					t.Errorf("slot %d holds a %d-byte buffer, want at most %d", i, c, maxMemoLine)
+				}
+			}
+		})
 	}
 }
