@@ -74,10 +74,18 @@ func getFrame() *frame {
 	return f
 }
 
-// takeFrame returns a pooled frame of class k, or a new one.
+// frameSpill is how many classes above the one needed takeFrame looks in
+// before making a buffer: up to twice the size, so that a class drained by
+// a burst of passes borrows from its neighbours rather than allocating.
+const frameSpill = 4
+
+// takeFrame returns a pooled frame of class k or, failing that, of one of
+// the frameSpill classes above it, else a new one of class k.
 func takeFrame(k int) *frame {
-	if f, ok := framePools[k].Get().(*frame); ok {
-		return f
+	for j := k; j <= min(k+frameSpill, frameClasses-1); j++ {
+		if f, ok := framePools[j].Get().(*frame); ok {
+			return f
+		}
 	}
 	return &frame{buf: make([]byte, 0, classSize(k))}
 }
@@ -104,8 +112,9 @@ func resetFrame(f *frame) int {
 }
 
 // growFrame gives f an empty buffer of at least n bytes: the buffer of a
-// pooled frame of n's class, f's own going back to the pool with that
-// frame. Past maxFrameCap it is a new buffer of exactly n.
+// pooled frame of n's class (or of up to frameSpill classes above), f's
+// own going back to the pool with that frame. Past maxFrameCap it is a new
+// buffer of exactly n.
 func growFrame(f *frame, n int) {
 	k := needClass(n)
 	if k < 0 {

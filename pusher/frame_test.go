@@ -87,8 +87,8 @@ func TestGrowFrameReusesClass(t *testing.T) {
 				if cap(f.buf) < tt.need || len(f.buf) != 0 {
 					t.Fatalf("after growFrame(%d): got len %d cap %d, want len 0 and cap ≥ %d", tt.need, len(f.buf), cap(f.buf), tt.need)
 				}
-				if got := frameClass(cap(f.buf)); got != k {
-					t.Fatalf("after growFrame(%d): got a buffer of class %d, want %d", tt.need, got, k)
+				if got := frameClass(cap(f.buf)); got < k || got > k+frameSpill {
+					t.Fatalf("after growFrame(%d): got a buffer of class %d, want %d to %d", tt.need, got, k, k+frameSpill)
 				}
 				if &f.buf[:1][0] == small {
 					t.Fatalf("after growFrame(%d): got the small buffer back", tt.need)
@@ -99,6 +99,54 @@ func TestGrowFrameReusesClass(t *testing.T) {
 			if !reused {
 				t.Errorf("growFrame(%d) made a new buffer in 200 tries, want the pooled one of class %d reused", tt.need, k)
 			}
+		})
+	}
+}
+
+// TestTakeFrameSpills: with its own class empty, a frame is taken from a
+// class up to frameSpill above rather than made, and one further above is
+// left alone (a new buffer of the class is made instead).
+func TestTakeFrameSpills(t *testing.T) {
+	const k = 20
+	drain := func() {
+		for j := k; j <= k+frameSpill+1; j++ {
+			for framePools[j].Get() != nil {
+			}
+		}
+	}
+	tests := []struct {
+		name  string
+		at    int // the class the only pooled frame is in
+		taken bool
+	}{
+		{"own class", k, true},
+		{"two above", k + 2, true},
+		{"frameSpill above", k + frameSpill, true},
+		{"past frameSpill", k + frameSpill + 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// sync.Pool may drop a Put (under -race a quarter of them):
+			// the pooled frame is looked for over many tries.
+			taken := false
+			for try := 0; try < 200 && !taken; try++ {
+				drain()
+				g := &frame{buf: make([]byte, 0, classSize(tt.at))}
+				want := &g.buf[:1][0]
+				poolFrame(g)
+				f := takeFrame(k)
+				if c := frameClass(cap(f.buf)); c < k || c > k+frameSpill {
+					t.Fatalf("got a frame of class %d, want %d to %d", c, k, k+frameSpill)
+				}
+				taken = &f.buf[:1][0] == want
+				if taken && !tt.taken {
+					t.Fatalf("took the frame of class %d for class %d, want a new one", tt.at, k)
+				}
+			}
+			if taken != tt.taken {
+				t.Errorf("pooled frame of class %d taken for class %d: got %v, want %v", tt.at, k, taken, tt.taken)
+			}
+			drain()
 		})
 	}
 }
