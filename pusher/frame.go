@@ -23,8 +23,8 @@ type frame struct {
 // quarter of their size: a pass whose payload needs a larger buffer than
 // the frame it got swaps buffers with a frame of the right class
 // (startFrame) instead of making a new one, so that a steady stream of
-// large passes makes no garbage. Buffers past maxFrameCap (a burst) are
-// dropped.
+// large passes makes little garbage (only what GC takes from the pools).
+// Buffers past maxFrameCap (a burst) are dropped.
 const (
 	minFrameShift = 12 // 4 KiB
 	minFrameCap   = 1 << minFrameShift
