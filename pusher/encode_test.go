@@ -3,9 +3,11 @@ package pusher
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
@@ -185,4 +187,37 @@ func BenchmarkEncode(b *testing.B) {
 		line = appendEntryLine(line[:0], cur, body)
 	}
 	b.SetBytes(int64(len(line)))
+}
+
+// TestAppendTimestamp: the digit-by-digit timestamp is AppendFormat's,
+// and years outside 0–9999 fall back to it.
+func TestAppendTimestamp(t *testing.T) {
+	tests := []struct {
+		name string
+		ns   int64
+	}{
+		{"epoch", 0},
+		{"a nanosecond after", 1},
+		{"before the epoch", -1},
+		{"now-ish", 1765000000123456789},
+		{"whole second", 1765000000000000000},
+		{"leap day", time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.UTC).UnixNano()},
+		{"year end", time.Date(1999, 12, 31, 23, 59, 59, 5, time.UTC).UnixNano()},
+		{"earliest int64", math.MinInt64},
+		{"latest int64", math.MaxInt64},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := time.Unix(0, tt.ns).UTC().AppendFormat([]byte("x"), tsLayout)
+			if got := appendTimestamp([]byte("x"), tt.ns); string(got) != string(want) {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		})
+	}
+	for ns := int64(-1e12); ns < 4e18; ns += 7_777_777_777_777_777 {
+		want := time.Unix(0, ns).UTC().AppendFormat(nil, tsLayout)
+		if got := appendTimestamp(nil, ns); string(got) != string(want) {
+			t.Fatalf("%d: got %q, want %q", ns, got, want)
+		}
+	}
 }

@@ -281,8 +281,9 @@ func (s *Server) buildScanned(fr *frame, prefix []byte, c *client) (n int) {
 func startFrame(fr *frame, prefix []byte, c *client, size int) int {
 	reserve := len(prefix) + headerRoom
 	if need := reserve + size + 256; cap(fr.buf) < need {
-		// Not slices.Grow, which would copy the old contents.
-		fr.buf = make([]byte, 0, need)
+		// A pooled buffer of need's size class; not slices.Grow, which
+		// would copy the old contents and leave the old buffer as garbage.
+		growFrame(fr, need)
 	}
 	fr.buf = fr.buf[:reserve]
 	if c != nil && c.dropped > 0 {

@@ -105,6 +105,35 @@ func TestLower(t *testing.T) {
 	}
 }
 
+// TestLowerText: the searchable text is the message and each field value
+// after a NUL, lowercased, whatever mix of cases and scripts they hold.
+func TestLowerText(t *testing.T) {
+	tests := []struct {
+		name   string
+		msg    string
+		fields []*logpb.Field
+		want   string
+	}{
+		{"message only", "GET /API", nil, "get /api"},
+		{"lower already", "get /api", []*logpb.Field{{Key: "user", Value: "alice"}}, "get /api\x00alice"},
+		{"upper in a field only", "get /api", []*logpb.Field{{Key: "id", Value: "7F3A-Z"}}, "get /api\x00" + "7f3a-z"},
+		{"upper in both", "Login FAILED", []*logpb.Field{{Key: "user", Value: "Bob"}, {Key: "status", Value: "500"}}, "login failed\x00bob\x00" + "500"},
+		{"nil field skipped", "A", []*logpb.Field{nil, {Key: "k", Value: "B"}}, "a\x00b"},
+		{"other scripts in a field", "Échec", []*logpb.Field{{Key: "k", Value: "ΔELTA"}}, "échec\x00δelta"},
+		{"bytes around the letters", "@[`{Z", []*logpb.Field{{Key: "k", Value: "\x00A"}}, "@[`{z\x00\x00a"},
+		{"empty values", "", []*logpb.Field{{Key: "k", Value: ""}}, "\x00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p partState
+			e := &logpb.LogEntry{Message: tt.msg, Fields: tt.fields}
+			if got := p.lowerText(e); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestPublishAllocs: publishing an entry allocates nothing of its own beyond
 // a share of a record chunk and a line block.
 func TestPublishAllocs(t *testing.T) {

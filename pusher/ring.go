@@ -12,6 +12,7 @@ import (
 type record struct {
 	seq     uint64
 	part    int32
+	level   logpb.Level // next to part: the two int32s share a word
 	off     int64
 	ts      int64  // entry time, UnixNano
 	line    []byte // the complete entry line, "\n" included
@@ -21,9 +22,8 @@ type record struct {
 	msg     string
 	ltext   string         // lowercased message and field values, for q
 	fields  []*logpb.Field // for where; the entry's own, never changed
-	level   logpb.Level
-	pattern string // the pattern id at Publish; "" when not mined
-	seen    int64  // UnixNano when mined: the clock of pattern counts
+	pattern string         // the pattern id at Publish; "" when not mined
+	seen    int64          // UnixNano when mined: the clock of pattern counts
 }
 
 // cursor is the record's cursor as sent.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tailcast/tailcast/proto/logpb"
 )
@@ -37,36 +38,53 @@ type Shape struct {
 	Text    string // the message after Prefix and a space
 	Fields  [][2]string
 
-	msg, lower string // for Match: the message with Placeholder, and the lowercased message and field values
+	msg, lower string         // for Match: the message with Placeholder, and the lowercased message and field values
+	fields     []*logpb.Field // Fields as an entry's, shared by Entry
 }
 
 // Message is the entry's message for sequence number seq stamped ts.
 func (s *Shape) Message(seq int64, ts []byte) string {
-	var b strings.Builder
-	b.Grow(len(Placeholder) + 1 + len(s.Text))
-	b.WriteString("tailcast-bench ")
-	d := strconv.FormatInt(seq, 10)
-	for range 10 - len(d) {
-		b.WriteByte('0')
+	// One allocation, of the exact size: the digits go through a buffer
+	// on the stack rather than a string of their own.
+	var d [20]byte
+	digits := strconv.AppendInt(d[:0], seq, 10)
+	n := len("tailcast-bench ") + max(10, len(digits)) + len(" "+Marker) + len(ts) + 1 + len(s.Text)
+	b := make([]byte, 0, n)
+	b = append(b, "tailcast-bench "...)
+	for range 10 - len(digits) {
+		b = append(b, '0')
 	}
-	b.WriteString(d)
-	b.WriteString(" " + Marker)
-	b.Write(ts)
-	b.WriteByte(' ')
-	b.WriteString(s.Text)
-	return b.String()
+	b = append(b, digits...)
+	b = append(b, " "+Marker...)
+	b = append(b, ts...)
+	b = append(b, ' ')
+	b = append(b, s.Text...)
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // Entry fills e (reused by the caller) with entry seq stamped ts (unix
-// nanoseconds in decimal, nineteen digits). The fields are new: the
-// pusher keeps the entry's.
+// nanoseconds in decimal, nineteen digits). The message is new; the
+// fields are the shape's, shared by every entry of it (made once by New),
+// which is safe because neither the pusher, which keeps an entry's
+// fields, nor anything else writes to a published entry's fields: callers
+// must not either.
 func (s *Shape) Entry(e *logpb.LogEntry, seq int64, ts []byte) {
 	e.Service, e.Host, e.Level = s.Service, s.Host, s.Level
 	e.Message = s.Message(seq, ts)
-	e.Fields = make([]*logpb.Field, 0, len(s.Fields))
-	for _, f := range s.Fields {
-		e.Fields = append(e.Fields, &logpb.Field{Key: f[0], Value: f[1]})
+	if s.fields == nil && len(s.Fields) > 0 {
+		e.Fields = s.newFields() // a Shape made outside New
+		return
 	}
+	e.Fields = s.fields
+}
+
+// newFields is the entry fields of s.
+func (s *Shape) newFields() []*logpb.Field {
+	out := make([]*logpb.Field, 0, len(s.Fields))
+	for _, f := range s.Fields {
+		out = append(out, &logpb.Field{Key: f[0], Value: f[1]})
+	}
+	return out
 }
 
 // Filter is one viewer's filter, in the terms of the /ws query.
@@ -245,6 +263,7 @@ func New(n int) (*Mix, error) {
 			s.Text = t.text
 		}
 		s.prepare()
+		s.fields = s.newFields()
 		m.Shapes[i] = s
 	}
 	seen := map[string]bool{}

@@ -56,6 +56,18 @@
 // (tailcast patterns --lines does this). A server that keys counts by id
 // should re-read ID when it reports and merge what shares an id.
 //
+// # Memo
+//
+// Most lines of a service come in a few dozen masked forms. A Miner
+// remembers, in a table of 128 slots, the pattern each recent masked line
+// joined without changing it, and answers a line masked the same way from
+// there, skipping the prefix tree and the similarity scan. Any line that
+// creates, changes or folds a pattern bumps the Miner's generation, which
+// invalidates the whole table, so the answer is always the one the full
+// path would give (TestMemoSameAsFullPath checks it line by line on the
+// loghub samples). Only masked lines of up to 1 KiB are recorded, so the
+// memo holds about 200 KB at most.
+//
 // # Bounds
 //
 // A Miner holds at most MaxPatterns patterns; creating one more evicts the

@@ -8,6 +8,11 @@ package patterns
 func (m *Miner) Match(line string) *Pattern {
 	t := &m.tok
 	t.split(line, m.cfg.MaxTokens, m.cfg.MaxLineBytes)
+	if !m.noMemo {
+		if p := m.memo.get(t, m.gen); p != nil {
+			return p // a line that joined p unchanged, as this one would
+		}
+	}
 	leaf := m.search()
 	if leaf == nil {
 		return nil

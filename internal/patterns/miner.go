@@ -1,6 +1,7 @@
 package patterns
 
 import (
+	"hash/maphash"
 	"sort"
 	"strings"
 )
@@ -17,6 +18,12 @@ type Miner struct {
 	head  *Pattern      // most recently seen
 	tail  *Pattern      // least recently seen
 	stats Stats
+	// gen changes whenever a pattern is created, changed, folded or
+	// dropped, which invalidates memo's entries; noMemo (tests) mines
+	// every line the full way.
+	gen    uint64
+	memo   *memo
+	noMemo bool
 }
 
 // Stats counts what a Miner has done.
@@ -39,7 +46,7 @@ type node struct {
 
 // New returns a Miner with cfg's zero fields set to their defaults.
 func New(cfg Config) *Miner {
-	return &Miner{cfg: cfg.withDefaults(), root: map[int]*node{}}
+	return &Miner{cfg: cfg.withDefaults(), root: map[int]*node{}, memo: &memo{seed: maphash.MakeSeed()}}
 }
 
 // Add mines one line (a log entry's message) and returns its pattern, the
@@ -49,17 +56,30 @@ func (m *Miner) Add(line string) *Pattern {
 	m.stats.Lines++
 	t := &m.tok
 	t.split(line, m.cfg.MaxTokens, m.cfg.MaxLineBytes)
-	if leaf := m.search(); leaf != nil {
-		if p := m.best(leaf); p != nil {
-			if m.cfg.MinWords > 1 && p.wordsDiffer(t) {
-				return m.variant(p)
-			}
-			p.merge(t)
+	if !m.noMemo {
+		if p := m.memo.get(t, m.gen); p != nil {
 			p.count++
 			m.touch(p)
 			return p
 		}
 	}
+	if leaf := m.search(); leaf != nil {
+		if p := m.best(leaf); p != nil {
+			if m.cfg.MinWords > 1 && p.wordsDiffer(t) {
+				m.gen++
+				return m.variant(p)
+			}
+			if p.merge(t) {
+				m.gen++
+			} else if !m.noMemo {
+				m.memo.put(t, p, m.gen)
+			}
+			p.count++
+			m.touch(p)
+			return p
+		}
+	}
+	m.gen++
 	return m.create()
 }
 
