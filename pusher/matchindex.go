@@ -1,10 +1,12 @@
 package pusher
 
 import (
+	"cmp"
 	"iter"
 	"math"
 	"slices"
-	"strings"
+
+	"github.com/tailcast/tailcast/internal/multimatch"
 )
 
 // maxMatchSeqs bounds the matches a filter's list keeps: past it, the
@@ -23,11 +25,19 @@ const minAnchorWord = 3
 // match has: its q text or regex literals (a word), its services, its
 // pattern ids, the field of a where (and its value, for key=text), its
 // hosts; or none. Per entry, the
-// words are searched once for all filters, the other anchors are map
-// lookups, and only the filters anchored there are evaluated in full
+// words are searched for all filters at once, in one pass over the
+// lowercased text and one over the message (multimatch: an Aho–Corasick
+// automaton, rebuilt with the anchors), the other anchors are map
+// lookups, and only the filters anchored there are evaluated
 // (filter.mayMatch: everything but regular expressions, which stay on the
-// client's scanner and budget). The matches go to a list per filter, from
-// which the flush loop builds frames and feeds scanners.
+// client's scanner and budget), less the terms their anchor proves
+// (mayMatchGiven). A word's filters on a few services are indexed by
+// them under the word, and every anchor's filters are sorted by minimum
+// level, so that an entry meets only the filters of its service and
+// level: the anchor then proves the service and level too. A filter with
+// no term but those its anchor proves is not evaluated at all. The
+// matches go to a list per filter, from which the flush loop builds
+// frames and feeds scanners.
 //
 // Like svcIndex it belongs to the flush loop: collect syncs it with the
 // clients' filters and matches the new entries into it, and nothing else
@@ -39,6 +49,8 @@ type matchIndex struct {
 
 	// The anchors, rebuilt when the set of filters changes.
 	words  []anchorWord
+	folded wordSearch // the words searched in the lowercased text
+	cased  wordSearch // the words searched in the message
 	bySvc  map[string][]*matchList
 	byPat  map[string][]*matchList
 	byKey  map[string][]*matchList // a where's field
@@ -58,6 +70,45 @@ type anchorWord struct {
 	word  string
 	fold  bool
 	lists []*matchList
+	bySvc map[string][]*matchList // the lists of filters on a few services (indexed)
+}
+
+// wordSearch finds anchor words in a text: ids maps a matcher's word id
+// to the word's index in matchIndex.words.
+type wordSearch struct {
+	m     *multimatch.Matcher // nil: no words
+	ids   []int
+	found multimatch.Found
+}
+
+// build makes the search of the words with that fold.
+func (ws *wordSearch) build(words []anchorWord, fold bool) {
+	ws.m, ws.ids = nil, ws.ids[:0]
+	var texts []string
+	for i := range words {
+		if words[i].fold == fold {
+			ws.ids = append(ws.ids, i)
+			texts = append(texts, words[i].word)
+		}
+	}
+	if len(texts) > 0 {
+		ws.m = multimatch.New(texts)
+	}
+}
+
+// try tries the lists of the words found in text.
+func (ws *wordSearch) try(words []anchorWord, text string, r *record) {
+	if ws.m == nil {
+		return
+	}
+	ws.m.Find(text, &ws.found)
+	for _, id := range ws.found.IDs() {
+		w := &words[ws.ids[id]]
+		try(w.lists, r)
+		if w.bySvc != nil {
+			try(w.bySvc[r.service], r)
+		}
+	}
 }
 
 // matchList is one filter's matches.
@@ -70,6 +121,18 @@ type matchList struct {
 	tried  uint64 // 1+seq of the last record evaluated: anchors may repeat
 	minPos uint64 // the lowest position of f's clients at this pass's start
 	pass   uint64
+	// given is the terms of f that its anchor proves, which try does not
+	// test again; sure: f has no other term, so that a record at the
+	// anchor is a match without testing.
+	given terms
+	sure  bool
+}
+
+// anchor records that ml's anchor proves the terms given. Every anchor
+// proves the level (try).
+func (ml *matchList) anchor(given terms) {
+	ml.given = given | termLevel
+	ml.sure = ml.f.terms()&^ml.given == 0
 }
 
 // list returns f's list, nil when f has none.
@@ -148,7 +211,25 @@ func (x *matchIndex) rebuild() {
 			words[wordKey{w, fold}] = i
 			x.words = append(x.words, anchorWord{word: w, fold: fold})
 		}
-		x.words[i].lists = append(x.words[i].lists, ml)
+		aw := &x.words[i]
+		if !indexed(ml.f) {
+			aw.lists = append(aw.lists, ml)
+			return
+		}
+		if aw.bySvc == nil {
+			aw.bySvc = make(map[string][]*matchList)
+		}
+		for _, s := range ml.f.services {
+			aw.bySvc[s] = append(aw.bySvc[s], ml)
+		}
+	}
+	// A word's filter on a few services is under the word and each of
+	// them: the anchor proves its service.
+	wordGiven := func(f *filter, t terms) terms {
+		if indexed(f) {
+			t |= termServices
+		}
+		return t
 	}
 	// Ranging over a map: the anchors' order does not matter, each list
 	// is appended in seq order whatever it is.
@@ -158,41 +239,73 @@ func (x *matchIndex) rebuild() {
 		eq := slices.IndexFunc(f.wheres, func(w where) bool { return w.op == opEq && !w.isNum })
 		switch {
 		case eq >= 0:
+			// Not proven: the where tests the entry's first field of
+			// that name, the anchor any of them.
 			k := fieldVal{f.wheres[eq].key, f.wheres[eq].val}
 			x.byVal[k] = append(x.byVal[k], ml)
+			ml.anchor(0)
 		case len(f.q) >= minAnchorWord:
 			addWord(f.q, true, ml)
+			// The search is exact: it finds what strings.Contains(ltext, q) does.
+			ml.anchor(wordGiven(f, termQ))
 		case f.re != nil && len(lits) > 0 && shortest(lits) >= minAnchorWord:
 			for _, l := range lits {
 				addWord(l, f.pre.fold, ml)
 			}
+			ml.anchor(wordGiven(f, termLits))
 		case indexed(f):
 			for _, s := range f.services {
 				x.bySvc[s] = append(x.bySvc[s], ml)
 			}
+			ml.anchor(termServices)
 		case len(f.patterns) > 0:
 			for _, p := range f.patterns {
 				x.byPat[p] = append(x.byPat[p], ml)
 			}
+			ml.anchor(termPatterns)
 		case len(f.wheres) > 0:
 			// Every where needs its field: a field the entry lacks
 			// matches nothing, not even !=.
 			k := f.wheres[0].key
 			x.byKey[k] = append(x.byKey[k], ml)
+			ml.anchor(0)
 		case f.q != "":
 			addWord(f.q, true, ml)
+			ml.anchor(wordGiven(f, termQ))
 		case f.re != nil && len(lits) > 0:
 			for _, l := range lits {
 				addWord(l, f.pre.fold, ml)
 			}
+			ml.anchor(wordGiven(f, termLits))
 		case len(f.hosts) > 0 && len(f.hosts) <= maxIndexServices:
 			for _, h := range f.hosts {
 				x.byHost[h] = append(x.byHost[h], ml)
 			}
+			ml.anchor(termHosts)
 		default:
 			x.always = append(x.always, ml)
+			ml.anchor(0)
 		}
 	}
+	// try stops at the first filter above the entry's level.
+	byLevel := func(a, b *matchList) int { return cmp.Compare(a.f.minLevel, b.f.minLevel) }
+	for i := range x.words {
+		slices.SortFunc(x.words[i].lists, byLevel)
+		for _, l := range x.words[i].bySvc {
+			slices.SortFunc(l, byLevel)
+		}
+	}
+	for _, m := range []map[string][]*matchList{x.bySvc, x.byPat, x.byKey, x.byHost} {
+		for _, l := range m {
+			slices.SortFunc(l, byLevel)
+		}
+	}
+	for _, l := range x.byVal {
+		slices.SortFunc(l, byLevel)
+	}
+	slices.SortFunc(x.always, byLevel)
+	x.folded.build(x.words, true)
+	x.cased.build(x.words, false)
 }
 
 // match evaluates recs, the log's records from next up to tail in order
@@ -200,16 +313,8 @@ func (x *matchIndex) rebuild() {
 // records are immutable. Caller: collect, holding the hub's read lock.
 func (x *matchIndex) match(recs []*record, tail uint64) {
 	for _, r := range recs {
-		for i := range x.words {
-			w := &x.words[i]
-			text := r.msg
-			if w.fold {
-				text = r.ltext
-			}
-			if strings.Contains(text, w.word) {
-				try(w.lists, r)
-			}
-		}
+		x.folded.try(x.words, r.ltext, r)
+		x.cased.try(x.words, r.msg, r)
 		try(x.bySvc[r.service], r)
 		if len(x.byPat) > 0 && r.pattern != "" {
 			try(x.byPat[r.pattern], r)
@@ -235,14 +340,19 @@ func (x *matchIndex) match(recs []*record, tail uint64) {
 	}
 }
 
-// try evaluates r against the filters of lists it has not been yet.
+// try evaluates r against the filters of lists it has not been yet, less
+// the terms their anchor proves (matchList.given), lists being sorted by
+// minimum level: those past r's level do not match it.
 func try(lists []*matchList, r *record) {
 	for _, ml := range lists {
+		if ml.f.minLevel > r.level {
+			return
+		}
 		if ml.tried == r.seq+1 {
 			continue
 		}
 		ml.tried = r.seq + 1
-		if ml.f.mayMatch(r) {
+		if ml.sure || ml.f.mayMatchGiven(r, ml.given) {
 			ml.seqs = append(ml.seqs, r.seq)
 		}
 	}
