@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/tailcast/tailcast/internal/multimatch"
 )
@@ -26,8 +27,9 @@ const minAnchorWord = 3
 // pattern ids, the field of a where (and its value, for key=text), its
 // hosts; or none. Per entry, the
 // words are searched for all filters at once, in one pass over the
-// lowercased text and one over the message (multimatch: an Aho–Corasick
-// automaton, rebuilt with the anchors), the other anchors are map
+// lowercased text (multimatch: an Aho–Corasick automaton, rebuilt with the
+// anchors; a case-sensitive word is searched there lowercased, and
+// confirmed in the message where found), the other anchors are map
 // lookups, and only the filters anchored there are evaluated
 // (filter.mayMatch: everything but regular expressions, which stay on the
 // client's scanner and budget), less the terms their anchor proves
@@ -49,8 +51,7 @@ type matchIndex struct {
 
 	// The anchors, rebuilt when the set of filters changes.
 	words  []anchorWord
-	folded wordSearch // the words searched in the lowercased text
-	cased  wordSearch // the words searched in the message
+	search wordSearch
 	bySvc  map[string][]*matchList
 	byPat  map[string][]*matchList
 	byKey  map[string][]*matchList // a where's field
@@ -73,37 +74,44 @@ type anchorWord struct {
 	bySvc map[string][]*matchList // the lists of filters on a few services (indexed)
 }
 
-// wordSearch finds anchor words in a text: ids maps a matcher's word id
-// to the word's index in matchIndex.words.
+// wordSearch finds the anchor words in a record, in one pass over its
+// lowercased text: a folded word is searched as is, a case-sensitive one
+// lowercased, and confirmed in the message where found. The text starts
+// with the lowercased message (strings.ToLower, rune by rune), so that a
+// word in the message is there lowercased. A matcher's word id is the
+// index of its word in matchIndex.words.
 type wordSearch struct {
 	m     *multimatch.Matcher // nil: no words
-	ids   []int
 	found multimatch.Found
 }
 
-// build makes the search of the words with that fold.
-func (ws *wordSearch) build(words []anchorWord, fold bool) {
-	ws.m, ws.ids = nil, ws.ids[:0]
-	var texts []string
+// build makes the search of words.
+func (ws *wordSearch) build(words []anchorWord) {
+	ws.m = nil
+	if len(words) == 0 {
+		return
+	}
+	texts := make([]string, len(words))
 	for i := range words {
-		if words[i].fold == fold {
-			ws.ids = append(ws.ids, i)
-			texts = append(texts, words[i].word)
+		texts[i] = words[i].word
+		if !words[i].fold {
+			texts[i] = strings.ToLower(texts[i])
 		}
 	}
-	if len(texts) > 0 {
-		ws.m = multimatch.New(texts)
-	}
+	ws.m = multimatch.New(texts)
 }
 
-// try tries the lists of the words found in text.
-func (ws *wordSearch) try(words []anchorWord, text string, r *record) {
+// try tries the lists of the words r has.
+func (ws *wordSearch) try(words []anchorWord, r *record) {
 	if ws.m == nil {
 		return
 	}
-	ws.m.Find(text, &ws.found)
+	ws.m.Find(r.ltext, &ws.found)
 	for _, id := range ws.found.IDs() {
-		w := &words[ws.ids[id]]
+		w := &words[id]
+		if !w.fold && !strings.Contains(r.msg, w.word) {
+			continue
+		}
 		try(w.lists, r)
 		if w.bySvc != nil {
 			try(w.bySvc[r.service], r)
@@ -304,8 +312,7 @@ func (x *matchIndex) rebuild() {
 		slices.SortFunc(l, byLevel)
 	}
 	slices.SortFunc(x.always, byLevel)
-	x.folded.build(x.words, true)
-	x.cased.build(x.words, false)
+	x.search.build(x.words)
 }
 
 // match evaluates recs, the log's records from next up to tail in order
@@ -313,8 +320,7 @@ func (x *matchIndex) rebuild() {
 // records are immutable. Caller: collect, holding the hub's read lock.
 func (x *matchIndex) match(recs []*record, tail uint64) {
 	for _, r := range recs {
-		x.folded.try(x.words, r.ltext, r)
-		x.cased.try(x.words, r.msg, r)
+		x.search.try(x.words, r)
 		try(x.bySvc[r.service], r)
 		if len(x.byPat) > 0 && r.pattern != "" {
 			try(x.byPat[r.pattern], r)
