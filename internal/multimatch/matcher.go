@@ -251,4 +251,3 @@ func (m *Matcher) ends(s int32, text string, found *Found) {
 
 // Words is how many words m was built with.
 func (m *Matcher) Words() int { return len(m.words) }
-
