@@ -52,7 +52,8 @@ type matchIndex struct {
 	// The anchors, rebuilt when the set of filters changes.
 	words  []anchorWord
 	search wordSearch
-	bySvc  map[string][]*matchList
+	svcs   map[string]int // the services the anchors name, numbered
+	bySvc  [][]*matchList // by service number
 	byPat  map[string][]*matchList
 	byKey  map[string][]*matchList // a where's field
 	byVal  map[fieldVal][]*matchList
@@ -71,7 +72,7 @@ type anchorWord struct {
 	word  string
 	fold  bool
 	lists []*matchList
-	bySvc map[string][]*matchList // the lists of filters on a few services (indexed)
+	bySvc [][]*matchList // by service number: the lists of filters on a few services (indexed)
 }
 
 // wordSearch finds the anchor words in a record, in one pass over its
@@ -101,8 +102,9 @@ func (ws *wordSearch) build(words []anchorWord) {
 	ws.m = multimatch.New(texts)
 }
 
-// try tries the lists of the words r has.
-func (ws *wordSearch) try(words []anchorWord, r *record) {
+// try tries the lists of the words r has; svc is r's service number, -1
+// for a service no anchor names.
+func (ws *wordSearch) try(words []anchorWord, r *record, svc int) {
 	if ws.m == nil {
 		return
 	}
@@ -113,8 +115,8 @@ func (ws *wordSearch) try(words []anchorWord, r *record) {
 			continue
 		}
 		try(w.lists, r)
-		if w.bySvc != nil {
-			try(w.bySvc[r.service], r)
+		if svc >= 0 && svc < len(w.bySvc) {
+			try(w.bySvc[svc], r)
 		}
 	}
 }
@@ -201,7 +203,24 @@ func (ml *matchList) trim(pos uint64) {
 // rebuild indexes the lists by their filters' anchors.
 func (x *matchIndex) rebuild() {
 	x.words = x.words[:0]
-	x.bySvc = make(map[string][]*matchList)
+	x.svcs = make(map[string]int)
+	x.bySvc = x.bySvc[:0]
+	svcNum := func(s string) int {
+		n, ok := x.svcs[s]
+		if !ok {
+			n = len(x.svcs)
+			x.svcs[s] = n
+		}
+		return n
+	}
+	// at returns the list of service s in l, growing l to have it.
+	at := func(l *[][]*matchList, s string) *[]*matchList {
+		n := svcNum(s)
+		if n >= len(*l) {
+			*l = append(*l, make([][]*matchList, n+1-len(*l))...)
+		}
+		return &(*l)[n]
+	}
 	x.byPat = make(map[string][]*matchList)
 	x.byKey = make(map[string][]*matchList)
 	x.byVal = make(map[fieldVal][]*matchList)
@@ -224,11 +243,9 @@ func (x *matchIndex) rebuild() {
 			aw.lists = append(aw.lists, ml)
 			return
 		}
-		if aw.bySvc == nil {
-			aw.bySvc = make(map[string][]*matchList)
-		}
 		for _, s := range ml.f.services {
-			aw.bySvc[s] = append(aw.bySvc[s], ml)
+			l := at(&aw.bySvc, s)
+			*l = append(*l, ml)
 		}
 	}
 	// A word's filter on a few services is under the word and each of
@@ -263,7 +280,8 @@ func (x *matchIndex) rebuild() {
 			ml.anchor(wordGiven(f, termLits))
 		case indexed(f):
 			for _, s := range f.services {
-				x.bySvc[s] = append(x.bySvc[s], ml)
+				l := at(&x.bySvc, s)
+				*l = append(*l, ml)
 			}
 			ml.anchor(termServices)
 		case len(f.patterns) > 0:
@@ -303,7 +321,10 @@ func (x *matchIndex) rebuild() {
 			slices.SortFunc(l, byLevel)
 		}
 	}
-	for _, m := range []map[string][]*matchList{x.bySvc, x.byPat, x.byKey, x.byHost} {
+	for _, l := range x.bySvc {
+		slices.SortFunc(l, byLevel)
+	}
+	for _, m := range []map[string][]*matchList{x.byPat, x.byKey, x.byHost} {
 		for _, l := range m {
 			slices.SortFunc(l, byLevel)
 		}
@@ -320,8 +341,14 @@ func (x *matchIndex) rebuild() {
 // records are immutable. Caller: collect, holding the hub's read lock.
 func (x *matchIndex) match(recs []*record, tail uint64) {
 	for _, r := range recs {
-		x.search.try(x.words, r)
-		try(x.bySvc[r.service], r)
+		svc, ok := x.svcs[r.service]
+		if !ok {
+			svc = -1
+		}
+		x.search.try(x.words, r, svc)
+		if svc >= 0 && svc < len(x.bySvc) {
+			try(x.bySvc[svc], r)
+		}
 		if len(x.byPat) > 0 && r.pattern != "" {
 			try(x.byPat[r.pattern], r)
 		}
