@@ -237,6 +237,20 @@ func (f *filter) terms() terms {
 	return t
 }
 
+// matchCostly is match for a record known to pass mayMatch: the regular
+// expressions alone, not the terms mayMatch has tested.
+func (f *filter) matchCostly(r *record) bool {
+	if f.re != nil && !f.pre.full && !f.re.MatchString(r.msg[:min(len(r.msg), f.reLen)]) {
+		return false
+	}
+	for i := range f.wheres {
+		if f.wheres[i].re != nil && !f.wheres[i].match(r.fields) {
+			return false
+		}
+	}
+	return true
+}
+
 func (f *filter) matchRecord(r *record) bool {
 	return f.match(r.service, r.host, r.level, r.msg, r.ltext, r.fields, r.pattern)
 }
