@@ -65,3 +65,22 @@ func BenchmarkMatchIndexMix(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/entry")
 }
+
+// BenchmarkMatchIndexRebuild rebuilds the anchors of the mix's 1,000
+// filters, as sync does when a viewer joins or leaves.
+func BenchmarkMatchIndexRebuild(b *testing.B) {
+	mix, err := filtermix.New(1000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := newMatchHarness(16)
+	for _, f := range mixFilters(b, mix) {
+		h.add(f, 0)
+	}
+	h.pass()
+	h.done()
+	x := &h.s.mx
+	for b.Loop() {
+		x.rebuild()
+	}
+}
