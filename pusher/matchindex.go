@@ -204,22 +204,24 @@ func (ml *matchList) trim(pos uint64) {
 func (x *matchIndex) rebuild() {
 	x.words = x.words[:0]
 	x.svcs = make(map[string]int)
-	x.bySvc = x.bySvc[:0]
-	svcNum := func(s string) int {
-		n, ok := x.svcs[s]
-		if !ok {
-			n = len(x.svcs)
-			x.svcs[s] = n
+	x.bySvc = nil
+	// Number every service an anchor may name first: each by-service
+	// table is then allocated once, at its full length.
+	for _, ml := range x.lists {
+		if indexed(ml.f) {
+			for _, s := range ml.f.services {
+				if _, ok := x.svcs[s]; !ok {
+					x.svcs[s] = len(x.svcs)
+				}
+			}
 		}
-		return n
 	}
-	// at returns the list of service s in l, growing l to have it.
+	// at returns the list of service s in l.
 	at := func(l *[][]*matchList, s string) *[]*matchList {
-		n := svcNum(s)
-		if n >= len(*l) {
-			*l = append(*l, make([][]*matchList, n+1-len(*l))...)
+		if *l == nil {
+			*l = make([][]*matchList, len(x.svcs))
 		}
-		return &(*l)[n]
+		return &(*l)[x.svcs[s]]
 	}
 	x.byPat = make(map[string][]*matchList)
 	x.byKey = make(map[string][]*matchList)
