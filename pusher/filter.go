@@ -155,7 +155,25 @@ func (f *filter) matchRe(msg, ltext string) bool {
 	if f.pre.full {
 		return true // a literal of the alternation occurs: that is a match
 	}
-	return f.re.MatchString(msg[:min(len(msg), f.reLen)])
+	return f.runRe(msg, ltext)
+}
+
+// runRe runs f.re on the part of msg it looks at; ltext is msg's
+// lowercased text. A case-insensitive ASCII literal (prefilter.asciiFold)
+// on an ASCII message is a search of the lowercased message: ltext starts
+// with the message lowercased rune by rune, byte for byte where ASCII.
+func (f *filter) runRe(msg, ltext string) bool {
+	msg = msg[:min(len(msg), f.reLen)]
+	if f.pre.asciiFold != nil && len(ltext) >= len(msg) && isASCII(msg) {
+		lmsg := ltext[:len(msg)]
+		for _, l := range f.pre.asciiFold {
+			if strings.Contains(lmsg, l) {
+				return true
+			}
+		}
+		return false
+	}
+	return f.re.MatchString(msg)
 }
 
 // prefilter runs f.re's literal prefilter on what f.re looks at: the
@@ -240,7 +258,7 @@ func (f *filter) terms() terms {
 // matchCostly is match for a record known to pass mayMatch: the regular
 // expressions alone, not the terms mayMatch has tested.
 func (f *filter) matchCostly(r *record) bool {
-	if f.re != nil && !f.pre.full && !f.re.MatchString(r.msg[:min(len(r.msg), f.reLen)]) {
+	if f.re != nil && !f.pre.full && !f.runRe(r.msg, r.ltext) {
 		return false
 	}
 	for i := range f.wheres {
