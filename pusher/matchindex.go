@@ -25,9 +25,8 @@ const minAnchorWord = 3
 // entry. Each filter in use has one anchor, a term that every entry it may
 // match has: its q text or regex literals (a word), its services, its
 // pattern ids, the field of a where (and its value, for key=text), its
-// hosts; or none. Per entry, the
-// words are searched for all filters at once, in one pass over the
-// lowercased text (multimatch: an Aho–Corasick automaton, rebuilt with the
+// hosts; or none. Per entry, the words are searched for all filters at
+// once, in one pass over the lowercased text (multimatch: an Aho–Corasick automaton, rebuilt with the
 // anchors; a case-sensitive word is searched there lowercased, and
 // confirmed in the message where found), the other anchors are map
 // lookups, and only the filters anchored there are evaluated
