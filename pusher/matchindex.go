@@ -26,17 +26,17 @@ const minAnchorWord = 3
 // match has: its q text or regex literals (a word), its services, its
 // pattern ids, the field of a where (and its value, for key=text), its
 // hosts; or none. Per entry, the words are searched for all filters at
-// once, in one pass over the lowercased text (multimatch: an Aho–Corasick automaton, rebuilt with the
-// anchors; a case-sensitive word is searched there lowercased, and
-// confirmed in the message where found), the other anchors are map
-// lookups, and only the filters anchored there are evaluated
-// (filter.mayMatch: everything but regular expressions, which stay on the
-// client's scanner and budget), less the terms their anchor proves
-// (mayMatchGiven). A word's filters on a few services are indexed by
-// them under the word, and every anchor's filters are sorted by minimum
-// level, so that an entry meets only the filters of its service and
-// level: the anchor then proves the service and level too. A filter with
-// no term but those its anchor proves is not evaluated at all. The
+// once, in one pass over the lowercased text (multimatch: an Aho–Corasick
+// automaton, rebuilt with the anchors; a case-sensitive word is searched
+// there lowercased, and confirmed in the message where found), the other
+// anchors are map lookups, and only the filters anchored there are
+// evaluated (filter.mayMatch: everything but regular expressions, which
+// stay on the client's scanner and budget), less the terms their anchor
+// proves (mayMatchGiven). A word's filters on a few services are indexed
+// by service under the word, and every anchor's filters are sorted by
+// minimum level, so that an entry meets only the filters of its service
+// and level: the anchor then proves the service and level too. A filter
+// with no term but those its anchor proves is not evaluated at all. The
 // matches go to a list per filter, from which the flush loop builds
 // frames and feeds scanners.
 //
