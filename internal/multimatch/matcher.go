@@ -11,9 +11,10 @@ import (
 const MaxDepth = 32
 
 // MaxCells bounds the transition table (states times byte classes, four
-// bytes each): the words that would take it past are searched for one by
-// one instead.
-const MaxCells = 1 << 20
+// bytes each: 1 MiB), and so the cost of New: the words that would take it
+// past are searched for one by one instead. A thousand words of ten
+// letters take about 10,000 states of 40 classes.
+const MaxCells = 1 << 18
 
 // Matcher is the automaton of a set of words.
 type Matcher struct {
@@ -78,19 +79,19 @@ func New(words []string) *Matcher {
 		}
 	}
 	m.stride = int32(n)
-	m.build(in)
+	m.build(in, nodes)
 	return m
 }
 
-// build makes the automaton of the words in.
-func (m *Matcher) build(in []int32) {
+// build makes the automaton of the words in, of at most nodes states.
+func (m *Matcher) build(in []int32, nodes int) {
 	stride := int(m.stride)
 	// The trie: goto_[s*stride+c] is the child of s on class c, -1: none.
-	goto_ := make([]int32, stride)
+	goto_ := make([]int32, stride, nodes*stride)
 	for i := range goto_ {
 		goto_[i] = -1
 	}
-	own := [][]int32{nil}
+	own := make([][]int32, 1, nodes)
 	for _, id := range in {
 		w := m.words[id][:min(len(m.words[id]), MaxDepth)]
 		s := 0

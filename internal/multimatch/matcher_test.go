@@ -153,3 +153,20 @@ func BenchmarkFind(b *testing.B) {
 		m.Find(text, &f)
 	}
 }
+
+// BenchmarkNewWorst builds the matcher of 1,000 words of 32 random bytes:
+// the table at its bound, the rest of the words left out.
+func BenchmarkNewWorst(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	words := make([]string, 1000)
+	for i := range words {
+		w := make([]byte, MaxDepth)
+		for j := range w {
+			w[j] = byte(rng.IntN(256))
+		}
+		words[i] = string(w)
+	}
+	for b.Loop() {
+		New(words)
+	}
+}
