@@ -114,22 +114,28 @@ func (f *filter) match(service, host string, level logpb.Level, msg, ltext strin
 // matchCheap is match without the regular expressions (re, where ~ and
 // !~), which it counts as passing.
 func (f *filter) matchCheap(service, host string, level logpb.Level, ltext string, fields []*logpb.Field, pattern string) bool {
-	if len(f.patterns) > 0 && !slices.Contains(f.patterns, pattern) {
+	return f.matchCheapGiven(service, host, level, ltext, fields, pattern, 0)
+}
+
+// matchCheapGiven is matchCheap for an entry known to pass the terms
+// given, which it does not test again.
+func (f *filter) matchCheapGiven(service, host string, level logpb.Level, ltext string, fields []*logpb.Field, pattern string, given terms) bool {
+	if len(f.patterns) > 0 && given&termPatterns == 0 && !slices.Contains(f.patterns, pattern) {
 		return false
 	}
 	if len(f.notPats) > 0 && pattern != "" && slices.Contains(f.notPats, pattern) {
 		return false
 	}
-	if len(f.services) > 0 && !slices.Contains(f.services, service) {
+	if len(f.services) > 0 && given&termServices == 0 && !slices.Contains(f.services, service) {
 		return false
 	}
-	if len(f.hosts) > 0 && !slices.Contains(f.hosts, host) {
+	if len(f.hosts) > 0 && given&termHosts == 0 && !slices.Contains(f.hosts, host) {
 		return false
 	}
-	if f.minLevel != logpb.Level_LEVEL_UNKNOWN && level < f.minLevel {
+	if f.minLevel != logpb.Level_LEVEL_UNKNOWN && given&termLevel == 0 && level < f.minLevel {
 		return false
 	}
-	if f.q != "" && !strings.Contains(ltext, f.q) {
+	if f.q != "" && given&termQ == 0 && !strings.Contains(ltext, f.q) {
 		return false
 	}
 	for i := range f.wheres {
@@ -149,7 +155,25 @@ func (f *filter) matchRe(msg, ltext string) bool {
 	if f.pre.full {
 		return true // a literal of the alternation occurs: that is a match
 	}
-	return f.re.MatchString(msg[:min(len(msg), f.reLen)])
+	return f.runRe(msg, ltext)
+}
+
+// runRe runs f.re on the part of msg it looks at; ltext is msg's
+// lowercased text. A case-insensitive ASCII literal (prefilter.asciiFold)
+// on an ASCII message is a search of the lowercased message: ltext starts
+// with the message lowercased rune by rune, byte for byte where ASCII.
+func (f *filter) runRe(msg, ltext string) bool {
+	msg = msg[:min(len(msg), f.reLen)]
+	if f.pre.asciiFold != nil && len(ltext) >= len(msg) && isASCII(msg) {
+		lmsg := ltext[:len(msg)]
+		for _, l := range f.pre.asciiFold {
+			if strings.Contains(lmsg, l) {
+				return true
+			}
+		}
+		return false
+	}
+	return f.re.MatchString(msg)
 }
 
 // prefilter runs f.re's literal prefilter on what f.re looks at: the
@@ -163,8 +187,86 @@ func (f *filter) prefilter(msg, ltext string) bool {
 
 // mayMatch is false when r surely does not pass f, for the price of
 // comparisons and byte searches: matchCheap and re's literal prefilter.
-func (f *filter) mayMatch(r *record) bool {
-	return f.matchCheap(r.service, r.host, r.level, r.ltext, r.fields, r.pattern) && (f.re == nil || f.prefilter(r.msg, r.ltext))
+func (f *filter) mayMatch(r *record) bool { return f.mayMatchGiven(r, 0) }
+
+// mayMatchGiven is mayMatch for a record known to pass the terms given
+// (the match index's anchors prove some), which it does not test again.
+func (f *filter) mayMatchGiven(r *record, given terms) bool {
+	return f.matchCheapGiven(r.service, r.host, r.level, r.ltext, r.fields, r.pattern, given) &&
+		(f.re == nil || given&termLits != 0 && f.prefilterSeesAll(r) || f.prefilter(r.msg, r.ltext))
+}
+
+// prefilterSeesAll reports whether f's prefilter searches the whole of
+// r's text (the message, or the lowercased text for a folded one): then
+// one of its literals anywhere in that text passes it.
+func (f *filter) prefilterSeesAll(r *record) bool {
+	if f.pre.fold {
+		return len(r.ltext) <= 2*f.reLen
+	}
+	return len(r.msg) <= f.reLen
+}
+
+// terms is a set of a filter's terms.
+type terms uint16
+
+const (
+	termServices terms = 1 << iota
+	termHosts
+	termLevel
+	termQ
+	termLits // one of re's prefilter literals occurs in the text it searches
+	termRe
+	termWheres
+	termPatterns
+	termNotPats
+)
+
+// terms returns the terms f has. A regular expression is termRe, and
+// termLits too when it has a prefilter.
+func (f *filter) terms() terms {
+	var t terms
+	if len(f.services) > 0 {
+		t |= termServices
+	}
+	if len(f.hosts) > 0 {
+		t |= termHosts
+	}
+	if f.minLevel != logpb.Level_LEVEL_UNKNOWN {
+		t |= termLevel
+	}
+	if f.q != "" {
+		t |= termQ
+	}
+	if f.re != nil {
+		t |= termRe
+		if len(f.pre.lits) > 0 {
+			t |= termLits
+		}
+	}
+	if len(f.wheres) > 0 {
+		t |= termWheres
+	}
+	if len(f.patterns) > 0 {
+		t |= termPatterns
+	}
+	if len(f.notPats) > 0 {
+		t |= termNotPats
+	}
+	return t
+}
+
+// matchCostly is match for a record known to pass mayMatch: the regular
+// expressions alone, not the terms mayMatch has tested.
+func (f *filter) matchCostly(r *record) bool {
+	if f.re != nil && !f.pre.full && !f.runRe(r.msg, r.ltext) {
+		return false
+	}
+	for i := range f.wheres {
+		if f.wheres[i].re != nil && !f.wheres[i].match(r.fields) {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *filter) matchRecord(r *record) bool {

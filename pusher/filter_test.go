@@ -139,3 +139,46 @@ func FuzzFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchCostlyCompletesMayMatch: for every record a filter may match
+// (mayMatch), matchCostly, which the scanner runs on those, says what
+// match says; over real log lines and the filter mix, with every kind of
+// term, regular expressions on the message and on fields among them.
+func TestMatchCostlyCompletesMayMatch(t *testing.T) {
+	entries := sampleEntries(t)
+	specs := []filterSpec{
+		{re: `(?i)PANIC recovered`},
+		{re: `slow query on table \w+`, level: "warn"},
+		{re: `^Received`},
+		{services: []string{"api"}, re: `served in [0-9]{3,}ms`},
+		{re: `timeout|refused`},
+		{wheres: []string{"user~^u[12]$"}},
+		{wheres: []string{"user!~^u[12]$"}, q: "block"},
+	}
+	for _, tt := range matchSpecs {
+		specs = append(specs, tt.spec)
+	}
+	costly := 0
+	for _, sp := range specs {
+		f, err := sp.compile()
+		if err != nil {
+			t.Fatalf("%+v: %v", sp, err)
+		}
+		for _, e := range entries {
+			var p partState
+			r := &record{service: e.Service, host: e.Host, level: e.Level, msg: e.Message, ltext: p.lowerText(e), fields: e.Fields}
+			if !f.mayMatch(r) {
+				continue
+			}
+			if got, want := f.matchCostly(r), f.matchRecord(r); got != want {
+				t.Fatalf("filter %s on %q: matchCostly %v, want %v (match)", f.key, e.Message, got, want)
+			}
+			if f.costly() {
+				costly++
+			}
+		}
+	}
+	if costly < 100 {
+		t.Errorf("%d records may match a costly filter, want many: the test would not test the expressions", costly)
+	}
+}

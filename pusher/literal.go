@@ -34,6 +34,12 @@ type prefilter struct {
 	// an unanchored literal or alternation of literals), so that a hit
 	// needs no regular expression at all.
 	full bool
+	// asciiFold, for a case-insensitive literal or alternation of
+	// literals in ASCII (`(?i)panic recovered`), is those lowercased: in
+	// an ASCII text, where case folding is ASCII's, the expression
+	// matches exactly where one of them is in the lowercased text
+	// (filter.runRe). nil otherwise.
+	asciiFold []string
 }
 
 // pass reports whether msg (and its lowercased text, ltext) may match.
@@ -63,21 +69,65 @@ func newPrefilter(re string) prefilter {
 		return prefilter{}
 	}
 	sy = sy.Simplify()
+	var asciiFold []string
+	if l, ok := asciiFoldLiterals(sy); ok && len(l) <= maxLiteralSet {
+		asciiFold = l
+	}
 	ls, ok := required(sy)
 	if !ok || len(ls.lits) == 0 || len(ls.lits) > maxLiteralSet {
-		return prefilter{}
+		return prefilter{asciiFold: asciiFold}
 	}
 	for _, l := range ls.lits {
 		if l == "" {
-			return prefilter{} // an empty literal is always there
+			return prefilter{asciiFold: asciiFold} // an empty literal is always there
 		}
 	}
-	p := prefilter{lits: ls.lits, fold: ls.fold}
+	p := prefilter{lits: ls.lits, fold: ls.fold, asciiFold: asciiFold}
 	// Exact and unanchored (no ^, $ or \b, which required treats as
 	// empty): a literal found is a match. Only for case-sensitive sets:
 	// lowercasing is not Unicode case folding.
 	p.full = ls.exact && !ls.fold && !hasAssertion(sy)
 	return p
+}
+
+// asciiFoldLiterals returns, lowercased, the literals of re when it is a
+// case-insensitive ASCII literal or an alternation of them.
+func asciiFoldLiterals(re *syntax.Regexp) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase == 0 || len(re.Rune) == 0 {
+			return nil, false
+		}
+		for _, r := range re.Rune {
+			if r >= utf8.RuneSelf {
+				return nil, false
+			}
+		}
+		return []string{strings.ToLower(string(re.Rune))}, true
+	case syntax.OpCapture:
+		return asciiFoldLiterals(re.Sub[0])
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			l, ok := asciiFoldLiterals(sub)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, l...)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// isASCII reports whether s is ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // required returns the literal set every match of re contains, or false

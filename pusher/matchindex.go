@@ -1,10 +1,13 @@
 package pusher
 
 import (
+	"cmp"
 	"iter"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/tailcast/tailcast/internal/multimatch"
 )
 
 // maxMatchSeqs bounds the matches a filter's list keeps: past it, the
@@ -22,12 +25,20 @@ const minAnchorWord = 3
 // entry. Each filter in use has one anchor, a term that every entry it may
 // match has: its q text or regex literals (a word), its services, its
 // pattern ids, the field of a where (and its value, for key=text), its
-// hosts; or none. Per entry, the
-// words are searched once for all filters, the other anchors are map
-// lookups, and only the filters anchored there are evaluated in full
-// (filter.mayMatch: everything but regular expressions, which stay on the
-// client's scanner and budget). The matches go to a list per filter, from
-// which the flush loop builds frames and feeds scanners.
+// hosts; or none. Per entry, the words are searched for all filters at
+// once, in one pass over the lowercased text (multimatch: an Aho–Corasick
+// automaton, rebuilt with the anchors; a case-sensitive word is searched
+// there lowercased, and confirmed in the message where found), the other
+// anchors are map lookups, and only the filters anchored there are
+// evaluated (filter.mayMatch: everything but regular expressions, which
+// stay on the client's scanner and budget), less the terms their anchor
+// proves (mayMatchGiven). A word's filters on a few services are indexed
+// by service under the word, and every anchor's filters are sorted by
+// minimum level, so that an entry meets only the filters of its service
+// and level: the anchor then proves the service and level too. A filter
+// with no term but those its anchor proves is not evaluated at all. The
+// matches go to a list per filter, from which the flush loop builds
+// frames and feeds scanners.
 //
 // Like svcIndex it belongs to the flush loop: collect syncs it with the
 // clients' filters and matches the new entries into it, and nothing else
@@ -39,7 +50,9 @@ type matchIndex struct {
 
 	// The anchors, rebuilt when the set of filters changes.
 	words  []anchorWord
-	bySvc  map[string][]*matchList
+	search wordSearch
+	svcs   map[string]int // the services the anchors name, numbered
+	bySvc  [][]*matchList // by service number
 	byPat  map[string][]*matchList
 	byKey  map[string][]*matchList // a where's field
 	byVal  map[fieldVal][]*matchList
@@ -58,6 +71,53 @@ type anchorWord struct {
 	word  string
 	fold  bool
 	lists []*matchList
+	bySvc [][]*matchList // by service number: the lists of filters on a few services (indexed)
+}
+
+// wordSearch finds the anchor words in a record, in one pass over its
+// lowercased text: a folded word is searched as is, a case-sensitive one
+// lowercased, and confirmed in the message where found. The text starts
+// with the lowercased message (strings.ToLower, rune by rune), so that a
+// word in the message is there lowercased. A matcher's word id is the
+// index of its word in matchIndex.words.
+type wordSearch struct {
+	m     *multimatch.Matcher // nil: no words
+	found multimatch.Found
+}
+
+// build makes the search of words.
+func (ws *wordSearch) build(words []anchorWord) {
+	ws.m = nil
+	if len(words) == 0 {
+		return
+	}
+	texts := make([]string, len(words))
+	for i := range words {
+		texts[i] = words[i].word
+		if !words[i].fold {
+			texts[i] = strings.ToLower(texts[i])
+		}
+	}
+	ws.m = multimatch.New(texts)
+}
+
+// try tries the lists of the words r has; svc is r's service number, -1
+// for a service no anchor names.
+func (ws *wordSearch) try(words []anchorWord, r *record, svc int) {
+	if ws.m == nil {
+		return
+	}
+	ws.m.Find(r.ltext, &ws.found)
+	for _, id := range ws.found.IDs() {
+		w := &words[id]
+		if !w.fold && !strings.Contains(r.msg, w.word) {
+			continue
+		}
+		try(w.lists, r)
+		if svc >= 0 && svc < len(w.bySvc) {
+			try(w.bySvc[svc], r)
+		}
+	}
 }
 
 // matchList is one filter's matches.
@@ -70,6 +130,18 @@ type matchList struct {
 	tried  uint64 // 1+seq of the last record evaluated: anchors may repeat
 	minPos uint64 // the lowest position of f's clients at this pass's start
 	pass   uint64
+	// given is the terms of f that its anchor proves, which try does not
+	// test again; sure: f has no other term, so that a record at the
+	// anchor is a match without testing.
+	given terms
+	sure  bool
+}
+
+// anchor records that ml's anchor proves the terms given. Every anchor
+// proves the level (try).
+func (ml *matchList) anchor(given terms) {
+	ml.given = given | termLevel
+	ml.sure = ml.f.terms()&^ml.given == 0
 }
 
 // list returns f's list, nil when f has none.
@@ -130,7 +202,26 @@ func (ml *matchList) trim(pos uint64) {
 // rebuild indexes the lists by their filters' anchors.
 func (x *matchIndex) rebuild() {
 	x.words = x.words[:0]
-	x.bySvc = make(map[string][]*matchList)
+	x.svcs = make(map[string]int)
+	x.bySvc = nil
+	// Number every service an anchor may name first: each by-service
+	// table is then allocated once, at its full length.
+	for _, ml := range x.lists {
+		if indexed(ml.f) {
+			for _, s := range ml.f.services {
+				if _, ok := x.svcs[s]; !ok {
+					x.svcs[s] = len(x.svcs)
+				}
+			}
+		}
+	}
+	// at returns the list of service s in l.
+	at := func(l *[][]*matchList, s string) *[]*matchList {
+		if *l == nil {
+			*l = make([][]*matchList, len(x.svcs))
+		}
+		return &(*l)[x.svcs[s]]
+	}
 	x.byPat = make(map[string][]*matchList)
 	x.byKey = make(map[string][]*matchList)
 	x.byVal = make(map[fieldVal][]*matchList)
@@ -148,7 +239,23 @@ func (x *matchIndex) rebuild() {
 			words[wordKey{w, fold}] = i
 			x.words = append(x.words, anchorWord{word: w, fold: fold})
 		}
-		x.words[i].lists = append(x.words[i].lists, ml)
+		aw := &x.words[i]
+		if !indexed(ml.f) {
+			aw.lists = append(aw.lists, ml)
+			return
+		}
+		for _, s := range ml.f.services {
+			l := at(&aw.bySvc, s)
+			*l = append(*l, ml)
+		}
+	}
+	// A word's filter on a few services is under the word and each of
+	// them: the anchor proves its service.
+	wordGiven := func(f *filter, t terms) terms {
+		if indexed(f) {
+			t |= termServices
+		}
+		return t
 	}
 	// Ranging over a map: the anchors' order does not matter, each list
 	// is appended in seq order whatever it is.
@@ -158,41 +265,76 @@ func (x *matchIndex) rebuild() {
 		eq := slices.IndexFunc(f.wheres, func(w where) bool { return w.op == opEq && !w.isNum })
 		switch {
 		case eq >= 0:
+			// Not proven: the where tests the entry's first field of
+			// that name, the anchor any of them.
 			k := fieldVal{f.wheres[eq].key, f.wheres[eq].val}
 			x.byVal[k] = append(x.byVal[k], ml)
+			ml.anchor(0)
 		case len(f.q) >= minAnchorWord:
 			addWord(f.q, true, ml)
+			// The search is exact: it finds what strings.Contains(ltext, q) does.
+			ml.anchor(wordGiven(f, termQ))
 		case f.re != nil && len(lits) > 0 && shortest(lits) >= minAnchorWord:
 			for _, l := range lits {
 				addWord(l, f.pre.fold, ml)
 			}
+			ml.anchor(wordGiven(f, termLits))
 		case indexed(f):
 			for _, s := range f.services {
-				x.bySvc[s] = append(x.bySvc[s], ml)
+				l := at(&x.bySvc, s)
+				*l = append(*l, ml)
 			}
+			ml.anchor(termServices)
 		case len(f.patterns) > 0:
 			for _, p := range f.patterns {
 				x.byPat[p] = append(x.byPat[p], ml)
 			}
+			ml.anchor(termPatterns)
 		case len(f.wheres) > 0:
 			// Every where needs its field: a field the entry lacks
 			// matches nothing, not even !=.
 			k := f.wheres[0].key
 			x.byKey[k] = append(x.byKey[k], ml)
+			ml.anchor(0)
 		case f.q != "":
 			addWord(f.q, true, ml)
+			ml.anchor(wordGiven(f, termQ))
 		case f.re != nil && len(lits) > 0:
 			for _, l := range lits {
 				addWord(l, f.pre.fold, ml)
 			}
+			ml.anchor(wordGiven(f, termLits))
 		case len(f.hosts) > 0 && len(f.hosts) <= maxIndexServices:
 			for _, h := range f.hosts {
 				x.byHost[h] = append(x.byHost[h], ml)
 			}
+			ml.anchor(termHosts)
 		default:
 			x.always = append(x.always, ml)
+			ml.anchor(0)
 		}
 	}
+	// try stops at the first filter above the entry's level.
+	byLevel := func(a, b *matchList) int { return cmp.Compare(a.f.minLevel, b.f.minLevel) }
+	for i := range x.words {
+		slices.SortFunc(x.words[i].lists, byLevel)
+		for _, l := range x.words[i].bySvc {
+			slices.SortFunc(l, byLevel)
+		}
+	}
+	for _, l := range x.bySvc {
+		slices.SortFunc(l, byLevel)
+	}
+	for _, m := range []map[string][]*matchList{x.byPat, x.byKey, x.byHost} {
+		for _, l := range m {
+			slices.SortFunc(l, byLevel)
+		}
+	}
+	for _, l := range x.byVal {
+		slices.SortFunc(l, byLevel)
+	}
+	slices.SortFunc(x.always, byLevel)
+	x.search.build(x.words)
 }
 
 // match evaluates recs, the log's records from next up to tail in order
@@ -200,17 +342,14 @@ func (x *matchIndex) rebuild() {
 // records are immutable. Caller: collect, holding the hub's read lock.
 func (x *matchIndex) match(recs []*record, tail uint64) {
 	for _, r := range recs {
-		for i := range x.words {
-			w := &x.words[i]
-			text := r.msg
-			if w.fold {
-				text = r.ltext
-			}
-			if strings.Contains(text, w.word) {
-				try(w.lists, r)
-			}
+		svc, ok := x.svcs[r.service]
+		if !ok {
+			svc = -1
 		}
-		try(x.bySvc[r.service], r)
+		x.search.try(x.words, r, svc)
+		if svc >= 0 && svc < len(x.bySvc) {
+			try(x.bySvc[svc], r)
+		}
 		if len(x.byPat) > 0 && r.pattern != "" {
 			try(x.byPat[r.pattern], r)
 		}
@@ -235,14 +374,19 @@ func (x *matchIndex) match(recs []*record, tail uint64) {
 	}
 }
 
-// try evaluates r against the filters of lists it has not been yet.
+// try evaluates r against the filters of lists it has not been yet, less
+// the terms their anchor proves (matchList.given), lists being sorted by
+// minimum level: those past r's level do not match it.
 func try(lists []*matchList, r *record) {
 	for _, ml := range lists {
+		if ml.f.minLevel > r.level {
+			return
+		}
 		if ml.tried == r.seq+1 {
 			continue
 		}
 		ml.tried = r.seq + 1
-		if ml.f.mayMatch(r) {
+		if ml.sure || ml.f.mayMatchGiven(r, ml.given) {
 			ml.seqs = append(ml.seqs, r.seq)
 		}
 	}

@@ -265,7 +265,7 @@ func (sc *scanner) step() (wait time.Duration, more bool) {
 			continue
 		}
 		t := time.Now()
-		ok := sc.f.matchRecord(r)
+		ok := sc.f.matchCostly(r) // r may match: it passed mayMatch
 		d := time.Since(t)
 		spent += d
 		if ok {
