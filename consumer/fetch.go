@@ -18,8 +18,8 @@ import (
 // the group's live fetches), the next request in flight while fn handles
 // the records of the previous one. Like Fetch it returns logStart, starts
 // at logStart when from is older, stops at the high watermark and leaves
-// the group's positions alone. opt.Keep, opt.Pace and opt.Turn are
-// described in ScanOptions. size is the record value's length.
+// the group's positions alone. opt.Keep and opt.Pace are described in
+// ScanOptions. size is the record value's length.
 //
 // Unlike Fetch, a Scan has no deadline as a whole: each request (with its
 // retries) must be answered within Config.FetchTimeout. ctx and Close end
@@ -45,11 +45,6 @@ type ScanOptions struct {
 	// caller may rest there to keep the scan to a share of the time. It
 	// should return only ctx's error, which ends the Scan.
 	Pace func(ctx context.Context, took time.Duration) error
-	// Turn, when not nil, is called before the records of each fetch
-	// response are handed to fn, and the release it returns after them: a
-	// caller may let only so many scans use the CPUs at once. It should
-	// return only ctx's error, which ends the Scan.
-	Turn func(ctx context.Context) (release func(), err error)
 }
 
 // Fetch reads offsets [from, to) of partition (not through the group,
@@ -160,13 +155,6 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 		}
 		logStart = max(logStart, r.logStart) // retention may move it on while we read
 		if r.block != nil {
-			release := func() {}
-			if opt.Turn != nil {
-				var err error
-				if release, err = opt.Turn(ctx); err != nil {
-					return logStart, fail(err)
-				}
-			}
 			err := eachRecord(r.block, func(off int64, rec *sarama.Record, ts time.Time) error {
 				if off < next || off >= to {
 					return nil
@@ -193,7 +181,6 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 				c.m.fetched.Inc()
 				return fn(off, e, len(rec.Value))
 			})
-			release()
 			if errors.Is(err, errStopped) {
 				return logStart, fail(context.Cause(ctx))
 			}

@@ -244,7 +244,4 @@ type ScanHooks struct {
 	// decoded, with how long that took, and the next request waits for
 	// it; it returns only ctx's error.
 	Pace func(ctx context.Context, took time.Duration) error
-	// Turn is called before the records of each fetch response reach fn,
-	// and the release it returns after them; it returns only ctx's error.
-	Turn func(ctx context.Context) (release func(), err error)
 }

@@ -55,7 +55,7 @@ func (f *consumerFetcher) Fetch(ctx context.Context, p int32, from, to int64, fn
 }
 
 func (f *consumerFetcher) Scan(ctx context.Context, p int32, from, to int64, h ScanHooks, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
-	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: h.Keep, Pace: h.Pace, Turn: h.Turn}, fn)
+	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: h.Keep, Pace: h.Pace}, fn)
 }
 
 func (f *consumerFetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {

@@ -34,18 +34,6 @@ import (
 // decoded meanwhile, and the time spent waiting for it shrank by as much
 // as the rests grew.
 
-// Pacing bounds a scan's average; turns bound its bursts. While live
-// entries are being delivered, at most GOMAXPROCS-1 readers (at least one)
-// handle records at a time, each holding a turn for one fetch response.
-// A reader gives its turn up for as long as it waits for the query's
-// merge, which may be waiting for another reader's records. The reason is
-// the Go scheduler: a P that finishes a goroutine runs the next one queued
-// (a reader that yielded, runtime.Gosched) before it polls the network,
-// so with every P busy scanning, the consumer's live fetch responses
-// waited for sysmon's poll, up to 10 ms. With one P free of scans, that P
-// waits in the network poller whenever the live path is idle, and a live
-// fetch response is read as it arrives.
-
 // Pacing constants.
 const (
 	// paceMaxRest caps one rest, whatever the request took (one held up
@@ -63,7 +51,6 @@ type livePace struct {
 	readers atomic.Int64        // range readers running
 	cpus    float64             // CPUs the readers may keep busy together while live; 0: no pacing
 	rested  func(time.Duration) // counts each rest (the metrics)
-	turns   chan struct{}       // a token per reader handling records while live; nil: no pacing
 }
 
 // newLivePace returns the pacing of a server whose readers may keep
@@ -72,7 +59,6 @@ func newLivePace(share float64, rested func(time.Duration)) *livePace {
 	lp := &livePace{rested: rested}
 	if share > 0 {
 		lp.cpus = share * float64(runtime.GOMAXPROCS(0))
-		lp.turns = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 	}
 	return lp
 }
@@ -120,45 +106,6 @@ func (p *pacer) pace(ctx context.Context, took time.Duration) error {
 	err := p.sleep(ctx, d)
 	lp.rested(p.now().Sub(now))
 	return err
-}
-
-// turn is one reader's hold on a turn (see above). It belongs to the
-// reader's goroutine.
-type turn struct {
-	lp   *livePace
-	held bool
-	give func() // t.release, bound once
-}
-
-// newTurn returns p's reader's turn, not held.
-func (p *pacer) newTurn() *turn {
-	t := &turn{lp: p.lp}
-	t.give = t.release
-	return t
-}
-
-// take waits for a turn while live entries are being delivered, and
-// returns the release, which may be called more than once. It returns
-// only ctx's error.
-func (t *turn) take(ctx context.Context) (func(), error) {
-	if t.held || t.lp.turns == nil || !t.lp.live(time.Now()) {
-		return t.give, nil
-	}
-	select {
-	case t.lp.turns <- struct{}{}:
-		t.held = true
-		return t.give, nil
-	case <-ctx.Done():
-		return t.give, ctx.Err()
-	}
-}
-
-// release gives the turn back, if held.
-func (t *turn) release() {
-	if t.held {
-		t.held = false
-		<-t.lp.turns
-	}
 }
 
 // sleepCtx waits d, or until ctx ends.

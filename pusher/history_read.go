@@ -102,8 +102,6 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 	var counted, bytes, sinceItem int64
 	pace := s.pace.start()
 	defer pace.done()
-	turn := pace.newTurn()
-	defer turn.release()
 
 	flush := func() {
 		s.m.hist.scanned.Add(float64(counted))
@@ -116,23 +114,9 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 		case r.ch <- it:
 			sinceItem = 0
 			return nil
-		default:
-		}
-		// The merge may be waiting for another reader's records, and that
-		// reader for this one's turn.
-		held := turn.held
-		turn.release()
-		select {
-		case r.ch <- it:
-			sinceItem = 0
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if held {
-			_, err := turn.take(ctx)
-			return err
-		}
-		return nil
 	}
 	fn := func(off int64, e *logpb.LogEntry, size int) error {
 		r.scanned.Add(1)
@@ -176,7 +160,7 @@ func (s *Server) readRange(ctx context.Context, r *rangeReader, f *filter, tr *t
 	}
 	var err error
 	if sc, ok := s.cfg.Fetcher.(Scanner); ok {
-		_, err = sc.Scan(ctx, r.part, r.from, r.to, ScanHooks{Keep: keep, Pace: pace.pace, Turn: turn.take}, fn)
+		_, err = sc.Scan(ctx, r.part, r.from, r.to, ScanHooks{Keep: keep, Pace: pace.pace}, fn)
 	} else {
 		err = s.fetchChunks(ctx, r, fn)
 	}

@@ -145,7 +145,7 @@ func (f *fetcher) Fetch(ctx context.Context, p int32, from, to int64, fn func(in
 
 // Scan is range queries' read (pusher.Scanner).
 func (f *fetcher) Scan(ctx context.Context, p int32, from, to int64, h pusher.ScanHooks, fn func(int64, *logpb.LogEntry, int) error) (int64, error) {
-	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: h.Keep, Pace: h.Pace, Turn: h.Turn}, fn)
+	return f.c.Scan(ctx, p, from, to, consumer.ScanOptions{Keep: h.Keep, Pace: h.Pace}, fn)
 }
 
 func (f *fetcher) OffsetForTime(ctx context.Context, p int32, t time.Time) (int64, int64, error) {
