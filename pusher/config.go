@@ -103,7 +103,7 @@ type Config struct {
 	// times what its share of the budget leaves, so that scans leave CPUs
 	// and the broker to live viewers, whose latency they would otherwise
 	// raise. A scan is not paced while nothing live is delivered, nor is a
-	// read through a Fetcher that cannot Scan. Default 0.25; negative: no
+	// read through a Fetcher that cannot Scan. Default 0.15; negative: no
 	// pacing; at most 1.
 	HistoryLiveShare float64
 	// PatternNew is how long after its first sighting a pattern's entries
@@ -189,7 +189,7 @@ func (c *Config) fill() error {
 		c.HistoryMargin = time.Minute
 	}
 	if c.HistoryLiveShare == 0 {
-		c.HistoryLiveShare = 0.25
+		c.HistoryLiveShare = 0.15
 	}
 	if c.Version == "" {
 		c.Version = "dev"

@@ -256,7 +256,7 @@ func TestHistoryLiveShareConfig(t *testing.T) {
 		share, want float64
 		bad         bool
 	}{
-		{share: 0, want: 0.25},
+		{share: 0, want: 0.15},
 		{share: 0.25, want: 0.25},
 		{share: 1, want: 1},
 		{share: -1, want: -1},
