@@ -31,12 +31,6 @@ func (w *window) begin(off int64) {
 	w.acked = off
 }
 
-// track registers an entry ending at end as in flight and returns the
-// generation and seq its acknowledgement must carry.
-func (w *window) track(end int64) (gen, seq uint64) {
-	return w.trackAll([]int64{end})
-}
-
 // trackAll registers entries ending at ends, in read order, as in flight,
 // under one lock: the reader tracks a batch as it hands it to the producer.
 // Their acknowledgements carry gen and seqs first, first+1, ...
@@ -61,15 +55,11 @@ func (w *window) trackAll(ends []int64) (gen, first uint64) {
 // ackID names one tracked entry: the generation and seq track gave it.
 type ackID struct{ gen, seq uint64 }
 
-// ack marks an entry acknowledged and advances the contiguous offset. An
-// acknowledgement from an older generation (content from before a
-// truncation) or of an entry not tracked is ignored.
-func (w *window) ack(gen, seq uint64) {
-	w.ackAll([]ackID{{gen, seq}})
-}
-
-// ackAll acknowledges entries in any order under one lock: the success loop
-// acknowledges a file's run of records at once.
+// ackAll marks entries acknowledged, in any order, under one lock (the
+// success loop acknowledges a file's run of records at once), and advances
+// the contiguous offset. An acknowledgement from an older generation
+// (content from before a truncation) or of an entry not tracked is
+// ignored.
 func (w *window) ackAll(ids []ackID) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -191,3 +191,9 @@ func TestWindowBatches(t *testing.T) {
 		})
 	}
 }
+
+// track is trackAll for one entry.
+func (w *window) track(end int64) (gen, seq uint64) { return w.trackAll([]int64{end}) }
+
+// ack is ackAll for one entry.
+func (w *window) ack(gen, seq uint64) { w.ackAll([]ackID{{gen, seq}}) }

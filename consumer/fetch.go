@@ -85,9 +85,6 @@ func (c *Consumer) read(ctx context.Context, partition int32, from, to int64, wh
 	}
 
 	topic := c.cfg.Topic
-	// The prefetch ends with the read, whatever ends it (fn's error too).
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	if whole {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.FetchTimeout, fmt.Errorf("fetch took longer than %v: %w", c.cfg.FetchTimeout, context.DeadlineExceeded))

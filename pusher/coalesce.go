@@ -8,10 +8,11 @@ import "time"
 // (sent or held), a viewer with fewer than coalesceEntries waiting is held
 // until coalesceHold FlushIntervals have passed since its last entries
 // were sent, so that a write carries several passes' entries. (Measured
-// at 1M deliveries/s to 1,000 distinct filters, writes fell by a tenth:
-// passes spaced by load already carry about 30 entries per write, and the
-// writes' cost there is mostly per byte.) An entry waits at most that long
-// more (15 ms at the default FlushInterval). A viewer with many entries
+// at 1M deliveries/s to 1,000 distinct filters, writes fell by a tenth,
+// since passes spaced by load already carry about 30 entries per write;
+// a write costs mostly per call, see docs/ARCHITECTURE.md.) An entry
+// waits at most that long more (15 ms at the default FlushInterval). A
+// viewer with many entries
 // waiting, or one that got nothing for that long (the first entry after a
 // quiet spell), is never held, and neither is anyone at a server with few
 // viewers with entries (the 10-viewer end-to-end case).

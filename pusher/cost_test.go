@@ -108,19 +108,7 @@ func TestCostlyFilterCostsOnlyItsSender(t *testing.T) {
 		bad := dial(t, u+"?re="+url.QueryEscape(hostileRe))
 		bad.hello()
 		waitClients(t, s, 2)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for {
-				m, err := bad.nextErr(30 * time.Second)
-				if err != nil {
-					return
-				}
-				if m.Type == "error" && strings.Contains(m.Error, "too costly") {
-					told.Store(true)
-				}
-			}
-		}()
+		done := watchTooCostly(bad, &told)
 		beside = append(beside, p99(run()))
 		wait.For(t, 10*time.Second, "the costly client to be told why", told.Load)
 		bad.conn.Close()
@@ -186,19 +174,7 @@ func TestSlowRegexDoesNotHoldBackItsNeighbours(t *testing.T) {
 	bad.hello()
 	waitClients(t, s, 2)
 	var told atomic.Bool
-	badDone := make(chan struct{})
-	go func() {
-		defer close(badDone)
-		for {
-			m, err := bad.nextErr(30 * time.Second)
-			if err != nil {
-				return
-			}
-			if m.Type == "error" && strings.Contains(m.Error, "too costly") {
-				told.Store(true)
-			}
-		}
-	}()
+	badDone := watchTooCostly(bad, &told)
 	// At about a millisecond a message, the costly filter checks a few
 	// entries a second within its budget; the cheap one checks them all
 	// in a pass.
@@ -235,4 +211,24 @@ func TestSlowRegexDoesNotHoldBackItsNeighbours(t *testing.T) {
 	wait.For(t, 10*time.Second, "the costly viewer to be told why it falls behind", told.Load)
 	bad.conn.Close()
 	<-badDone
+}
+
+// watchTooCostly reads c's messages until its connection ends, setting told
+// once the server says its filter is too costly; the returned channel is
+// closed when it stops reading.
+func watchTooCostly(c *wsClient, told *atomic.Bool) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			m, err := c.nextErr(30 * time.Second)
+			if err != nil {
+				return
+			}
+			if m.Type == "error" && strings.Contains(m.Error, "too costly") {
+				told.Store(true)
+			}
+		}
+	}()
+	return done
 }

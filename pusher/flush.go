@@ -242,16 +242,7 @@ func (s *Server) build(fr *frame, prefix []byte, f *filter, from, tail uint64, c
 			break
 		}
 	}
-	reserve := startFrame(fr, prefix, c, size)
-	for _, r := range s.scanTmp {
-		if addLine(fr, r, c) {
-			n++
-		}
-	}
-	clear(s.scanTmp)
-	s.scanTmp = s.scanTmp[:0]
-	endFrame(fr, prefix, reserve)
-	return end, n
+	return end, s.frameTmp(fr, prefix, c, size)
 }
 
 // buildScanned is build for a client whose scanner has matched the
@@ -262,6 +253,15 @@ func (s *Server) buildScanned(fr *frame, prefix []byte, c *client) (n int) {
 	for _, r := range s.scanTmp {
 		size += len(r.line)
 	}
+	n = s.frameTmp(fr, prefix, c, size)
+	c.scan.signal() // there is room again
+	return n
+}
+
+// frameTmp fills fr with prefix and one text frame of s.scanTmp's lines
+// (size bytes in all), and empties s.scanTmp. It returns the entries
+// included.
+func (s *Server) frameTmp(fr *frame, prefix []byte, c *client, size int) (n int) {
 	reserve := startFrame(fr, prefix, c, size)
 	for _, r := range s.scanTmp {
 		if addLine(fr, r, c) {
@@ -270,7 +270,6 @@ func (s *Server) buildScanned(fr *frame, prefix []byte, c *client) (n int) {
 	}
 	clear(s.scanTmp)
 	s.scanTmp = s.scanTmp[:0]
-	c.scan.signal() // there is room again
 	endFrame(fr, prefix, reserve)
 	return n
 }

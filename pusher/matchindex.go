@@ -257,6 +257,20 @@ func (x *matchIndex) rebuild() {
 		}
 		return t
 	}
+	// The q word and the regex literals anchor a filter before its
+	// services when they are long enough to select, after the other
+	// anchors when they are not.
+	anchorQ := func(ml *matchList) {
+		addWord(ml.f.q, true, ml)
+		// The search is exact: it finds what strings.Contains(ltext, q) does.
+		ml.anchor(wordGiven(ml.f, termQ))
+	}
+	anchorLits := func(ml *matchList) {
+		for _, l := range ml.f.pre.lits {
+			addWord(l, ml.f.pre.fold, ml)
+		}
+		ml.anchor(wordGiven(ml.f, termLits))
+	}
 	// Ranging over a map: the anchors' order does not matter, each list
 	// is appended in seq order whatever it is.
 	for _, ml := range x.lists {
@@ -271,14 +285,9 @@ func (x *matchIndex) rebuild() {
 			x.byVal[k] = append(x.byVal[k], ml)
 			ml.anchor(0)
 		case len(f.q) >= minAnchorWord:
-			addWord(f.q, true, ml)
-			// The search is exact: it finds what strings.Contains(ltext, q) does.
-			ml.anchor(wordGiven(f, termQ))
+			anchorQ(ml)
 		case f.re != nil && len(lits) > 0 && shortest(lits) >= minAnchorWord:
-			for _, l := range lits {
-				addWord(l, f.pre.fold, ml)
-			}
-			ml.anchor(wordGiven(f, termLits))
+			anchorLits(ml)
 		case indexed(f):
 			for _, s := range f.services {
 				l := at(&x.bySvc, s)
@@ -297,13 +306,9 @@ func (x *matchIndex) rebuild() {
 			x.byKey[k] = append(x.byKey[k], ml)
 			ml.anchor(0)
 		case f.q != "":
-			addWord(f.q, true, ml)
-			ml.anchor(wordGiven(f, termQ))
+			anchorQ(ml)
 		case f.re != nil && len(lits) > 0:
-			for _, l := range lits {
-				addWord(l, f.pre.fold, ml)
-			}
-			ml.anchor(wordGiven(f, termLits))
+			anchorLits(ml)
 		case len(f.hosts) > 0 && len(f.hosts) <= maxIndexServices:
 			for _, h := range f.hosts {
 				x.byHost[h] = append(x.byHost[h], ml)
